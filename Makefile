@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PORT    ?= 5000
+export PORT
+FLASK   := $(BIN)/flask --app app
+
+.PHONY: run test venv deps test-deps browser db demo-data clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+.stamp-deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+.stamp-test-deps: requirements-test.txt .stamp-deps
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+deps: .stamp-deps
+test-deps: .stamp-test-deps browser
+
+# Debian's Chromium (Playwright's own browser download does not work here) and axe-core from npm.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
+
+db: .stamp-deps
+	$(FLASK) db upgrade
+
+demo-data: db
+	$(FLASK) demo setup
+
+run: demo-data
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: test-deps
+	bash .ci/test
+
+clean:
+	rm -rf $(VENV) .stamp-* node_modules

@@ -1,0 +1,142 @@
+"""Fixtures shared by the suite.
+
+The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_URL is set (CI runs
+the suite once each way). The schema is built once per run; every test starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from wizard import create_app
+from wizard.extensions import db
+
+from support import DEMO_SOLUTION, MASTER  # noqa: F401  (shared with test modules)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, live_port):
+    instance = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance}/test.sqlite"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WIZARD_MASTER_TOKEN": MASTER,
+        "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{live_port}",
+        # the host page of browser tests is on another site: localhost
+        "WIZARD_ALLOWED_ORIGINS": [f"http://localhost:{live_port}", f"http://127.0.0.1:{live_port}"],
+        "WIZARD_ENCRYPTION_KEYS": ["9Yb0mYV0TKWm5l6CJ3rWJ7s1Zc8ZcHc6pVKOmzj2F0Y="],
+        "SECRET_KEY": "test-secret",
+    })
+    app.instance_path = str(instance)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables():
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
+    else:
+        for t in tables:
+            db.session.execute(t.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_db(app):
+    """Every test starts with empty tables and a fresh app context."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+    app.extensions.pop("wizard_core", None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, live_port):
+    """The app served over real HTTP in a thread (for OAuth and browser tests)."""
+    server = make_server("127.0.0.1", live_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{live_port}"
+    server.shutdown()
+
+
+class Api:
+    """Calls POST /graphql with a token; returns the decoded JSON body."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __call__(self, query: str, variables: dict | None = None, token: str | None = MASTER, **kw):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        resp = self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw)
+        assert resp.status_code < 500, resp.data
+        return resp.get_json()
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
+
+
+@pytest.fixture
+def core(app):
+    from wizard.core import embedded_core
+
+    return embedded_core()
+
+
+@pytest.fixture
+def demo_solution(core):
+    with open(DEMO_SOLUTION) as f:
+        return core.publish(f.read())
+
+
+@pytest.fixture
+def user():
+    from wizard import identity
+
+    return identity.create_user("acme-42", "Ada")
+
+
+@pytest.fixture
+def fred():
+    """The ill-intentioned other user."""
+    from wizard import identity
+
+    return identity.create_user("evil-7", "Fred")

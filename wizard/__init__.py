@@ -1,0 +1,75 @@
+"""The configuration wizard server. `create_app` is a list of named configure steps."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .config import check_production, load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("WIZARD_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+                template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure_settings(app, test_config)
+    configure_logging(app)
+    configure_extensions(app)
+    configure_web(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    return app
+
+
+def configure_settings(app: Flask, test_config: dict | None) -> None:
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    check_production(app.config)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+
+
+def configure_logging(app: Flask) -> None:
+    from .logging_setup import configure_logging as setup
+
+    setup(app)
+
+
+def configure_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (register the tables)
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+
+
+def configure_web(app: Flask) -> None:
+    from .web.errors import register_error_handlers
+    from .web.security import csp_nonce, reset_request_state, set_security_headers
+    from .web.session import ServerSessionInterface
+
+    app.session_interface = ServerSessionInterface()
+    app.before_request(reset_request_state)
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    register_error_handlers(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    """Each area registers its blueprint(s); sandbox and demo switch themselves off by config."""
+    from . import api, connect, demo, flow, sandbox, services
+    from .web import health
+
+    app.register_blueprint(health.bp)
+    for area in (services, sandbox, connect, flow, api, demo):
+        area.register(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,34 @@
+"""The ISV API: `POST /graphql` (shared/spec/graphql.md), schema-first with Ariadne.
+
+The schema is wizard/api/schema.graphql; resolvers live per area (users, solutions, instances,
+authentications) and stay thin: convert the input, call wizard.identity / the embedded core /
+wizard.accounts, map errors (errors.py).
+"""
+from __future__ import annotations
+
+import os
+
+from ariadne import load_schema_from_path, make_executable_schema
+
+SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schema.graphql")
+
+
+def build_schema():
+    from . import authentications, instances, solutions, users
+    from .root import mutation, query
+
+    return make_executable_schema(
+        load_schema_from_path(SCHEMA_FILE), query, mutation,
+        *users.bindables, *solutions.bindables, *instances.bindables, *authentications.bindables,
+    )
+
+
+def register(app) -> None:
+    """Serve the API at POST /graphql. It authenticates with bearer tokens, not cookies, so it
+    is exempt from CSRF protection."""
+    from ..extensions import csrf
+    from .endpoint import bp
+
+    app.extensions["wizard_graphql_schema"] = build_schema()
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

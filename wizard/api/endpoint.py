@@ -1,0 +1,102 @@
+"""`POST /graphql`: the HTTP side of the API.
+
+The body is checked before GraphQL sees it, the bearer token is resolved before anything runs,
+and every answer is a GraphQL-style JSON document, never an HTML page or a stack trace:
+- 413 body over MAX_CONTENT_LENGTH; 400 malformed JSON, a non-object body, no query;
+- 401 missing, wrong or expired token (UNAUTHENTICATED; nothing is parsed or executed);
+- 400 syntax errors, validation errors, variables of the wrong type (the operation never ran);
+- 200 otherwise, with per-field `errors` (FORBIDDEN, BAD_USER_INPUT, INTERNAL_SERVER_ERROR).
+"""
+from __future__ import annotations
+
+import json
+
+from ariadne import graphql_sync
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import identity
+from .errors import UNAUTHENTICATED, ErrorLog, format_error
+
+bp = Blueprint("api", __name__)
+
+
+def _errors(status: int, message: str, code: str, headers: dict | None = None):
+    response = jsonify(errors=[{"message": message, "extensions": {"code": code}}])
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _request_error_code(error: dict) -> str:
+    """A code for errors graphql-core raises before execution (they have none of their own)."""
+    message = error.get("message", "")
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _read_body():
+    """The decoded JSON body, or an error response."""
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return None, _errors(413, f"The request body is larger than the server accepts ({limit} bytes).",
+                             "PAYLOAD_TOO_LARGE")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None, _errors(400, 'The body must be JSON: {"query": "...", "variables": {...}}.', "BAD_REQUEST")
+    if not isinstance(data, dict):
+        return None, _errors(400, 'The body must be a JSON object: {"query": "...", "variables": {...}}.',
+                             "BAD_REQUEST")
+    if not isinstance(data.get("query"), str) or not data["query"].strip():
+        return None, _errors(400, "query: a GraphQL document (string) is required.", "BAD_REQUEST")
+    if data.get("variables") is not None and not isinstance(data["variables"], dict):
+        return None, _errors(400, "variables: must be a JSON object.", "BAD_REQUEST")
+    if data.get("operationName") is not None and not isinstance(data["operationName"], str):
+        return None, _errors(400, "operationName: must be a string.", "BAD_REQUEST")
+    return data, None
+
+
+@bp.post("/graphql")
+def graphql():
+    """Run one GraphQL operation for the bearer token's principal."""
+    data, error = _read_body()
+    if error is not None:
+        return error
+    principal = identity.resolve_token(_bearer())
+    if principal is None:
+        return _errors(401, "A valid bearer token is required (Authorization: Bearer <token>).", UNAUTHENTICATED,
+                       {"WWW-Authenticate": 'Bearer realm="graphql"'})
+    _, result = graphql_sync(
+        current_app.extensions["wizard_graphql_schema"], data,
+        context_value={"principal": principal, "request": request},
+        debug=False, error_formatter=format_error, logger=ErrorLog(),
+    )
+    status = 200
+    errors = result.get("errors") or []
+    # No data, or no data and no field errors: the operation never ran (parse, validation,
+    # variable coercion). GraphQL over HTTP answers those with 400.
+    if "data" not in result or (result["data"] is None and not any("path" in e for e in errors)):
+        status = 400
+        for e in errors:
+            e.setdefault("extensions", {}).setdefault("code", _request_error_code(e))
+    response = jsonify(result)
+    response.status_code = status
+    return response
+
+
+@bp.after_request
+def no_store(response):
+    """Answers carry tokens and codes: never cache them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response

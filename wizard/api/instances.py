@@ -1,0 +1,174 @@
+"""Solution instances: list, create, update (values, name, enabled), upgrade, delete.
+
+Every resolver converts the input (values.py), checks the caller may touch the instance
+(access.own_instance) and calls the embedded core, which checks every value against its slot.
+"""
+from __future__ import annotations
+
+import json
+
+from ariadne import ObjectType
+
+from .. import identity
+from ..core import embedded_core
+from ..core.base import CoreError, InstanceData
+from ..core.embedded import latest_shared_version
+from ..extensions import db
+from ..models import Solution
+from .access import operation, own_instance, owner_filter, principal
+from .errors import FORBIDDEN, ApiError, bad_input, from_core_error
+from .pagination import check_cursor, connection, page_size
+from .root import mutation, query
+from .values import auth_input, auth_output, config_input, config_output, prefixes
+
+instance_type = ObjectType("SolutionInstance")
+
+
+@instance_type.field("owner")
+def resolve_owner(data: InstanceData, _info) -> str:
+    return data.owner_id
+
+
+@instance_type.field("created")
+def resolve_created(data: InstanceData, _info) -> str | None:
+    return data.created.isoformat() if data.created else None
+
+
+@instance_type.field("solutionVersionFlags")
+def resolve_flags(data: InstanceData, _info):
+    return data.flags
+
+
+@instance_type.field("authValues")
+def resolve_auth_values(data: InstanceData, _info) -> list[dict]:
+    return auth_output(data.auth_values)
+
+
+@instance_type.field("configValues")
+def resolve_config_values(data: InstanceData, _info) -> list[dict]:
+    """JSON text per value; secret slots answer the mask, never the secret."""
+    return config_output(data.definition, data.config_values)
+
+
+@instance_type.field("solution")
+def resolve_solution(data: InstanceData, _info) -> Solution:
+    return db.session.get(Solution, data.solution_id)
+
+
+@instance_type.field("definition")
+def resolve_definition(data: InstanceData, _info) -> str:
+    return json.dumps(data.definition)
+
+
+@instance_type.field("newestVersion")
+def resolve_newest_version(data: InstanceData, _info) -> int | None:
+    return data.newest_version
+
+
+@instance_type.field("newestDefinition")
+def resolve_newest_definition(data: InstanceData, _info) -> str | None:
+    return json.dumps(data.newest_definition) if data.newest_definition is not None else None
+
+
+def _config(info, items, definition: dict | None) -> dict:
+    """configValues of the input; hidden slots hold values only the ISV sets (graphql.md), so a
+    user token may not set them."""
+    config = config_input(items, definition)
+    if not principal(info).is_master and definition:
+        hidden = sorted(s["externalId"] for s in definition["config"] if s["hidden"] and s["externalId"] in config)
+        if hidden:
+            raise ApiError(f"configValues.{hidden[0]}: a hidden slot is set by the ISV (master token) only",
+                           FORBIDDEN)
+    return config
+
+
+def _payload(data: InstanceData, input: dict) -> dict:
+    return {"solutionInstance": data, "clientMutationId": input.get("clientMutationId")}
+
+
+def _call(fn, config: dict, auth: dict, *args, **kwargs):
+    """Call the core; invalid values come back named `configValues.<id>` / `authValues.<id>`."""
+    try:
+        return fn(*args, **kwargs)
+    except CoreError as exc:
+        raise from_core_error(exc, prefixes(config, auth)) from None
+
+
+@query.field("solutionInstances")
+@operation()
+def resolve_solution_instances(_, info, criteria=None, first=None, after=None) -> dict:
+    """Instances, oldest first: a user token's own, or (master) everyone's, filtered by criteria."""
+    criteria = criteria or {}
+    check_cursor(after)  # bad input is answered before the core sees it
+    items, has_next = embedded_core().list_instances(
+        owner_id=owner_filter(info, criteria.get("owner")), solution_id=criteria.get("solutionId"),
+        instance_id=criteria.get("id"), first=page_size(first), after=after)
+    return connection(items, has_next)
+
+
+@mutation.field("createSolutionInstance")
+@operation()
+def create_solution_instance(_, info, input: dict) -> dict:
+    """A new (disabled) instance of the solution's newest shared version. A user token creates
+    its own; the master token names the owner in userId."""
+    p = principal(info)
+    owner = input.get("userId")
+    if p.is_master:
+        if not owner:
+            raise bad_input("userId", "is required with the master token (the instance's owner)")
+        identity.get_user(owner)
+    elif owner and owner != p.user_id:
+        raise ApiError("userId: a user token creates instances only for its own user", FORBIDDEN)
+    else:
+        owner = p.user_id
+    version = latest_shared_version(input["solutionId"])
+    config = _config(info, input.get("configValues"), version.definition if version else None)
+    auth = auth_input(input.get("authValues"))
+    data = _call(embedded_core().create_instance, config, auth, owner, input["solutionId"],
+                 input.get("instanceName") or "", config_values=config, auth_values=auth)
+    return _payload(data, input)
+
+
+@mutation.field("updateSolutionInstance")
+@operation()
+def update_solution_instance(_, info, input: dict) -> dict:
+    """Save name and values, then enable or disable (graphql.md). Disabling comes first, so that
+    values an enabled instance requires can be removed in the same call."""
+    core = embedded_core()
+    data = own_instance(info, input["solutionInstanceId"])
+    config = _config(info, input.get("configValues"), data.definition)
+    auth = auth_input(input.get("authValues"))
+    enabled = input.get("enabled")
+    if enabled is False:
+        data = core.set_enabled(data.id, False)
+    if config or auth or input.get("instanceName") is not None:
+        data = _call(core.save_values, config, auth, data.id, name=input.get("instanceName"),
+                     config_values=config, auth_values=auth)
+    if enabled is True:
+        data = core.set_enabled(data.id, True,
+                                error_on_missing=bool(input.get("errorOnEnablingWithMissingValues")))
+    return _payload(data, input)
+
+
+@mutation.field("upgradeSolutionInstance")
+@operation()
+def upgrade_solution_instance(_, info, input: dict) -> dict:
+    """Move the instance to its newest applicable version with these values; refused, naming
+    the slots, while required values are missing."""
+    data = own_instance(info, input["solutionInstanceId"])
+    config = _config(info, input.get("configValues"), data.newest_definition or data.definition)
+    auth = auth_input(input.get("authValues"))
+    data = _call(embedded_core().upgrade, config, auth, data.id, config_values=config, auth_values=auth)
+    return _payload(data, input)
+
+
+@mutation.field("deleteSolutionInstance")
+@operation()
+def delete_solution_instance(_, info, input: dict) -> dict:
+    """Delete the instance (master: anyone's; user token: its own)."""
+    data = own_instance(info, input["solutionInstanceId"])
+    embedded_core().delete_instance(data.id)
+    return {"clientMutationId": input.get("clientMutationId")}
+
+
+bindables = [instance_type]

@@ -1,0 +1,67 @@
+"""Solutions and publishing versions (master token only)."""
+from __future__ import annotations
+
+import json
+
+from ariadne import ObjectType
+from sqlalchemy import select
+
+from ..cli import known_services
+from ..core import embedded_core
+from ..core.embedded import latest_shared_version
+from ..models import Solution
+from .access import operation
+from .pagination import connection, keyset
+from .root import mutation, query
+
+solution_type = ObjectType("Solution")
+config_slot_type = ObjectType("ConfigSlot")
+
+
+def _definition(solution: Solution) -> dict:
+    """The newest shared version's definition (a solution always has one: it is made by publishing)."""
+    return latest_shared_version(solution.id).definition
+
+
+@solution_type.field("version")
+def resolve_version(solution: Solution, _info) -> int:
+    return latest_shared_version(solution.id).version
+
+
+@solution_type.field("authSlots")
+def resolve_auth_slots(solution: Solution, _info) -> list[dict]:
+    return _definition(solution)["auth"]
+
+
+@solution_type.field("configSlots")
+def resolve_config_slots(solution: Solution, _info) -> list[dict]:
+    return _definition(solution)["config"]
+
+
+@config_slot_type.field("defaultValue")
+def resolve_default(slot: dict, _info) -> str | None:
+    if "default" not in slot:
+        return None
+    return json.dumps("********" if slot["type"] == "secret" else slot["default"])
+
+
+@query.field("solutions")
+@operation(master_only=True)
+def resolve_solutions(_, _info, first=None, after=None) -> dict:
+    """Every solution, oldest first, one page."""
+    return connection(*keyset(select(Solution), Solution, first, after))
+
+
+@mutation.field("publishSolutionVersion")
+@operation(master_only=True)
+def publish_solution_version(_, _info, input: dict) -> dict:
+    """Validate the definition text and publish it as the next version (user-specific with
+    solutionInstanceId). Instances whose upgrade needs no input move to it at once (core)."""
+    version = embedded_core().publish(input["definition"], for_instance_id=input.get("solutionInstanceId"),
+                                      known_services=known_services())
+    return {"solution": {"id": version.solution_id, "title": version.solution.title, "version": version.version,
+                         "solutionInstanceId": version.for_instance_id},
+            "clientMutationId": input.get("clientMutationId")}
+
+
+bindables = [solution_type, config_slot_type]

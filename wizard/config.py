@@ -1,0 +1,104 @@
+"""Configuration from the environment, with development defaults that work on a fresh clone.
+
+In production (`WIZARD_ENV=production`) `check_production` refuses every development default and
+names the setting that is missing.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+DEV_SECRET_FILE = "dev-secret-key"
+DEV_ENCRYPTION_FILE = "dev-encryption-key"
+
+
+def _kept_secret(instance_path: str, name: str, make) -> str:
+    """A development secret generated once and kept in the instance folder (so restarts keep
+    sessions valid and encrypted tokens readable)."""
+    path = Path(instance_path) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip().rstrip("/") for v in (value or "").split(",") if v.strip()]
+
+
+ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def _origins(value: str | None) -> list[str]:
+    """Allowed origins must be exact `scheme://host[:port]`: a `*` would turn postMessage and
+    frame-ancestors into "anyone", and a stray `;` would inject CSP directives."""
+    origins = _csv(value)
+    bad = [o for o in origins if not ORIGIN_RE.match(o)]
+    if bad:
+        raise RuntimeError("WIZARD_ALLOWED_ORIGINS takes origins like https://app.acme.com; not: " + ", ".join(bad))
+    return origins
+
+
+def load_config(instance_path: str, env=os.environ) -> dict:
+    """Build the Flask config dict from `env`. Every key is documented in the README."""
+    production = env.get("WIZARD_ENV", "development") == "production"
+    port = env.get("PORT", "5000")
+    public_url = env.get("WIZARD_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/")
+    default_db = "sqlite:///" + str(Path(instance_path) / "wizard.sqlite")
+    origins = _origins(env.get("WIZARD_ALLOWED_ORIGINS"))
+    if not production and not origins:
+        # The demo page is served by this app: on 127.0.0.1 and on localhost (another *site*).
+        origins = [public_url, f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    cfg = {
+        "WIZARD_ENV": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY")
+        or (None if production else _kept_secret(instance_path, DEV_SECRET_FILE, lambda: secrets.token_hex(32))),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or (None if production else default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WIZARD_MASTER_TOKEN": env.get("WIZARD_MASTER_TOKEN"),
+        "WIZARD_ALLOWED_ORIGINS": origins,
+        "WIZARD_PUBLIC_URL": public_url,
+        "WIZARD_EMBEDDED_ID": env.get("WIZARD_EMBEDDED_ID"),
+        "WIZARD_CORE_URL": env.get("WIZARD_CORE_URL"),
+        "WIZARD_CORE_TOKEN": env.get("WIZARD_CORE_TOKEN"),
+        "WIZARD_ENCRYPTION_KEYS": _csv(env.get("WIZARD_ENCRYPTION_KEYS"))
+        or ([] if production else [_kept_secret(instance_path, DEV_ENCRYPTION_FILE, lambda: Fernet.generate_key().decode())]),
+        "WIZARD_SERVICES_FILE": env.get("WIZARD_SERVICES_FILE"),
+        "WIZARD_SANDBOX": env.get("WIZARD_SANDBOX", "0" if production else "1") == "1",
+        "WIZARD_DEMO": env.get("WIZARD_DEMO", "0" if production else "1") == "1",
+        "WIZARD_CODE_TTL": int(env.get("WIZARD_CODE_TTL", "300")),
+        "WIZARD_USER_TOKEN_TTL": int(env.get("WIZARD_USER_TOKEN_TTL", str(2 * 24 * 3600))),
+        "WIZARD_SESSION_TTL": int(env.get("WIZARD_SESSION_TTL", str(4 * 3600))),
+        "WIZARD_SESSION_MAX_AGE": int(env.get("WIZARD_SESSION_MAX_AGE", str(12 * 3600))),
+        "MAX_CONTENT_LENGTH": int(env.get("WIZARD_MAX_BODY", str(1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the wizard session
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }
+    return cfg
+
+
+REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY": "SECRET_KEY",
+    "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+    "WIZARD_ENCRYPTION_KEYS": "WIZARD_ENCRYPTION_KEYS",
+    "WIZARD_ALLOWED_ORIGINS": "WIZARD_ALLOWED_ORIGINS",
+    "WIZARD_MASTER_TOKEN": "WIZARD_MASTER_TOKEN",
+}
+
+
+def check_production(cfg: dict) -> None:
+    """Refuse to start in production on a development default; say which setting is missing."""
+    if cfg.get("WIZARD_ENV") != "production" or cfg.get("TESTING"):
+        return
+    missing = [env for key, env in REQUIRED_IN_PRODUCTION.items() if not cfg.get(key)]
+    if missing:
+        raise RuntimeError(
+            "WIZARD_ENV=production refuses development defaults; set: " + ", ".join(missing)
+        )
+    if not cfg["WIZARD_PUBLIC_URL"].startswith("https://"):
+        raise RuntimeError("WIZARD_ENV=production needs WIZARD_PUBLIC_URL on https://")

@@ -1,0 +1,101 @@
+"""The core boundary: what the wizard and the API ask of the part that owns instances.
+
+Two implementations: `EmbeddedCore` (same process, same database; the default) and `RemoteCore`
+(another server's `/graphql`). Both raise the `CoreError`s below, whose `code` is the machine code
+the wizard sends to the embedding page (events.md) and the API maps to GraphQL error codes.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class CoreError(Exception):
+    code = "core_error"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotFound(CoreError):
+    code = "not_found"
+
+
+class Forbidden(CoreError):
+    code = "forbidden"
+
+
+class InvalidValues(CoreError):
+    """Values that do not fit their slots; `fields` maps externalId -> message."""
+
+    code = "invalid_values"
+
+
+class MissingValues(CoreError):
+    """Required slots without a value; `fields` maps each externalId -> 'required'."""
+
+    code = "missing_values"
+
+    def __init__(self, missing: list[str], message: str | None = None):
+        super().__init__(message or "missing values for required slots: " + ", ".join(missing),
+                         fields={m: "This is required." for m in missing})
+        self.missing = missing
+
+
+class CoreUnavailable(CoreError):
+    code = "core_unavailable"
+
+
+@dataclass
+class VersionFlags:
+    hasNewerVersion: bool = False
+    requiresUserInputToUpdateVersion: bool = False
+    requiresSystemInputToUpdateVersion: bool = False
+
+
+@dataclass
+class InstanceData:
+    """An instance as the wizard sees it. `config_values` are decrypted: keep them server-side."""
+
+    id: str
+    solution_id: str
+    owner_id: str
+    name: str
+    enabled: bool
+    created: datetime | None
+    version: int
+    definition: dict
+    config_values: dict
+    auth_values: dict
+    flags: VersionFlags = field(default_factory=VersionFlags)
+    newest_version: int | None = None
+    newest_definition: dict | None = None
+
+
+class Core(ABC):
+    """Implemented by EmbeddedCore and RemoteCore. Every method raises CoreError subclasses."""
+
+    @abstractmethod
+    def get_instance(self, instance_id: str) -> InstanceData:
+        """The instance with its running definition and version flags; NotFound if none."""
+
+    @abstractmethod
+    def save_values(self, instance_id: str, *, name: str | None = None,
+                    config_values: dict | None = None, auth_values: dict | None = None) -> InstanceData:
+        """Merge the given values into the instance after checking them against the slot types
+        (InvalidValues). A value of None removes it. Values of slots hidden by their condition
+        are dropped."""
+
+    @abstractmethod
+    def set_enabled(self, instance_id: str, enabled: bool, *, error_on_missing: bool = True) -> InstanceData:
+        """Enable or disable. With `error_on_missing`, enabling with required values missing
+        raises MissingValues naming them."""
+
+    @abstractmethod
+    def upgrade(self, instance_id: str, *, config_values: dict | None = None,
+                auth_values: dict | None = None) -> InstanceData:
+        """Move the instance to its newest applicable version with these values; MissingValues
+        while required values are still missing."""

@@ -1,0 +1,329 @@
+"""The embedded core: solutions, versions and instances on this app's database.
+
+Besides the `Core` interface that the wizard uses, it has the ISV operations the API and the CLI
+call (publish, create, list, delete). Every value goes through wizard.solutions.values.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+from sqlalchemy import delete, func, or_, select
+
+from ..crypto import decrypt, encrypt
+from ..extensions import db
+from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion
+from ..solutions import (
+    DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
+    validate_config_values, validate_definition,
+)
+from ..solutions.values import ValueError_
+from .base import Core, CoreError, InstanceData, InvalidValues, MissingValues, NotFound, VersionFlags
+
+ENC = "$enc"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _secret_ids(definition: dict) -> set[str]:
+    return {s["externalId"] for s in definition["config"] if s["type"] == "secret"}
+
+
+def _decrypt_values(definition: dict, stored: dict) -> dict:
+    out = {}
+    for k, v in (stored or {}).items():
+        out[k] = decrypt(v[ENC]) if isinstance(v, dict) and set(v) == {ENC} else v
+    return out
+
+
+def _encrypt_values(definition: dict, values: dict) -> dict:
+    secrets_ = _secret_ids(definition)
+    return {k: ({ENC: encrypt(v)} if k in secrets_ and v is not None else v) for k, v in values.items()}
+
+
+def newest_version_for(instance: SolutionInstance) -> SolutionVersion:
+    """A user-specific version of this instance when one exists, else the solution's latest."""
+    specific = db.session.scalar(
+        select(SolutionVersion)
+        .where(SolutionVersion.solution_id == instance.solution_id,
+               SolutionVersion.for_instance_id == instance.id)
+        .order_by(SolutionVersion.version.desc()).limit(1))
+    return specific or latest_shared_version(instance.solution_id)
+
+
+def latest_shared_version(solution_id: str) -> SolutionVersion | None:
+    return db.session.scalar(
+        select(SolutionVersion)
+        .where(SolutionVersion.solution_id == solution_id, SolutionVersion.for_instance_id.is_(None))
+        .order_by(SolutionVersion.version.desc()).limit(1))
+
+
+def carry_values(new_def: dict, config_values: dict, auth_values: dict) -> tuple[dict, dict]:
+    """Values of an instance that still fit a newer definition (slot kept, value still valid)."""
+    by_id = {s["externalId"]: s for s in new_def["config"]}
+    auth_ids = {s["externalId"] for s in new_def["auth"]}
+    config = {}
+    for k, v in config_values.items():
+        if k in by_id and v is not None:
+            try:
+                config[k] = check_value(by_id[k], v)
+            except ValueError_:
+                pass
+    return config, {k: v for k, v in auth_values.items() if k in auth_ids}
+
+
+def flags_for(current: SolutionVersion, newest: SolutionVersion | None, config_values: dict,
+              auth_values: dict) -> VersionFlags:
+    if newest is None or newest.id == current.id or newest.version <= current.version:
+        return VersionFlags()
+    config, auth = carry_values(newest.definition, config_values, auth_values)
+    return VersionFlags(
+        hasNewerVersion=True,
+        requiresUserInputToUpdateVersion=bool(missing_required(newest.definition, config, auth, hidden=False)),
+        requiresSystemInputToUpdateVersion=bool(missing_required(newest.definition, config, auth, hidden=True)),
+    )
+
+
+class EmbeddedCore(Core):
+    # -- reading -----------------------------------------------------------------------------
+
+    def _row(self, instance_id: str, *, lock: bool = False) -> SolutionInstance:
+        stmt = select(SolutionInstance).where(SolutionInstance.id == str(instance_id))
+        if lock:  # serialise finish / enable on PostgreSQL; a no-op on SQLite
+            stmt = stmt.with_for_update(of=SolutionInstance)
+        row = db.session.scalar(stmt) if instance_id else None
+        if row is None:
+            raise NotFound(f"no solution instance with id {instance_id!r}",
+                           fields={"solutionInstanceId": "unknown"})
+        return row
+
+    def to_data(self, row: SolutionInstance) -> InstanceData:
+        definition = row.version.definition
+        config = _decrypt_values(definition, row.config_values)
+        newest = newest_version_for(row)
+        flags = flags_for(row.version, newest, config, row.auth_values or {})
+        return InstanceData(
+            id=row.id, solution_id=row.solution_id, owner_id=row.owner_id, name=row.name,
+            enabled=row.enabled, created=row.created, version=row.version.version,
+            definition=definition, config_values=config, auth_values=dict(row.auth_values or {}),
+            flags=flags, newest_version=newest.version if newest else None,
+            newest_definition=newest.definition if newest else None,
+        )
+
+    def get_instance(self, instance_id: str) -> InstanceData:
+        return self.to_data(self._row(instance_id))
+
+    # -- values ------------------------------------------------------------------------------
+
+    def check_auth_values(self, owner_id: str, definition: dict, auth_values: dict) -> dict:
+        """Each authId must be one of the owner's authentications, of the slot's service."""
+        slots = {s["externalId"]: s for s in definition["auth"]}
+        errors, out = {}, {}
+        for sid, auth_id in auth_values.items():
+            if sid not in slots:
+                errors[sid] = f"{sid} is not an auth slot of this solution"
+                continue
+            if auth_id in (None, ""):
+                out[sid] = None
+                continue
+            auth = db.session.get(Authentication, str(auth_id))
+            if auth is None or auth.owner_id != owner_id:
+                errors[sid] = f"no authentication {auth_id!r} of this user"
+            elif auth.service != slots[sid]["service"]:
+                errors[sid] = f"authentication {auth_id!r} is of {auth.service}, not {slots[sid]['service']}"
+            else:
+                out[sid] = str(auth_id)
+        if errors:
+            raise InvalidValues("invalid authValues: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                                fields=errors)
+        return out
+
+    def _merged(self, row: SolutionInstance, definition: dict, config_values, auth_values):
+        config = _decrypt_values(row.version.definition, row.config_values)
+        auth = dict(row.auth_values or {})
+        if config_values:
+            checked, errors = validate_config_values(definition, config_values)
+            if errors:
+                raise InvalidValues("invalid configValues: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                                    fields=errors)
+            config.update(checked)
+        if auth_values:
+            auth.update(self.check_auth_values(row.owner_id, definition, auth_values))
+        config = {k: v for k, v in drop_unshown(definition, config).items() if v is not None}
+        auth = {k: v for k, v in auth.items() if v}
+        return config, auth
+
+    def save_values(self, instance_id, *, name=None, config_values=None, auth_values=None) -> InstanceData:
+        row = self._row(instance_id, lock=True)
+        definition = row.version.definition
+        config, auth = self._merged(row, definition, config_values, auth_values)
+        row.config_values = _encrypt_values(definition, config)
+        row.auth_values = auth
+        if name is not None:
+            row.name = name.strip()[:300]
+        if row.enabled:
+            # An enabled instance never keeps running without its required values.
+            missing = missing_required(definition, config, auth)
+            if missing:
+                db.session.rollback()
+                raise MissingValues(missing, "an enabled instance cannot lose required values: " + ", ".join(missing))
+        db.session.commit()
+        return self.to_data(row)
+
+    def set_enabled(self, instance_id, enabled, *, error_on_missing=True) -> InstanceData:
+        row = self._row(instance_id, lock=True)
+        if enabled and error_on_missing:
+            data = self.to_data(row)
+            missing = missing_required(data.definition, data.config_values, data.auth_values)
+            if missing:
+                db.session.rollback()
+                raise MissingValues(missing)
+        row.enabled = bool(enabled)
+        db.session.commit()
+        return self.to_data(row)
+
+    def upgrade(self, instance_id, *, config_values=None, auth_values=None) -> InstanceData:
+        row = self._row(instance_id, lock=True)
+        newest = newest_version_for(row)
+        if newest is None or newest.id == row.version_id:
+            return self.save_values(instance_id, config_values=config_values, auth_values=auth_values)
+        current = self.to_data(row)
+        config, auth = carry_values(newest.definition, current.config_values, current.auth_values)
+        if config_values:
+            checked, errors = validate_config_values(newest.definition, config_values)
+            if errors:
+                db.session.rollback()
+                raise InvalidValues("invalid configValues: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                                    fields=errors)
+            config.update(checked)
+        if auth_values:
+            auth.update(self.check_auth_values(row.owner_id, newest.definition, auth_values))
+        config = {k: v for k, v in drop_unshown(newest.definition, config).items() if v is not None}
+        auth = {k: v for k, v in auth.items() if v}
+        missing = missing_required(newest.definition, config, auth)
+        if missing:
+            db.session.rollback()
+            raise MissingValues(missing, "the newer version still needs values for: " + ", ".join(missing))
+        row.version_id = newest.id
+        row.version = newest
+        row.config_values = _encrypt_values(newest.definition, config)
+        row.auth_values = auth
+        db.session.commit()
+        return self.to_data(row)
+
+    # -- ISV operations (API, CLI, demo) -----------------------------------------------------
+
+    def publish(self, source, *, for_instance_id: str | None = None, known_services=None) -> SolutionVersion:
+        """Validate a definition (text or data) and store it as the solution's next version.
+        A user-specific version (for_instance_id) must be of that instance's solution. Instances
+        whose upgrade needs no input are moved to the new version at once."""
+        if isinstance(source, str):
+            definition = parse_definition(source, known_services)
+            text = source
+        else:
+            definition = validate_definition(source, known_services)
+            text = json.dumps(source, indent=2)
+        instance = None
+        if for_instance_id:
+            instance = self._row(for_instance_id)
+            if instance.solution_id != definition["id"]:
+                raise DefinitionError([f"id {definition['id']!r} is not the solution of instance "
+                                       f"{for_instance_id!r} ({instance.solution_id!r})"])
+        solution = db.session.get(Solution, definition["id"])
+        if solution is None:
+            solution = Solution(id=definition["id"], title=definition["title"])
+            db.session.add(solution)
+        solution.title = definition["title"]
+        solution.description = definition["description"]
+        number = (db.session.scalar(select(func.max(SolutionVersion.version))
+                                    .where(SolutionVersion.solution_id == definition["id"])) or 0) + 1
+        version = SolutionVersion(solution=solution, version=number, definition=definition, source=text,
+                                  for_instance_id=for_instance_id)
+        db.session.add(version)
+        db.session.flush()
+        self._apply_silent_upgrades(version, instance)
+        db.session.commit()
+        return version
+
+    def _apply_silent_upgrades(self, version: SolutionVersion, only: SolutionInstance | None):
+        """An upgrade that needs neither user nor system input happens without asking anyone."""
+        if only is not None:
+            rows = [only]
+        else:
+            has_specific = select(SolutionVersion.for_instance_id).where(
+                SolutionVersion.solution_id == version.solution_id,
+                SolutionVersion.for_instance_id.is_not(None))
+            rows = db.session.scalars(select(SolutionInstance).where(
+                SolutionInstance.solution_id == version.solution_id,
+                SolutionInstance.id.not_in(has_specific))).all()
+        for row in rows:
+            data = self.to_data(row)
+            config, auth = carry_values(version.definition, data.config_values, data.auth_values)
+            config = drop_unshown(version.definition, config)
+            if not missing_required(version.definition, config, auth):
+                row.version_id = version.id
+                row.version = version
+                row.config_values = _encrypt_values(version.definition, config)
+                row.auth_values = auth
+
+    def create_instance(self, owner_id: str, solution_id: str, name: str = "", *,
+                        config_values: dict | None = None, auth_values: dict | None = None) -> InstanceData:
+        if db.session.get(ExternalUser, owner_id) is None:
+            raise NotFound(f"no user with id {owner_id!r}", fields={"owner": "unknown"})
+        version = latest_shared_version(solution_id) if solution_id else None
+        if version is None:
+            raise NotFound(f"no solution with id {solution_id!r}", fields={"solutionId": "unknown"})
+        row = SolutionInstance(solution_id=solution_id, version=version, version_id=version.id,
+                               owner_id=owner_id, name=(name or version.definition["title"])[:300],
+                               config_values={}, auth_values={})
+        db.session.add(row)
+        db.session.flush()
+        try:
+            config, auth = self._merged(row, version.definition, config_values, auth_values)
+        except CoreError:
+            db.session.rollback()
+            raise
+        row.config_values = _encrypt_values(version.definition, config)
+        row.auth_values = auth
+        db.session.commit()
+        return self.to_data(row)
+
+    def delete_instance(self, instance_id: str) -> None:
+        row = self._row(instance_id)
+        # user-specific versions of this instance go with it (they apply to nothing else)
+        db.session.execute(delete(SolutionVersion).where(SolutionVersion.for_instance_id == row.id))
+        db.session.delete(row)
+        db.session.commit()
+
+    def list_instances(self, *, owner_id=None, solution_id=None, instance_id=None,
+                       first: int = 50, after: str | None = None) -> tuple[list[InstanceData], bool]:
+        """Stable order (created, id); `after` is an opaque cursor from `cursor_for`."""
+        stmt = select(SolutionInstance)
+        if owner_id:
+            stmt = stmt.where(SolutionInstance.owner_id == owner_id)
+        if solution_id:
+            stmt = stmt.where(SolutionInstance.solution_id == solution_id)
+        if instance_id:
+            stmt = stmt.where(SolutionInstance.id == instance_id)
+        if after:
+            created, last_id = decode_cursor(after)
+            stmt = stmt.where(or_(SolutionInstance.created > created,
+                                  (SolutionInstance.created == created) & (SolutionInstance.id > last_id)))
+        rows = db.session.scalars(stmt.order_by(SolutionInstance.created, SolutionInstance.id)
+                                  .limit(first + 1)).all()
+        return [self.to_data(r) for r in rows[:first]], len(rows) > first
+
+
+def cursor_for(item) -> str:
+    raw = json.dumps([item.created.isoformat(), item.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str):
+    from datetime import datetime
+
+    try:
+        created, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(created), str(last_id)
+    except Exception:
+        raise CoreError("after is not a cursor from this API", fields={"after": "invalid cursor"}) from None

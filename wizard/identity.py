@@ -1,0 +1,119 @@
+"""End users, API tokens and authorization codes. Tokens and codes are handed out once; only their
+hash is stored. Plain Python over the database: the API, the CLI and the wizard all call this."""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .core.base import CoreError, NotFound
+from .crypto import hash_secret, new_secret
+from .extensions import db
+from .models import ApiToken, AuthorizationCode, ExternalUser, utcnow
+
+
+class CodeError(CoreError):
+    """A code that cannot be used; `code` is the machine code for the embedding page."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Principal:
+    """Who an API request acts as: the ISV (master) or one end user."""
+
+    is_master: bool
+    user_id: str | None = None
+
+
+def create_user(external_user_id: str, name: str = "") -> ExternalUser:
+    external_user_id = (external_user_id or "").strip()
+    if not external_user_id:
+        raise CoreError("externalUserId must not be empty", fields={"externalUserId": "required"})
+    user = ExternalUser(external_user_id=external_user_id, name=name or "")
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise CoreError(f"externalUserId {external_user_id!r} already exists",
+                        fields={"externalUserId": "already exists"}) from None
+    return user
+
+
+def get_user(user_id: str) -> ExternalUser:
+    user = db.session.get(ExternalUser, user_id) if user_id else None
+    if user is None:
+        raise NotFound(f"no user with id {user_id!r}", fields={"userId": "unknown"})
+    return user
+
+
+def create_master_token(name: str = "cli") -> str:
+    token = new_secret("mt_")
+    db.session.add(ApiToken(token_hash=hash_secret(token), name=name))
+    db.session.commit()
+    return token
+
+
+def issue_user_token(user_id: str) -> str:
+    get_user(user_id)
+    token = new_secret("ut_")
+    ttl = current_app.config["WIZARD_USER_TOKEN_TTL"]
+    db.session.add(ApiToken(token_hash=hash_secret(token), user_id=user_id,
+                            expires_at=utcnow() + timedelta(seconds=ttl)))
+    db.session.commit()
+    return token
+
+
+def resolve_token(token: str | None) -> Principal | None:
+    """The principal for a bearer token, or None for a missing, wrong or expired one."""
+    if not token:
+        return None
+    configured = current_app.config.get("WIZARD_MASTER_TOKEN")
+    if configured and hmac.compare_digest(token.encode(), configured.encode()):
+        return Principal(is_master=True)
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(token)))
+    if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
+        return None
+    return Principal(is_master=row.is_master, user_id=row.user_id)
+
+
+def generate_code(user_id: str) -> str:
+    get_user(user_id)
+    code = new_secret()
+    ttl = current_app.config["WIZARD_CODE_TTL"]
+    db.session.add(AuthorizationCode(code_hash=hash_secret(code), user_id=user_id,
+                                     expires_at=utcnow() + timedelta(seconds=ttl)))
+    db.session.commit()
+    return code
+
+
+def consume_code(code: str | None) -> str:
+    """Use up a code and return its user id. One conditional UPDATE makes it single-use even
+    when two requests present it at once: only one of them changes the row."""
+    if not code:
+        raise CodeError("invalid_code", "This link has no authorization code. Ask the application for a new one.")
+    h, now = hash_secret(code), utcnow()
+    result = db.session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == h, AuthorizationCode.used_at.is_(None),
+               AuthorizationCode.expires_at > now)
+        .values(used_at=now)
+        .returning(AuthorizationCode.user_id)
+    )
+    user_id = result.scalar()
+    db.session.commit()
+    if user_id:
+        return user_id
+    row = db.session.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == h))
+    if row is None:
+        raise CodeError("invalid_code", "This link is not valid. Ask the application for a new one.")
+    if row.used_at is not None:
+        raise CodeError("invalid_code", "This link has already been used. Open the wizard again from the application.")
+    raise CodeError("expired_code", "This link has expired. Open the wizard again from the application.")

@@ -1,0 +1,25 @@
+"""Connected accounts of end users. Credentials are encrypted (wizard.crypto) before they get here."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ._base import UTCDateTime, new_id, utcnow
+
+
+class Authentication(db.Model):
+    __tablename__ = "authentications"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("external_users.id", ondelete="CASCADE"), index=True)
+    service: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    auth_type: Mapped[str] = mapped_column(String(20))  # oauth2 | api_key | basic
+    credentials: Mapped[str] = mapped_column(Text)  # Fernet token of a JSON object
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(30), default="ok")  # ok | needs_reconnect
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

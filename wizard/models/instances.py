@@ -1,0 +1,39 @@
+"""Solution instances (one end user's activation of a solution) and saved wizard progress."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import UTCDateTime, new_id, utcnow
+from .solutions import SolutionVersion
+
+
+class SolutionInstance(db.Model):
+    __tablename__ = "solution_instances"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    solution_id: Mapped[str] = mapped_column(ForeignKey("solutions.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("solution_versions.id"))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("external_users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    enabled: Mapped[bool] = mapped_column(default=False)
+    # externalId -> JSON value. Values of `secret` slots are stored encrypted ({"$enc": "..."}).
+    config_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    # externalId -> authentication id
+    auth_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[SolutionVersion] = relationship(lazy="joined")
+
+
+class WizardProgress(db.Model):
+    """What the user typed in the wizard, kept between visits until finish."""
+
+    __tablename__ = "wizard_progress"
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("solution_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # engine-owned structure
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,18 @@
+"""Server-side browser sessions (see wizard/web/session.py for why)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ._base import UTCDateTime, utcnow
+
+
+class BrowserSession(db.Model):
+    __tablename__ = "browser_sessions"
+    sid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,380 @@
+"""Solution definitions (shared/spec/solution-format.md): parse YAML or JSON, validate, normalise.
+
+`parse_definition(text)` returns the normalised definition:
+
+    {"id", "title", "description", "autoEnable",
+     "auth":    [auth slot, ...],
+     "config":  [config slot, ...]           # every config slot, in screen order
+     "screens": [{"title", "description", "slots": [externalId, ...]}]}
+
+Errors are collected (not raised one by one) and each names the line and the slot at fault, so an
+ISV fixes a definition in one go. Nothing is published unless the whole definition is valid.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import yaml
+
+SLOT_TYPES = {
+    "string", "text", "secret", "email", "url", "number", "integer", "boolean", "date",
+    "select", "multiselect", "json", "mapping",
+}
+OPTION_TYPES = {"select", "multiselect"}
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+SLOT_KEYS = {
+    "externalId", "title", "type", "required", "default", "hidden", "help", "placeholder",
+    "showIf", "minLength", "maxLength", "pattern", "min", "max", "options", "schema", "lhs", "rhs",
+}
+AUTH_KEYS = {"externalId", "service", "title", "scopes", "required", "help"}
+TOP_KEYS = {"id", "title", "description", "autoEnable", "auth", "config", "screens"}
+
+
+class DefinitionError(ValueError):
+    """An invalid definition; `errors` is a list of messages, each naming a line and a slot."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("invalid solution definition:\n" + "\n".join(f"- {e}" for e in errors))
+
+
+def _line_map(text: str) -> dict[tuple, int]:
+    """Map each path in the YAML document, e.g. ("screens", 1, "slots", 0), to its 1-based line."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node, path):
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, path + (key.value,))
+                lines[path + (key.value,)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+class _Collector:
+    def __init__(self, lines: dict[tuple, int]):
+        self.lines = lines
+        self.errors: list[str] = []
+
+    def add(self, path: tuple, message: str, slot: str | None = None):
+        line = None
+        for cut in range(len(path), -1, -1):  # nearest known ancestor
+            if path[:cut] in self.lines:
+                line = self.lines[path[:cut]]
+                break
+        where = f"line {line}: " if line else ""
+        who = f"slot {slot!r}: " if slot else ""
+        self.errors.append(f"{where}{who}{message}")
+
+
+def load_text(text: str):
+    """YAML or JSON text to Python data (JSON is YAML, but JSON errors read better as JSON)."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DefinitionError([f"line {exc.lineno}: invalid JSON: {exc.msg}"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise DefinitionError([f"{where}invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
+
+
+def parse_definition(text: str, known_services: set[str] | None = None) -> dict:
+    data = load_text(text)
+    return validate_definition(data, known_services, _line_map(text))
+
+
+def _options(c: _Collector, path, sid, value, auth_ids) -> list | dict | None:
+    """Static options -> [{"value", "text"}]; dynamic -> {"source", "auth"}."""
+    if isinstance(value, dict):
+        source = value.get("source")
+        if not isinstance(source, str) or "." not in source:
+            c.add(path + ("source",), "options.source must look like 'service.optionsName'", sid)
+            return None
+        auth = value.get("auth")
+        if auth not in auth_ids:
+            c.add(path + ("auth",), f"options.auth must name an auth slot of this solution, not {auth!r}", sid)
+            return None
+        return {"source": source, "auth": auth}
+    if not isinstance(value, list) or not value:
+        c.add(path, "options must be a non-empty list or {source, auth}", sid)
+        return None
+    out, seen = [], set()
+    for i, opt in enumerate(value):
+        if not isinstance(opt, dict):
+            opt = {"value": opt}
+        if "value" not in opt or isinstance(opt["value"], (dict, list)):
+            c.add(path + (i,), "each option needs a scalar 'value'", sid)
+            continue
+        key = json.dumps(opt["value"])
+        if key in seen:
+            c.add(path + (i,), f"duplicate option value {opt['value']!r}", sid)
+        seen.add(key)
+        out.append({"value": opt["value"], "text": str(opt.get("text", opt["value"]))})
+    return out
+
+
+def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | None:
+    if not isinstance(raw, dict):
+        c.add(path, "a config slot must be a mapping with externalId, title and type")
+        return None
+    sid = raw.get("externalId")
+    if not isinstance(sid, str) or not EXTERNAL_ID_RE.match(sid):
+        c.add(path + ("externalId",), f"externalId must be a name like external_channel, not {sid!r}")
+        return None
+    for key in set(raw) - SLOT_KEYS:
+        c.add(path + (key,), f"unknown key {key!r}", sid)
+    stype = raw.get("type", "string")
+    if stype not in SLOT_TYPES:
+        c.add(path + ("type",), f"unknown type {stype!r} (one of {', '.join(sorted(SLOT_TYPES))})", sid)
+        return None
+    slot = {
+        "externalId": sid,
+        "kind": "config",
+        "title": str(raw.get("title") or sid),
+        "type": stype,
+        "required": bool(raw.get("required", False)),
+        "hidden": bool(raw.get("hidden", False)),
+        "help": str(raw.get("help") or ""),
+        "placeholder": str(raw.get("placeholder") or ""),
+    }
+    for key in ("minLength", "maxLength"):
+        if key in raw:
+            if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 0:
+                c.add(path + (key,), f"{key} must be a whole number >= 0", sid)
+            else:
+                slot[key] = raw[key]
+    for key in ("min", "max"):
+        if key in raw:
+            if not isinstance(raw[key], (int, float)) or isinstance(raw[key], bool):
+                c.add(path + (key,), f"{key} must be a number", sid)
+            else:
+                slot[key] = raw[key]
+    if "pattern" in raw:
+        try:
+            re.compile(str(raw["pattern"]))
+            slot["pattern"] = str(raw["pattern"])
+        except re.error as exc:
+            c.add(path + ("pattern",), f"pattern is not a valid regular expression: {exc}", sid)
+    if stype in OPTION_TYPES:
+        if "options" not in raw:
+            c.add(path, f"a {stype} slot needs options", sid)
+        else:
+            slot["options"] = _options(c, path + ("options",), sid, raw["options"], auth_ids)
+    elif "options" in raw:
+        c.add(path + ("options",), f"options only apply to select and multiselect, not {stype}", sid)
+    if stype == "json" and "schema" in raw:
+        try:
+            jsonschema.validators.validator_for(raw["schema"]).check_schema(raw["schema"])
+            slot["schema"] = raw["schema"]
+        except jsonschema.SchemaError as exc:
+            c.add(path + ("schema",), f"schema is not a valid JSON Schema: {exc.message}", sid)
+    if stype == "mapping":
+        for side in ("lhs", "rhs"):
+            spec = raw.get(side) or {}
+            if not isinstance(spec, dict):
+                c.add(path + (side,), f"{side} must be a mapping with title and options", sid)
+                continue
+            side_out = {"title": str(spec.get("title") or ("From" if side == "lhs" else "To"))}
+            if "options" in spec:
+                side_out["options"] = _options(c, path + (side, "options"), sid, spec["options"], auth_ids)
+            slot[side] = side_out
+    if "showIf" in raw:
+        cond = raw["showIf"]
+        if not isinstance(cond, dict) or not cond:
+            c.add(path + ("showIf",), "showIf must map another slot's externalId to a value or list", sid)
+        else:
+            slot["showIf"] = {k: (v if isinstance(v, list) else [v]) for k, v in cond.items()}
+    if "default" in raw:
+        if stype == "secret":
+            # a definition is stored and served as it is: a secret in it would not be a secret
+            c.add(path + ("default",), "a secret slot cannot have a default; set its value through the API, "
+                  "where it is stored encrypted", sid)
+        else:
+            slot["default"] = raw["default"]
+    if slot["hidden"] and slot["required"] and "default" not in raw:
+        pass  # allowed: the ISV supplies it (requiresSystemInputToUpdateVersion)
+    return slot
+
+
+def _auth_slot(c: _Collector, path: tuple, raw, known_services) -> dict | None:
+    if not isinstance(raw, dict):
+        c.add(path, "an auth slot must be a mapping with externalId and service")
+        return None
+    sid = raw.get("externalId")
+    if not isinstance(sid, str) or not EXTERNAL_ID_RE.match(sid):
+        c.add(path + ("externalId",), f"externalId must be a name like external_slack_auth, not {sid!r}")
+        return None
+    for key in set(raw) - AUTH_KEYS:
+        c.add(path + (key,), f"unknown key {key!r}", sid)
+    service = raw.get("service")
+    if not isinstance(service, str) or not service:
+        c.add(path + ("service",), "service is required", sid)
+        return None
+    if known_services is not None and service not in known_services:
+        c.add(path + ("service",), f"unknown service {service!r} (known: {', '.join(sorted(known_services))})", sid)
+    scopes = raw.get("scopes") or []
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        c.add(path + ("scopes",), "scopes must be a list of strings", sid)
+        scopes = []
+    return {
+        "externalId": sid,
+        "kind": "auth",
+        "service": service,
+        "title": str(raw.get("title") or service),
+        "scopes": scopes,
+        "required": bool(raw.get("required", True)),
+        "help": str(raw.get("help") or ""),
+        "hidden": False,
+    }
+
+
+def validate_definition(data, known_services: set[str] | None = None, lines: dict | None = None) -> dict:
+    from .values import ValueError_, check_value  # late: values imports this module
+
+    c = _Collector(lines or {})
+    if not isinstance(data, dict):
+        raise DefinitionError(["the definition must be a mapping (id, title, auth, screens)"])
+    for key in set(data) - TOP_KEYS:
+        c.add((key,), f"unknown top-level key {key!r}")
+    sol_id = data.get("id")
+    if not isinstance(sol_id, str) or not ID_RE.match(sol_id) or len(sol_id) > 100:
+        c.add(("id",), f"id must match [a-z0-9-] (e.g. slack-alerts), not {sol_id!r}")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        c.add(("title",), "title is required")
+
+    auth_raw = data.get("auth") or []
+    if not isinstance(auth_raw, list):
+        c.add(("auth",), "auth must be a list of auth slots")
+        auth_raw = []
+    auth = [s for i, r in enumerate(auth_raw) if (s := _auth_slot(c, ("auth", i), r, known_services))]
+    auth_ids = {s["externalId"] for s in auth}
+
+    config: list[dict] = []
+    screens: list[dict] = []
+    top_config = data.get("config") or []
+    if not isinstance(top_config, list):
+        c.add(("config",), "config must be a list of config slots")
+        top_config = []
+    config += [s for i, r in enumerate(top_config) if (s := _config_slot(c, ("config", i), r, auth_ids))]
+
+    screens_raw = data.get("screens")
+    if screens_raw is None:
+        screens = [{"title": s["title"], "description": "", "slots": [s["externalId"]]} for s in auth]
+        if config:
+            screens.append({"title": "Settings", "description": "", "slots": [s["externalId"] for s in config]})
+    elif not isinstance(screens_raw, list):
+        c.add(("screens",), "screens must be a list")
+    else:
+        top_ids = {s["externalId"] for s in config}
+        for i, raw in enumerate(screens_raw):
+            path = ("screens", i)
+            if not isinstance(raw, dict):
+                c.add(path, "a screen must be a mapping with title and slots")
+                continue
+            screen = {"title": str(raw.get("title") or f"Step {i + 1}"),
+                      "description": str(raw.get("description") or ""), "slots": []}
+            slots = raw.get("slots") or []
+            if not isinstance(slots, list) or not slots:
+                c.add(path + ("slots",), "a screen needs a non-empty list of slots")
+                slots = []
+            for j, item in enumerate(slots):
+                if isinstance(item, str):
+                    if item not in auth_ids and item not in top_ids:
+                        c.add(path + ("slots", j), f"screen slot {item!r} is neither an auth slot nor a config slot")
+                        continue
+                    screen["slots"].append(item)
+                else:
+                    slot = _config_slot(c, path + ("slots", j), item, auth_ids)
+                    if slot:
+                        slot["_path"] = path + ("slots", j)
+                        config.append(slot)
+                        screen["slots"].append(slot["externalId"])
+            screens.append(screen)
+
+    # Unique ids across auth and config slots.
+    seen: dict[str, str] = {}
+    for slot in auth + config:
+        sid = slot["externalId"]
+        if sid in seen:
+            c.add(slot.get("_path", ()), f"externalId {sid!r} is used twice", sid)
+        seen[sid] = slot["kind"]
+    placed: dict[str, int] = {}
+    for n, screen in enumerate(screens):
+        for sid in screen["slots"]:
+            if sid in placed:
+                c.add(("screens", n), f"slot {sid!r} is on more than one screen", sid)
+            placed[sid] = n
+    for slot in auth + config:
+        if slot["externalId"] not in placed and not slot.get("hidden"):
+            c.add(slot.get("_path", ()), "this slot is on no screen", slot["externalId"])
+
+    by_id = {s["externalId"]: s for s in config}
+    for slot in config:
+        path = slot.get("_path", ())
+        for other, values in slot.get("showIf", {}).items():
+            if other not in by_id:
+                c.add(path + ("showIf",), f"showIf names unknown config slot {other!r}", slot["externalId"])
+            elif other == slot["externalId"]:
+                c.add(path + ("showIf",), "showIf cannot depend on the slot itself", slot["externalId"])
+        if "default" in slot:
+            try:
+                slot["default"] = check_value(slot, slot["default"], dynamic_ok=True)
+            except ValueError_ as exc:
+                c.add(path + ("default",), f"default: {exc}", slot["externalId"])
+        if slot["type"] in OPTION_TYPES and slot.get("options") is None:
+            slot["options"] = []
+    for slot in config:
+        slot.pop("_path", None)
+
+    if c.errors:
+        raise DefinitionError(c.errors)
+    return {
+        "id": sol_id,
+        "title": title.strip(),
+        "description": str(data.get("description") or ""),
+        "autoEnable": bool(data.get("autoEnable", True)),
+        "auth": auth,
+        "config": config,
+        "screens": screens,
+    }
+
+
+def all_slots(definition: dict) -> dict[str, dict]:
+    """externalId -> slot, auth and config slots alike."""
+    return {s["externalId"]: s for s in definition["auth"] + definition["config"]}
+
+
+def diff_versions(old: dict, new: dict) -> dict[str, list[str]]:
+    """What changed between two definitions: slots added, removed, and changed in type or in
+    being required (the changes that matter to values already stored)."""
+    a, b = all_slots(old), all_slots(new)
+    changed = []
+    for sid in a.keys() & b.keys():
+        x, y = a[sid], b[sid]
+        if x["kind"] != y["kind"] or x.get("type") != y.get("type") or x.get("service") != y.get("service") \
+                or x["required"] != y["required"]:
+            changed.append(sid)
+    return {
+        "added": sorted(b.keys() - a.keys()),
+        "removed": sorted(a.keys() - b.keys()),
+        "changed": sorted(changed),
+    }

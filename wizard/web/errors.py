@@ -1,0 +1,58 @@
+"""Error pages: a clear page with a 4xx status for the people, JSON for API clients, never a
+stack trace. Wizard views raise `WizardError` to also tell the embedding page (events.md)."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "The request could not be understood. Reload the wizard from the application.",
+    403: "You are not allowed to open this page.",
+    404: "This page does not exist.",
+    405: "This page does not accept that kind of request.",
+    413: "What was sent is too large.",
+    429: "Too many requests. Wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing you entered was lost; try again.",
+}
+
+
+class WizardError(HTTPException):
+    """An error the wizard shows as a page and reports as `tray.configPopup.error`."""
+
+    def __init__(self, status: int, machine_code: str, message: str, instance_id: str | None = None):
+        super().__init__(description=message)
+        self.code = status
+        self.machine_code = machine_code
+        self.instance_id = instance_id
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/graphql", "/sandbox/api", "/sandbox/oauth/token")) or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def render_error(status: int, message: str, machine_code: str | None = None, instance_id: str | None = None):
+    if _wants_json():
+        return jsonify(error=machine_code or "error", message=message), status
+    return render_template("error.html", status=status, message=message,
+                           machine_code=machine_code or "error", instance_id=instance_id), status
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(WizardError)
+    def wizard_error(exc: WizardError):
+        return render_error(exc.code, exc.description, exc.machine_code, exc.instance_id)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        message = MESSAGES.get(code) or exc.description
+        if isinstance(exc, CSRFError):
+            message = "This form has expired or was not sent by the wizard. Reload the page and try again."
+        return render_error(code, message, "forbidden" if code == 403 else None)
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500, MESSAGES[500], "server_error")

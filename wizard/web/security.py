@@ -1,0 +1,61 @@
+"""Security headers on every response.
+
+- A fresh CSP nonce per request (`csp_nonce()` in templates): no inline script without it.
+- `frame-ancestors` is `'none'` unless a view opts in: wizard pages call `allow_framing()`, which
+  admits the configured allowed origins (and the server's own origin in development).
+- `Referrer-Policy`: `no-referrer` on answers to URLs that carry a code or token; elsewhere
+  `same-origin`, so that no URL (wizard URLs carry session references) leaves this origin, while
+  form posts still carry the same-origin Referer that Flask-WTF's CSRF check demands over HTTPS.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, g, request
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def allowed_origins() -> list[str]:
+    return list(current_app.config["WIZARD_ALLOWED_ORIGINS"])
+
+
+def allow_framing(origins: list[str] | None = None) -> None:
+    """Called by views whose page may be framed: by default by the allowed origins."""
+    g.frame_ancestors = origins if origins is not None else allowed_origins()
+
+
+def allow_frame_src(origins: list[str]) -> None:
+    """Called by a view whose page frames other origins (the demo ISV page frames the wizard)."""
+    g.frame_src = list(origins)
+
+
+def set_security_headers(response):
+    ancestors = g.get("frame_ancestors")
+    if current_app.config["WIZARD_ENV"] != "production" and ancestors is not None:
+        ancestors = list(dict.fromkeys(ancestors + ["'self'"]))
+    frame = " ".join(ancestors) if ancestors else "'none'"
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{csp_nonce()}'; "
+            "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; "
+            + ("frame-src 'self' " + " ".join(g.frame_src) + "; " if g.get("frame_src") else "")
+            + f"frame-ancestors {frame}"
+        )
+    secret_in_url = any(k in request.args for k in ("code", "token", "access_token", "state"))
+    response.headers.setdefault("Referrer-Policy", "no-referrer" if secret_in_url else "same-origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def reset_request_state():
+    """Called before each request: per-request security state never outlives its request (an app
+    context kept open around several requests, as in tests, would otherwise carry it over)."""
+    g.pop("csp_nonce", None)
+    g.pop("frame_ancestors", None)

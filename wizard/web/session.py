@@ -1,0 +1,103 @@
+"""Server-side sessions whose reference travels in the page, not only in a cookie.
+
+A wizard framed cross-site by a browser that blocks third-party cookies gets no cookie back, so a
+cookie session would be lost at the first form post. Instead the session id is carried in the
+URL path (`.../s/<sid>/...`) of every wizard page and form, or in an `X-Wizard-Session` header
+from the wizard's script; a first-party cookie is the fallback for top-level pages (the auth
+popup, the sandbox consent page). The data is kept in the database, so Flask-WTF's CSRF secret and
+everything else in `session` work unchanged, with no 4 KB cookie limit.
+
+The sid is secret: wizard pages send `Referrer-Policy: no-referrer` and the request log redacts
+the segment (wizard.logging).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from ..crypto import hash_secret, new_secret
+from ..extensions import db
+from ..models import BrowserSession, utcnow
+
+SID_IN_PATH = re.compile(r"/s/([A-Za-z0-9_-]{40,64})(?=/|$)")
+HEADER = "X-Wizard-Session"
+COOKIE = "wizard_sid"
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, sid: str | None = None, via: str | None = None):
+        def on_update(_self):
+            _self.modified = True
+
+        super().__init__(initial, on_update)
+        self.sid = sid
+        self.via = via  # "path" | "header" | "cookie" | None
+        self.modified = False
+        self.new = sid is None
+
+    def regenerate(self) -> str:
+        """Give the session a fresh id (on login: no fixation) and return it; the caller carries
+        it in the page (`/s/<sid>` URLs), so no cookie is set. The old record is deleted when
+        the session is saved."""
+        self.old_sid = self.sid
+        self.sid = new_secret()
+        self.via = "path"
+        self.modified = True
+        return self.sid
+
+
+def sid_from_path(path: str) -> str | None:
+    m = SID_IN_PATH.search(path)
+    return m.group(1) if m else None
+
+
+class ServerSessionInterface(SessionInterface):
+    def _find(self, request):
+        sid = sid_from_path(request.path)
+        if sid:
+            return sid, "path"
+        sid = request.headers.get(HEADER)
+        if sid:
+            return sid, "header"
+        sid = request.cookies.get(COOKIE)
+        return (sid, "cookie") if sid else (None, None)
+
+    def open_session(self, app, request):
+        sid, via = self._find(request)
+        if sid:
+            row = db.session.get(BrowserSession, hash_secret(sid))
+            now = utcnow()
+            max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
+            # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
+            if row is not None and row.expires_at > now and row.created > now - max_age:
+                return ServerSession(dict(row.data or {}), sid=sid, via=via)
+        # Unknown or expired: a fresh session (never adopt an id chosen by the client).
+        return ServerSession(via=None)
+
+    def save_session(self, app, session: ServerSession, response):
+        if not session.modified:
+            return
+        old = getattr(session, "old_sid", None)
+        if old:
+            db.session.query(BrowserSession).filter_by(sid_hash=hash_secret(old)).delete()
+        if not session.sid:
+            if not dict(session):
+                return
+            session.sid = new_secret()
+        expires = utcnow() + timedelta(seconds=app.config["WIZARD_SESSION_TTL"])
+        key = hash_secret(session.sid)
+        row = db.session.get(BrowserSession, key)
+        if row is None:
+            db.session.add(BrowserSession(sid_hash=key, data=dict(session), expires_at=expires))
+        else:
+            row.data = dict(session)
+            row.expires_at = expires
+        db.session.commit()
+        if session.via in (None, "cookie"):
+            # Top-level first-party pages only: Lax is enough and safer than None.
+            response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Lax",
+                                secure=app.config["WIZARD_PUBLIC_URL"].startswith("https://"),
+                                max_age=app.config["WIZARD_SESSION_TTL"])
