@@ -1,0 +1,320 @@
+"""The journey through the screens: progress, resume, review, finish and its failures."""
+from __future__ import annotations
+
+import pytest
+
+from wizard.core import CoreUnavailable
+from wizard.models import WizardProgress
+from wizard.extensions import db
+from wizard_support import Wizard, body_attr, simple_solution
+
+
+@pytest.fixture
+def wiz(client, core, user):
+    w = Wizard(client, core, user)
+    w.publish(simple_solution())
+    return w
+
+
+@pytest.fixture
+def inst(wiz):
+    return wiz.instance("notes")
+
+
+def test_a_solution_without_auth_slots_from_start_to_finish(wiz, inst, core):
+    wiz.open(inst.id)
+    assert "Step 1 of 2" in wiz.page and 'aria-current="step"' in wiz.page
+    wiz.post({"wizard_name": "My notes", "channel": "#ops", "level": "errors"})
+    assert wiz.path.endswith("/screen/2")
+    wiz.post({"threshold": "7", "api_key": "s3cr3t-value"})
+    assert wiz.path.endswith("/review")
+    assert "#ops" in wiz.page and "Errors only" in wiz.page and "7" in wiz.page
+    assert "••••••" in wiz.page and "s3cr3t-value" not in wiz.page
+    resp = wiz.finish()
+    assert resp.status_code == 200 and wiz.path.endswith("/done")
+    assert body_attr(wiz.page, "data-wizard-page") == "done"
+    assert body_attr(wiz.page, "data-enabled") == "true"
+    data = core.get_instance(inst.id)
+    assert data.enabled is True
+    assert data.name == "My notes"
+    assert data.config_values == {"channel": "#ops", "level": "errors", "threshold": 7, "api_key": "s3cr3t-value"}
+
+
+def test_next_with_errors_stays_and_shows_them(wiz, inst):
+    wiz.open(inst.id)
+    resp = wiz.post({"channel": "   "})
+    assert resp.status_code == 422 and wiz.path.endswith("/screen/1")
+    assert 'id="error-summary"' in wiz.page
+    assert 'id="channel-error"' in wiz.page and "Channel is required." in wiz.page
+    assert 'aria-invalid="true"' in wiz.page
+    assert 'aria-describedby="channel-error"' in wiz.page
+    assert "<title>Error: " in wiz.page
+
+
+def test_back_keeps_what_was_typed_even_when_invalid(wiz, inst):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+    wiz.post({"threshold": "99"}, action="back")
+    assert wiz.path.endswith("/screen/1")
+    wiz.get(f"{wiz.base}/screen/2")
+    assert 'value="99"' in wiz.page and "Threshold must be at most 10" in wiz.page
+
+
+def test_showif_hides_and_drops_stale_values(wiz, inst, core):
+    wiz.open(inst.id)
+    assert 'id="field-keywords"' in wiz.page
+    assert 'data-show-if="{&#34;level&#34;: [&#34;all&#34;]}"' in wiz.page
+    # Rendered hidden while the condition does not hold (the script shows it live).
+    assert 'data-slot="keywords"' in wiz.page and _hidden(wiz.page, "keywords")
+    wiz.post({"channel": "#ops", "level": "all", "keywords": ["deploy"]})
+    assert wiz.path.endswith("/screen/2")
+    wiz.get(f"{wiz.base}/screen/1")
+    assert not _hidden(wiz.page, "keywords")
+    wiz.post({"channel": "#ops", "level": "errors", "keywords": ["deploy"]})
+    prog = db.session.get(WizardProgress, inst.id)
+    db.session.refresh(prog)
+    assert "keywords" not in prog.data["config"]
+    wiz.post({"threshold": "3"})
+    wiz.finish()
+    assert "keywords" not in core.get_instance(inst.id).config_values
+
+
+def test_a_field_that_appears_is_shown_before_moving_on(wiz, inst):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops", "level": "all"})  # no script: keywords was hidden when rendered
+    assert wiz.path.endswith("/screen/1")
+    assert "More settings apply now" in wiz.page and not _hidden(wiz.page, "keywords")
+    wiz.post({"channel": "#ops", "level": "all"})
+    assert wiz.path.endswith("/screen/2")
+
+
+def test_resume_after_leaving_half_way(wiz, inst, client):
+    wiz.open(inst.id)
+    wiz.post({"wizard_name": "Half", "channel": "#later", "level": "all", "keywords": ["outage"]})
+    assert wiz.path.endswith("/screen/2")
+    # The window is closed; later the ISV page opens the wizard again with a new code.
+    later = Wizard(client, wiz.core, wiz.owner)
+    later.open(inst.id)
+    assert later.path.endswith("/screen/2")  # the first unfinished screen
+    later.get(f"{later.base}/screen/1")
+    assert 'value="#later"' in later.page and 'value="Half"' in later.page
+    assert 'value="outage" checked' in later.page
+
+
+def test_editing_an_enabled_instance_opens_prefilled(wiz, core, client):
+    inst = wiz.instance("notes", config_values={"channel": "#prod", "threshold": 8, "api_key": "old-secret"})
+    core.set_enabled(inst.id, True)
+    wiz.open(inst.id)
+    assert wiz.path.endswith("/screen/1")
+    assert 'value="#prod"' in wiz.page
+    wiz.get(f"{wiz.base}/screen/2")
+    assert 'value="8"' in wiz.page
+    assert "old-secret" not in wiz.page and "Saved. Leave empty to keep it." in wiz.page
+    wiz.post({"threshold": "9", "api_key": ""})
+    wiz.finish()
+    data = core.get_instance(inst.id)
+    assert data.config_values["api_key"] == "old-secret" and data.config_values["threshold"] == 9
+
+
+def test_secret_never_appears_in_any_page_after_saving(wiz, inst, client):
+    secret = "zz-top-secret-42"
+    wiz.open(inst.id)
+    wiz.post({"channel": "#a"})
+    wiz.post({"api_key": secret})
+    pages = [wiz.page]
+    for path in ("/screen/1", "/screen/2", "/review", "/cancel"):
+        pages.append(client.get(wiz.base + path).get_data(as_text=True))
+    # a failing screen re-rendered after a secret was typed does not echo it either
+    wiz.get(f"{wiz.base}/screen/2")
+    wiz.post({"threshold": "0", "api_key": "another-" + secret})
+    pages.append(wiz.page)
+    wiz.get(f"{wiz.base}/screen/2")
+    wiz.post({"threshold": "4", "api_key": ""})
+    wiz.finish()
+    pages.append(wiz.page)
+    again = Wizard(client, wiz.core, wiz.owner)
+    again.open(inst.id)
+    pages.append(again.page)
+    pages.append(client.get(again.base + "/screen/2").get_data(as_text=True))
+    for page in pages:
+        assert secret not in page
+    assert wiz.core.get_instance(inst.id).config_values["api_key"] == secret
+    prog = db.session.get(WizardProgress, inst.id)
+    assert secret not in str(prog.data)
+
+
+def test_review_lists_every_value_with_links_back(wiz, inst):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops", "level": "all", "keywords": ["deploy", "outage"]})
+    wiz.post({"threshold": "2"})
+    assert wiz.path.endswith("/review")
+    assert "deploy, outage" in wiz.page and "Everything" in wiz.page
+    assert f'href="{wiz.base}/screen/1"' in wiz.page and f'href="{wiz.base}/screen/2"' in wiz.page
+    assert "Not set" in wiz.page  # the secret was left empty
+    assert 'id="wizard-finish"' in wiz.page
+
+
+def test_finish_revalidates_and_sends_back_to_the_first_failing_screen(wiz, inst):
+    wiz.open(inst.id)
+    # Skip screen 1 by going straight to 2 and the review.
+    wiz.get(f"{wiz.base}/screen/2")
+    wiz.post({"threshold": "3"})
+    resp = wiz.finish()
+    assert resp.status_code == 200 and wiz.path.endswith("/screen/1")
+    assert "Channel is required." in wiz.page
+    assert wiz.core.get_instance(inst.id).enabled is False
+
+
+def test_finish_twice_enables_once_and_answers_both(wiz, inst, client, core):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+    wiz.post({"threshold": "3"})
+    from wizard_support import csrf_of
+
+    token = csrf_of(wiz.page)
+    first = client.post(f"{wiz.base}/finish", data={"csrf_token": token})
+    second = client.post(f"{wiz.base}/finish", data={"csrf_token": token})
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert first.headers["Location"].endswith("/done")
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert body_attr(page, "data-wizard-page") == "done"
+    assert core.get_instance(inst.id).enabled is True
+
+
+def test_core_refusing_keeps_every_value_and_says_why(client, core, user):
+    w = Wizard(client, core, user)
+    d = simple_solution()
+    d["screens"][1]["slots"].append({"externalId": "tenant", "title": "Tenant", "type": "string",
+                                     "hidden": True, "required": True})
+    w.publish(d)
+    inst = w.instance("notes")
+    w.open(inst.id)
+    w.post({"channel": "#kept"})
+    w.post({"threshold": "6"})
+    resp = w.finish()
+    assert resp.status_code == 409 and w.path.endswith("/finish")
+    assert body_attr(w.page, "data-error-code") == "missing_values"
+    assert body_attr(w.page, "data-wizard-page") == "review"
+    assert "Tenant" in w.page and "set by the application" in w.page
+    assert 'id="error-summary"' in w.page and "Try again" in w.page
+    assert core.get_instance(inst.id).enabled is False
+    # Nothing lost: the progress still has every value, and the screens are prefilled.
+    w.get(f"{w.base}/screen/1")
+    assert 'value="#kept"' in w.page
+    # The ISV sets its value; the retry succeeds.
+    core.save_values(inst.id, config_values={"tenant": "t-1"})
+    w.finish()
+    assert w.path.endswith("/done") and core.get_instance(inst.id).enabled is True
+
+
+class DownCore:
+    """A core that does not answer."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def get_instance(self, iid):
+        return self.real.get_instance(iid)
+
+    def save_values(self, *a, **kw):
+        raise CoreUnavailable("connection refused")
+
+    def set_enabled(self, *a, **kw):
+        raise CoreUnavailable("connection refused")
+
+    def upgrade(self, *a, **kw):
+        raise CoreUnavailable("connection refused")
+
+
+def test_core_unreachable_keeps_every_value(wiz, inst, app, core):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+    wiz.post({"threshold": "4", "api_key": "k-1"})
+    app.extensions["wizard_core"] = DownCore(core)
+    resp = wiz.finish()
+    assert resp.status_code == 503
+    assert body_attr(wiz.page, "data-error-code") == "core_unavailable"
+    assert "could not be reached" in wiz.page and "Your answers are kept" in wiz.page
+    app.extensions.pop("wizard_core")
+    resp = wiz.finish()
+    assert wiz.path.endswith("/done")
+    assert core.get_instance(inst.id).config_values == {"channel": "#ops", "threshold": 4, "api_key": "k-1"}
+
+
+def test_core_unreachable_on_entry_is_a_clear_error(wiz, inst, app, client):
+    class Dead:
+        def get_instance(self, iid):
+            raise CoreUnavailable("down")
+
+    app.extensions["wizard_core"] = Dead()
+    resp = client.get(f"/configure/{inst.id}?code={wiz.code()}")
+    assert resp.status_code == 503
+    assert body_attr(resp.get_data(as_text=True), "data-error-code") == "core_unavailable"
+
+
+def test_auto_enable_false_saves_without_enabling(client, core, user):
+    w = Wizard(client, core, user)
+    w.publish(simple_solution(autoEnable=False))
+    inst = w.instance("notes")
+    w.open(inst.id)
+    w.post({"channel": "#x"})
+    w.post({})
+    w.finish()
+    assert body_attr(w.page, "data-enabled") == "false"
+    data = core.get_instance(inst.id)
+    assert data.enabled is False and data.config_values["channel"] == "#x"
+
+
+def test_skip_title_field(wiz, inst):
+    wiz.open(inst.id)
+    assert 'name="wizard_name"' in wiz.page
+    wiz.open(inst.id, "skipTitleField=true")
+    assert 'name="wizard_name"' not in wiz.page
+
+
+def test_show_restricts_the_screens(wiz, inst):
+    wiz.open(inst.id, "show=[2]")
+    assert wiz.path.endswith("/screen/2") and "Step 1 of 1" in wiz.page
+    assert wiz.client.get(f"{wiz.base}/screen/1").status_code == 303  # not an active screen
+    wiz.post({"threshold": "3"})
+    assert wiz.path.endswith("/review") and "Basics" not in wiz.page
+
+
+def test_start_opens_at_a_screen(wiz, inst):
+    wiz.open(inst.id, "start=2")
+    assert wiz.path.endswith("/screen/2") and "Step 2 of 2" in wiz.page
+
+
+def test_cancel_page_tells_the_host_and_keeps_progress(wiz, inst, client):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#c"})
+    page = client.get(f"{wiz.base}/cancel").get_data(as_text=True)
+    assert body_attr(page, "data-wizard-page") == "cancel"
+    assert client.get(f"{wiz.base}/screen/1").get_data(as_text=True).count('value="#c"') == 1
+
+
+def test_upgrade_asks_only_for_what_is_new(client, core, user):
+    w = Wizard(client, core, user)
+    w.publish(simple_solution())
+    inst = w.instance("notes", config_values={"channel": "#a"})
+    d = simple_solution()
+    d["screens"].append({"title": "New things", "slots": [
+        {"externalId": "region", "title": "Region", "type": "string", "required": True}]})
+    core.publish(d)
+    assert core.get_instance(inst.id).flags.requiresUserInputToUpdateVersion
+    w.open(inst.id)
+    assert "New things" in w.page and "Step 1 of 1" in w.page and "Basics" not in w.page
+    w.post({"region": "eu"})
+    w.finish()
+    data = core.get_instance(inst.id)
+    assert data.version == 2 and data.config_values["region"] == "eu" and data.config_values["channel"] == "#a"
+    assert data.enabled is True
+
+
+def _hidden(page: str, slot: str) -> bool:
+    import re
+
+    m = re.search(r'<div class="field[^"]*" id="field-' + re.escape(slot) + r'"[^>]*>', page, re.S)
+    assert m, slot
+    return bool(re.search(r"\shidden>$|\shidden\s", m.group(0)))

@@ -1,0 +1,190 @@
+"""The wizard's per-request context: the session's binding, the instance, its progress and the
+engine over them. Views call `load(iid)` first; everything they need hangs off the result.
+
+The session is bound to ONE user and ONE instance (set at entry): a URL naming another instance
+is refused, and the instance must still belong to the session's user.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app, session, url_for
+from werkzeug.routing import BuildError
+
+from .. import accounts
+from ..core import CoreError, CoreUnavailable, InstanceData, InvalidValues, NotFound, embedded_core, get_core
+from ..core.embedded import carry_values
+from ..web.errors import WizardError
+from . import progress as progress_store
+from .engine import OptionsError, Options, WizardEngine
+
+SESSION_KEY = "wizard"
+CONNECTED_KEY = "wizard_connected"
+ERRORS_KEY = "wizard_errors"
+
+
+def core_error(exc: CoreError, instance_id: str | None) -> WizardError:
+    """A core failure outside the finish step, as an error page (and event)."""
+    if isinstance(exc, NotFound):
+        return WizardError(404, "not_found", "This integration no longer exists.", instance_id)
+    if isinstance(exc, CoreUnavailable):
+        return WizardError(503, "core_unavailable",
+                           "The service is not reachable right now. Nothing you entered was lost; try again in a moment.",
+                           instance_id)
+    return WizardError(409, exc.code, exc.message, instance_id)
+
+
+def upgrade_mode(instance: InstanceData, options: Options) -> bool:
+    """Upgrade when asked (upgrade=true) or, by default, when the newer version needs input."""
+    has_newer = bool(instance.newest_definition) and (instance.newest_version or 0) > instance.version
+    if not has_newer:
+        return False
+    if options.upgrade is not None:
+        return options.upgrade
+    return instance.flags.requiresUserInputToUpdateVersion
+
+
+def fetch_dynamic_options(source: str, owner_id: str, auth_id: str) -> list[dict]:
+    """The accounts helper's options service, imported lazily: without it, dynamic options are
+    simply unavailable (the field says so and offers a retry)."""
+    try:
+        from ..services.options import OptionsUnavailable, fetch_options
+    except ImportError:
+        raise OptionsError("not available") from None
+    try:
+        return list(fetch_options(source, owner_id=owner_id, auth_id=auth_id))
+    except OptionsUnavailable as exc:
+        raise OptionsError(str(exc) or "not available") from None
+
+
+@dataclass
+class WizardContext:
+    iid: str
+    sid: str
+    user_id: str
+    options: Options
+    instance: InstanceData
+    definition: dict
+    version: int
+    mode: str
+    progress: progress_store.Progress
+    engine: WizardEngine = None  # type: ignore[assignment]
+    _options_cache: dict = field(default_factory=dict)
+
+    # -- engine callables --------------------------------------------------------------------
+
+    def load_options(self, spec: dict, extra: dict) -> list[dict]:
+        key = (spec["source"], extra["auth_id"])
+        if key not in self._options_cache:
+            try:
+                self._options_cache[key] = fetch_dynamic_options(spec["source"], self.user_id, extra["auth_id"])
+            except OptionsError as exc:
+                self._options_cache[key] = exc
+        found = self._options_cache[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def check_auth(self, slot_id: str, auth_id: str) -> str | None:
+        """core.check_auth_values semantics: the owner's account, of the slot's service."""
+        try:
+            embedded_core().check_auth_values(self.user_id, self.definition, {slot_id: auth_id})
+        except InvalidValues:
+            return "This account cannot be used here. Choose another one or connect a new account."
+        return None
+
+    def build_engine(self) -> WizardEngine:
+        p = self.progress
+        self.engine = WizardEngine(
+            self.definition, config=p.config, auth=p.auth, done=p.done, options=self.options,
+            upgrade_from=self.instance.definition if self.mode == "upgrade" else None,
+            load_options=self.load_options, check_auth=self.check_auth)
+        return self.engine
+
+    # -- helpers for views -------------------------------------------------------------------
+
+    @property
+    def secrets_kept(self) -> set[str]:
+        """Secret slots with a value: saved in the instance, or typed earlier in this wizard."""
+        secret_ids = {s["externalId"] for s in self.definition["config"] if s["type"] == "secret"}
+        return set(self.progress.secrets_saved) | {k for k in self.progress.config if k in secret_ids}
+
+    def save(self) -> None:
+        self.progress.config = dict(self.engine.config)
+        self.progress.auth = dict(self.engine.auth)
+        progress_store.save(self.progress, self.definition)
+
+    def url(self, endpoint: str, **kw) -> str:
+        return url_for(endpoint, iid=self.iid, sid=self.sid, **kw)
+
+    def connect_urls(self, slot_id: str, reconnect: str | None = None) -> tuple[str | None, str | None]:
+        """The connect popup's routes (wizard.connect), when they exist; `reconnect` names an
+        account to re-authorise (the connect flow's `auth` parameter)."""
+        extra = {"auth": reconnect} if reconnect else {}
+        try:
+            start = url_for("connect.start", iid=self.iid, sid=self.sid, slot=slot_id, **extra)
+        except BuildError:
+            return None, None
+        try:
+            status = url_for("connect.status", iid=self.iid, sid=self.sid, slot=slot_id)
+        except BuildError:
+            status = None
+        return start, status
+
+    def accounts_for(self, slot: dict):
+        return accounts.list_accounts(self.user_id, slot["service"])
+
+    def take_connected(self) -> dict:
+        """Accounts connected in the popup since the last page (then forgotten)."""
+        connected = session.get(CONNECTED_KEY) or {}
+        if connected:
+            session.pop(CONNECTED_KEY, None)
+        return dict(connected)
+
+
+def binding(iid: str) -> dict:
+    """The session's wizard binding, refusing any other instance."""
+    bound = session.get(SESSION_KEY)
+    if not bound or not getattr(session, "sid", None):
+        raise WizardError(403, "session_expired",
+                          "This wizard session has ended. Open the wizard again from the application.", iid)
+    if bound.get("instance_id") != iid:
+        raise WizardError(403, "forbidden", "This wizard session belongs to another integration.", iid)
+    return bound
+
+
+def load(iid: str, *, lock: bool = False) -> WizardContext:
+    """Everything a wizard view needs, or a WizardError (403 / 404 / 503)."""
+    bound = binding(iid)
+    try:
+        instance = get_core().get_instance(iid)
+    except CoreError as exc:
+        raise core_error(exc, iid) from None
+    if instance.owner_id != bound["user_id"]:
+        raise WizardError(403, "forbidden", "You are not allowed to configure this integration.", iid)
+    options = Options.from_dict(bound.get("options"))
+    upgrade = upgrade_mode(instance, options)
+    definition = instance.newest_definition if upgrade else instance.definition
+    version = instance.newest_version if upgrade else instance.version
+    prog = progress_store.load(iid, lock=lock)
+    ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"], options=options, instance=instance,
+                        definition=definition, version=version, mode="upgrade" if upgrade else "edit", progress=prog)
+    if not prog.started or prog.mode != ctx.mode or prog.version != version:
+        restart(ctx)
+    ctx.build_engine()
+    return ctx
+
+
+def restart(ctx: WizardContext) -> None:
+    """New progress from the instance's values (first visit, after a finish, or when the
+    instance moved to another version since)."""
+    config, auth = ctx.instance.config_values, ctx.instance.auth_values
+    if ctx.mode == "upgrade":
+        config, auth = carry_values(ctx.definition, config, auth)
+    ctx.progress = progress_store.begin(ctx.instance, ctx.definition, mode=ctx.mode, version=ctx.version,
+                                        config=config, auth=auth)
+    progress_store.save(ctx.progress, ctx.definition)
+
+
+def validation_timeout_ms() -> int:
+    return int(current_app.config.get("WIZARD_VALIDATION_TIMEOUT_MS", 10000))

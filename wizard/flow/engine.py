@@ -1,0 +1,419 @@
+"""The wizard engine: which screens exist, which are active, and what a screen's values are worth.
+
+Plain Python (no Flask, no database), in the manner of django-formtools' WizardView:
+
+- The steps are the definition's screens, in order. Which of them are *active* is worked out on
+  every call from the current values and the options (`show`, upgrade mode, showIf), never
+  stored, so a value changed on screen 2 can switch screen 4 on or off at once.
+- `next`, `prev`, `count` and `first_unfinished` follow from the active list.
+- The posted "current screen" field must match the screen of the URL (`check_current`): a
+  mismatch is a 400, not a guess.
+- Every value goes through `wizard.solutions.values` (one implementation of the type rules for
+  the API, the core and the wizard). Before finishing, every active screen is validated again
+  (`validate_all`) and the user is sent back to the first one that no longer holds.
+
+The engine receives what it cannot know as plain callables: `load_options(spec)` for dynamic
+options and `check_auth(slot_id, auth_id)` for an account choice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..solutions import all_slots, diff_versions, missing_required
+from ..solutions.values import (
+    ValueError_, check_value, drop_unshown, effective_values, is_empty, is_shown,
+)
+
+
+class BadScreen(Exception):
+    """The posted current-screen field does not match the URL's screen (a 400)."""
+
+
+class NeedsAuth(Exception):
+    """Dynamic options need an account that is not chosen yet (`slot` is the auth slot)."""
+
+    def __init__(self, slot: dict):
+        super().__init__(f"Connect {slot['title']} first")
+        self.slot = slot
+
+
+class OptionsError(Exception):
+    """Dynamic options could not be loaded right now (the service did not answer)."""
+
+
+@dataclass
+class Options:
+    """The entry's query parameters, parsed once (urls.md)."""
+
+    custom_validation: bool = False
+    start: int | None = None
+    show: list[int] | None = None
+    skip_title: bool = False
+    lang: str | None = None
+    upgrade: bool | None = None  # None: the default (upgrade when the new version needs input)
+
+    @classmethod
+    def from_args(cls, args) -> "Options":
+        """Parse request args (any mapping of str -> str). Malformed values are ignored rather than
+        refused: the ISV page built the URL and the user can still configure."""
+        import json
+
+        def flag(name):
+            v = args.get(name)
+            return None if v is None else str(v).lower() in ("1", "true", "yes")
+
+        start = None
+        try:
+            start = int(args.get("start")) if args.get("start") not in (None, "") else None
+        except (TypeError, ValueError):
+            pass
+        show = None
+        raw = args.get("show")
+        if raw:
+            try:
+                parsed = json.loads(raw)
+                if isinstance(parsed, int) and not isinstance(parsed, bool):
+                    parsed = [parsed]
+                if isinstance(parsed, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in parsed):
+                    show = sorted(set(parsed))
+            except ValueError:
+                # also accept show=1,2
+                try:
+                    show = sorted({int(p) for p in str(raw).strip("[]").split(",") if p.strip()})
+                except ValueError:
+                    show = None
+        lang = (args.get("lang") or "").strip()[:20] or None
+        return cls(custom_validation=bool(flag("customValidation")), start=start, show=show or None,
+                   skip_title=bool(flag("skipTitleField")), lang=lang, upgrade=flag("upgrade"))
+
+    def to_dict(self) -> dict:
+        return {"custom_validation": self.custom_validation, "start": self.start, "show": self.show,
+                "skip_title": self.skip_title, "lang": self.lang, "upgrade": self.upgrade}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Options":
+        data = data or {}
+        return cls(**{k: data.get(k) for k in cls().to_dict()}) if data else cls()
+
+    def query(self) -> dict:
+        """Back to query parameters (for URLs that keep them)."""
+        import json
+
+        out = {}
+        if self.custom_validation:
+            out["customValidation"] = "true"
+        if self.start:
+            out["start"] = str(self.start)
+        if self.show:
+            out["show"] = json.dumps(self.show, separators=(",", ":"))
+        if self.skip_title:
+            out["skipTitleField"] = "true"
+        if self.lang:
+            out["lang"] = self.lang
+        if self.upgrade is not None:
+            out["upgrade"] = "true" if self.upgrade else "false"
+        return out
+
+
+@dataclass
+class Screen:
+    """One screen of the definition. `number` is 1-based in the definition (the numbers of
+    `show=[n,m]` and `start=n`); slots are the slot dicts, auth and config."""
+
+    number: int
+    title: str
+    description: str
+    slots: list[dict]
+
+    @property
+    def slot_ids(self) -> list[str]:
+        return [s["externalId"] for s in self.slots]
+
+
+@dataclass
+class ScreenResult:
+    """What `validate_screen` found: the values to keep and the errors by externalId."""
+
+    config: dict = field(default_factory=dict)
+    auth: dict = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    appeared: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.appeared
+
+
+class WizardEngine:
+    """The screens of one instance's definition and the rules between them.
+
+    `config` and `auth` are the values known so far (saved progress over the instance's values);
+    `done` the numbers of screens already submitted. The engine never mutates them: callers
+    store what `validate_screen` returns.
+    """
+
+    def __init__(self, definition: dict, *, config: dict, auth: dict, done: list[int] | None = None,
+                 options: Options | None = None, upgrade_from: dict | None = None,
+                 load_options: Callable[[dict, dict], list] | None = None,
+                 check_auth: Callable[[str, str], str | None] | None = None):
+        self.definition = definition
+        self.config = dict(config)
+        self.auth = dict(auth)
+        self.done = list(done or [])
+        self.options = options or Options()
+        self.upgrade_from = upgrade_from
+        self._load_options = load_options
+        self._check_auth = check_auth
+        self.slots = all_slots(definition)
+        self.config_by_id = {s["externalId"]: s for s in definition["config"]}
+        self._upgrade_ids = self._slots_needing_input() if upgrade_from is not None else None
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def screens(self) -> list[Screen]:
+        """Every screen of the definition, active or not."""
+        return [Screen(n, s["title"], s.get("description", ""), [self.slots[i] for i in s["slots"] if i in self.slots])
+                for n, s in enumerate(self.definition["screens"], 1)]
+
+    def visible_slots(self, screen: Screen, config: dict | None = None) -> list[dict]:
+        """Hook: called for every screen on every request. Returns the slots the user sees with
+        the given values (default: the known ones): not `hidden`, showIf holding, and in upgrade
+        mode only the slots the newer version needs."""
+        eff = effective_values(self.definition, self.config if config is None else config)
+        out = []
+        for slot in screen.slots:
+            if slot.get("hidden"):
+                continue
+            if slot["kind"] == "config" and not is_shown(slot, eff, self.config_by_id):
+                continue
+            out.append(slot)
+        return out
+
+    def condition(self, screen: Screen) -> bool:
+        """Hook (formtools' condition_dict): called for every screen on every request; True when
+        the screen takes part. A screen with no visible slot is skipped; `show=[n,m]` restricts
+        the screens; upgrade mode keeps only screens with slots the new version needs."""
+        if self.options.show and screen.number not in self.options.show:
+            return False
+        visible = self.visible_slots(screen)
+        if self._upgrade_ids is not None:
+            visible = [s for s in visible if s["externalId"] in self._upgrade_ids]
+        return bool(visible)
+
+    def active(self) -> list[Screen]:
+        """The active screens, in order; computed on each call, never stored."""
+        return [s for s in self.screens() if self.condition(s)]
+
+    @property
+    def count(self) -> int:
+        return len(self.active())
+
+    def get(self, number: int) -> Screen | None:
+        """The active screen with this number, or None."""
+        return next((s for s in self.active() if s.number == number), None)
+
+    def next(self, screen: Screen) -> Screen | None:
+        """The active screen after `screen` (None on the last: the review comes next)."""
+        return next((s for s in self.active() if s.number > screen.number), None)
+
+    def prev(self, screen: Screen) -> Screen | None:
+        before = [s for s in self.active() if s.number < screen.number]
+        return before[-1] if before else None
+
+    def position(self, screen: Screen) -> int:
+        """1-based position among the active screens (for "Step 2 of 3")."""
+        return [s.number for s in self.active()].index(screen.number) + 1
+
+    def first_unfinished(self) -> Screen | None:
+        """The first active screen not submitted yet; None when all are done (go to review)."""
+        return next((s for s in self.active() if s.number not in self.done), None)
+
+    def entry(self) -> Screen | None:
+        """Hook: called when the wizard opens. `start=n` opens at screen n (or the next active
+        one after it); otherwise the first unfinished screen; None means the review."""
+        active = self.active()
+        if self.options.start:
+            at = next((s for s in active if s.number >= self.options.start), None)
+            if at is not None:
+                return at
+        return self.first_unfinished()
+
+    def check_current(self, posted: str | None, screen: Screen) -> None:
+        """Called on every POST of a screen: the hidden current-screen field must name the URL's
+        screen. Raises BadScreen otherwise (the view answers 400)."""
+        if str(posted or "") != str(screen.number):
+            raise BadScreen(f"posted for screen {posted!r}, not {screen.number}")
+
+    def shows_name_field(self, screen: Screen) -> bool:
+        """The optional instance-name field sits on the first active screen unless
+        skipTitleField=true (and never in upgrade mode: the instance is named already)."""
+        if self.options.skip_title or self._upgrade_ids is not None:
+            return False
+        active = self.active()
+        return bool(active) and active[0].number == screen.number
+
+    # -- upgrade mode --------------------------------------------------------------------------
+
+    def _slots_needing_input(self) -> set[str]:
+        """Slots the newer version adds, or requires and has no value for."""
+        diff = diff_versions(self.upgrade_from, self.definition)
+        needed = set(diff["added"])
+        needed |= set(missing_required(self.definition, self.config, self.auth, hidden=False))
+        return needed
+
+    def in_upgrade(self) -> bool:
+        return self._upgrade_ids is not None
+
+    # -- values --------------------------------------------------------------------------------
+
+    def options_for(self, spec) -> list[dict]:
+        """Static options as they are; dynamic ones ({source, auth}) through `load_options`.
+        Raises NeedsAuth when the account they need is not chosen, OptionsError when the
+        service does not answer."""
+        if isinstance(spec, list):
+            return spec
+        if not isinstance(spec, dict):
+            return []
+        auth_slot = self.slots.get(spec.get("auth"))
+        auth_id = self.auth.get(spec.get("auth"))
+        if not auth_id:
+            raise NeedsAuth(auth_slot or {"title": spec.get("auth"), "externalId": spec.get("auth")})
+        if self._load_options is None:
+            raise OptionsError("dynamic options are not available")
+        return self._load_options(spec, {"auth_id": auth_id})
+
+    def _with_fetched_options(self, slot: dict) -> dict:
+        """The slot with dynamic options replaced by the fetched list, so that check_value can
+        check a submitted choice against them (the one rule for choices)."""
+        if slot["type"] in ("select", "multiselect") and isinstance(slot.get("options"), dict):
+            return {**slot, "options": self.options_for(slot["options"])}
+        if slot["type"] == "mapping":
+            out = dict(slot)
+            for side in ("lhs", "rhs"):
+                spec = (slot.get(side) or {}).get("options")
+                if isinstance(spec, dict):
+                    out[side] = {**slot[side], "options": self.options_for(spec)}
+            return out
+        return slot
+
+    def validate_screen(self, screen: Screen, config: dict, auth: dict, *, keep_secret: set[str] = frozenset(),
+                        rendered: list[str] | None = None, strict_options: bool = True) -> ScreenResult:
+        """Hook: called when a screen is posted (Next) and again for every active screen before
+        finishing. `config` / `auth` are this screen's converted values (None = empty); the
+        result holds the values to store (slots hidden by their condition dropped) and the
+        errors by externalId. `keep_secret` names secret slots left empty that keep a saved
+        value. `rendered` (the slots the page showed) lets a slot that has just appeared be
+        shown before moving on. With `strict_options=False` dynamic choices that cannot be
+        fetched right now are not held against the user (they were checked when entered)."""
+        result = ScreenResult()
+        merged = {**self.config, **{k: v for k, v in config.items()}}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        eff_visible = self.visible_slots(screen, merged)
+        visible_ids = {s["externalId"] for s in eff_visible}
+        for slot in screen.slots:
+            sid = slot["externalId"]
+            if slot["kind"] == "auth":
+                continue
+            if sid not in visible_ids:
+                if slot.get("hidden"):
+                    continue
+                # Hidden by its condition: keeps no stale value.
+                result.config[sid] = None
+                continue
+            value = config.get(sid)
+            if rendered is not None and sid not in rendered and is_empty(value):
+                result.appeared.append(sid)
+            if is_empty(value):
+                if slot["type"] == "secret" and sid in keep_secret:
+                    continue  # the saved secret stays
+                result.config[sid] = None
+                if slot["required"] and "default" not in slot:
+                    result.errors[sid] = f"{slot['title']} is required."
+                continue
+            try:
+                checked_slot = self._with_fetched_options(slot)
+            except NeedsAuth as exc:
+                result.errors[sid] = f"Connect {exc.slot['title']} first."
+                result.config[sid] = value
+                continue
+            except OptionsError:
+                if strict_options:
+                    result.errors[sid] = "The choices could not be loaded. Try again."
+                result.config[sid] = value
+                continue
+            try:
+                result.config[sid] = check_value(checked_slot, value, dynamic_ok=False)
+            except ValueError_ as exc:
+                result.errors[sid] = str(exc)
+                result.config[sid] = value
+        for slot in screen.slots:
+            if slot["kind"] != "auth":
+                continue
+            sid = slot["externalId"]
+            if self._upgrade_ids is not None and sid not in self._upgrade_ids and sid not in auth:
+                continue
+            chosen = auth.get(sid)
+            if not chosen:
+                result.auth[sid] = None
+                if slot["required"]:
+                    result.errors[sid] = f"Choose or connect {slot['title']}."
+                continue
+            problem = self._check_auth(sid, chosen) if self._check_auth else None
+            if problem:
+                result.errors[sid] = problem
+                result.auth[sid] = None
+            else:
+                result.auth[sid] = chosen
+        return result
+
+    def merge(self, result: ScreenResult) -> None:
+        """Take a screen's accepted values into the engine (the caller stores them), then drop
+        values of slots that the new values hide (on any screen)."""
+        for k, v in result.config.items():
+            if v is None:
+                self.config.pop(k, None)
+            else:
+                self.config[k] = v
+        for k, v in result.auth.items():
+            if v is None:
+                self.auth.pop(k, None)
+            else:
+                self.auth[k] = v
+        self.config = drop_unshown(self.definition, self.config)
+
+    def stored_values(self, screen: Screen) -> tuple[dict, dict]:
+        """The known values of a screen's slots, as `validate_screen` takes them."""
+        config = {s["externalId"]: self.config.get(s["externalId"]) for s in screen.slots if s["kind"] == "config"}
+        auth = {s["externalId"]: self.auth.get(s["externalId"]) for s in screen.slots if s["kind"] == "auth"}
+        return config, auth
+
+    def validate_all(self, *, secrets_saved: set[str] = frozenset()) -> tuple[Screen | None, dict[str, str]]:
+        """Hook (formtools' render_done): called on Finish. Validates every active screen again
+        from the stored values; returns the first screen that fails and its errors, or
+        (None, {}) when everything holds."""
+        for screen in self.active():
+            config, auth = self.stored_values(screen)
+            result = self.validate_screen(screen, config, auth, keep_secret=secrets_saved, strict_options=False)
+            if result.errors:
+                return screen, result.errors
+        return None, {}
+
+    def final_values(self) -> tuple[dict, dict]:
+        """The config and auth values to hand to the core on finish: every slot the user could
+        set, with None removing a value the user cleared or a condition hid. Hidden slots are
+        left alone (their values come from defaults or the ISV)."""
+        config = {}
+        for slot in self.definition["config"]:
+            sid = slot["externalId"]
+            if slot.get("hidden"):
+                continue
+            if slot["type"] == "secret" and sid not in self.config:
+                continue  # no new secret typed: keep the saved one
+            config[sid] = self.config.get(sid)
+        eff = effective_values(self.definition, {k: v for k, v in config.items() if v is not None})
+        for sid, v in list(config.items()):
+            if v is not None and not is_shown(self.config_by_id[sid], eff, self.config_by_id):
+                config[sid] = None
+        auth = {s["externalId"]: self.auth.get(s["externalId"]) for s in self.definition["auth"]}
+        return config, auth

@@ -1,0 +1,114 @@
+"""Saved progress: what the user entered, kept on the server between visits until finish.
+
+One `WizardProgress` row per instance (the session is bound to one instance, and the instance to
+one owner). Each Next stores the screen's raw submission and its converted values and marks the
+screen done; opening the wizard again with a new code resumes from here. Secret values are kept
+encrypted (wizard.crypto), like the core keeps them. The row is emptied only when finishing
+succeeded; it then keeps a `finished` marker so that a second Finish (double click, two tabs)
+gets the same answer instead of a second run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..crypto import DecryptionError, decrypt, encrypt
+from ..extensions import db
+from ..models import WizardProgress, utcnow
+
+ENC = "$enc"
+FORMAT = 1
+
+
+@dataclass
+class Progress:
+    """The engine-facing view of a progress row (secrets decrypted, in memory only)."""
+
+    instance_id: str
+    mode: str = "edit"                     # "edit" | "upgrade"
+    version: int | None = None             # the definition version the values are for
+    name: str | None = None
+    config: dict = field(default_factory=dict)
+    auth: dict = field(default_factory=dict)
+    secrets_saved: list[str] = field(default_factory=list)  # secret slots holding a saved value
+    raw: dict = field(default_factory=dict)     # str(screen) -> {field: [values]} (no secrets)
+    drafts: dict = field(default_factory=dict)  # str(screen) -> raw submission left with errors
+    done: list[int] = field(default_factory=list)
+    finished: bool = False
+    enabled: bool = False
+
+    @property
+    def started(self) -> bool:
+        return self.version is not None
+
+
+def _seal(definition: dict, config: dict) -> dict:
+    secret_ids = {s["externalId"] for s in definition["config"] if s["type"] == "secret"}
+    return {k: ({ENC: encrypt(v)} if k in secret_ids and v is not None else v) for k, v in config.items()}
+
+
+def _open(config: dict) -> dict:
+    out = {}
+    for k, v in (config or {}).items():
+        if isinstance(v, dict) and set(v) == {ENC}:
+            try:
+                out[k] = decrypt(v[ENC])
+            except DecryptionError:
+                continue  # a key was retired: the user types the secret again
+        else:
+            out[k] = v
+    return out
+
+
+def load(instance_id: str, *, lock: bool = False) -> Progress:
+    """The instance's progress (an empty one when there is none). With `lock`, the row is locked
+    until the next commit (PostgreSQL; SQLite serialises writers anyway)."""
+    stmt = select(WizardProgress).where(WizardProgress.instance_id == instance_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = db.session.scalar(stmt)
+    data = dict(row.data or {}) if row is not None else {}
+    if data.get("format") != FORMAT:
+        data = {}
+    return Progress(
+        instance_id=instance_id, mode=data.get("mode", "edit"), version=data.get("version"),
+        name=data.get("name"), config=_open(data.get("config") or {}), auth=dict(data.get("auth") or {}),
+        secrets_saved=list(data.get("secrets_saved") or []), raw=dict(data.get("raw") or {}),
+        drafts=dict(data.get("drafts") or {}), done=list(data.get("done") or []),
+        finished=bool(data.get("finished")), enabled=bool(data.get("enabled")),
+    )
+
+
+def save(progress: Progress, definition: dict) -> None:
+    """Write the progress (commits)."""
+    data = {
+        "format": FORMAT, "mode": progress.mode, "version": progress.version, "name": progress.name,
+        "config": _seal(definition, progress.config), "auth": progress.auth,
+        "secrets_saved": sorted(set(progress.secrets_saved)), "raw": progress.raw, "drafts": progress.drafts,
+        "done": sorted(set(progress.done)), "finished": progress.finished, "enabled": progress.enabled,
+    }
+    row = db.session.get(WizardProgress, progress.instance_id)
+    if row is None:
+        db.session.add(WizardProgress(instance_id=progress.instance_id, data=data))
+    else:
+        row.data = data
+        row.updated = utcnow()
+    db.session.commit()
+
+
+def begin(instance, definition: dict, *, mode: str, version: int, config: dict, auth: dict) -> Progress:
+    """Fresh progress prefilled with the instance's values (editing an instance opens with what
+    it has; secrets are only remembered as "saved", never sent back to the page)."""
+    secret_ids = {s["externalId"] for s in definition["config"] if s["type"] == "secret"}
+    return Progress(
+        instance_id=instance.id, mode=mode, version=version, name=instance.name,
+        config={k: v for k, v in config.items() if k not in secret_ids},
+        auth=dict(auth), secrets_saved=[k for k in secret_ids if config.get(k) not in (None, "")],
+    )
+
+
+def finish(progress: Progress, definition: dict, *, enabled: bool) -> None:
+    """Success: forget what was typed (it is in the instance now), keep the finished marker."""
+    save(Progress(instance_id=progress.instance_id, mode=progress.mode, version=progress.version,
+                  finished=True, enabled=enabled), definition)

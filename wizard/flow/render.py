@@ -1,0 +1,205 @@
+"""What the templates need for a screen and for the review, gathered in one place so that the
+views stay thin: the form, the option lists (static or fetched), account choices, and per-slot
+notes (options unavailable, connect an account first, secret saved)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from flask import render_template
+
+from .. import accounts
+from ..solutions.values import is_empty
+from . import forms
+from .context import WizardContext, validation_timeout_ms
+from .engine import NeedsAuth, OptionsError, Screen
+
+
+@dataclass
+class ScreenPage:
+    ctx: WizardContext
+    screen: Screen
+    slots: list[dict]
+    maps: dict
+    form: forms.ScreenForm
+    notes: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def items(self, shown: set[str]) -> list[dict]:
+        out = []
+        for slot in self.slots:
+            sid = slot["externalId"]
+            name = forms.field_name(sid)
+            item = {"slot": slot, "id": sid, "name": name, "field": self.form[name], "shown": sid in shown,
+                    "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
+                    "required": bool(slot.get("required")), "note": self.notes.get(sid),
+                    "saved_secret": slot.get("type") == "secret" and sid in self.ctx.secrets_kept}
+            item.update(self.extra.get(sid, {}))
+            omap = self.maps.get((sid, "options"))
+            if omap is not None:  # JSON values of the choices, for customValidation in the script
+                item["option_values"] = json.dumps({k: v for k, v in omap.by_key.items()})
+            out.append(item)
+        return out
+
+    def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200):
+        ctx, engine = self.ctx, self.ctx.engine
+        if self.form_has_data:
+            config, _, _ = forms.convert(self.form, self.slots, self.maps)
+            merged = {k: v for k, v in {**engine.config, **config}.items() if v is not None}
+            shown = {s["externalId"] for s in engine.visible_slots(self.screen, merged)}
+        else:
+            shown = {s["externalId"] for s in engine.visible_slots(self.screen)}
+        errors = errors or {}
+        items = self.items(shown)
+        summary = [(forms.field_name(i["id"]), i["slot"]["title"], errors[i["id"]]) for i in items if i["id"] in errors]
+        active = engine.active()
+        return render_template(
+            "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
+            summary=summary, info=info, focus=focus, steps=active, position=engine.position(self.screen),
+            prev=engine.prev(self.screen), next=engine.next(self.screen),
+            name_field=forms.NAME_FIELD in self.form, page_kind="screen",
+        ), status
+
+    form_has_data: bool = False
+
+
+def _connect_screen(ctx: WizardContext, auth_slot_id: str) -> int | None:
+    for s in ctx.engine.screens():
+        if auth_slot_id in s.slot_ids:
+            return s.number
+    return None
+
+
+def _options(ctx: WizardContext, sid: str, spec, notes: dict) -> forms.OptionMap:
+    """Static or fetched options; a note for the page when they cannot be had."""
+    try:
+        return forms.OptionMap(ctx.engine.options_for(spec))
+    except NeedsAuth as exc:
+        n = _connect_screen(ctx, exc.slot.get("externalId"))
+        notes[sid] = {"kind": "needs_auth", "message": f"Connect {exc.slot['title']} first.",
+                      "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
+                      "link_text": f"Go to {exc.slot['title']}"}
+    except OptionsError:
+        notes[sid] = {"kind": "unavailable", "message": "The choices could not be loaded right now."}
+    return forms.OptionMap([])
+
+
+def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenPage:
+    """The form of a screen with everything around it. `formdata` (posted, or a draft) is
+    shown as typed; otherwise the form is prefilled from the progress."""
+    slots = [s for s in screen.slots if not s.get("hidden")]
+    maps, notes, extra = {}, {}, {}
+    for slot in slots:
+        sid = slot["externalId"]
+        if slot["kind"] == "auth":
+            found = ctx.accounts_for(slot)
+            maps[(sid, "auth")] = forms.OptionMap([{"value": a.id, "text": a.name} for a in found])
+            start, status = ctx.connect_urls(sid)
+            extra[sid] = {
+                "accounts": [{"id": a.id, "name": a.name, "needs_reconnect": a.status == "needs_reconnect",
+                              "reconnect_url": ctx.connect_urls(sid, reconnect=a.id)[0] if start else None}
+                             for a in found],
+                "connect_url": start, "status_url": status,
+            }
+        elif slot["type"] in ("select", "multiselect"):
+            maps[(sid, "options")] = _options(ctx, sid, slot.get("options"), notes)
+        elif slot["type"] == "mapping":
+            for side in ("lhs", "rhs"):
+                spec = (slot.get(side) or {}).get("options")
+                if spec is not None:
+                    maps[(sid, side)] = _options(ctx, sid, spec, notes)
+    name_field = ctx.engine.shows_name_field(screen)
+    if formdata is not None:
+        form = forms.build_form(slots, maps, name_field=name_field, formdata=formdata)
+    else:
+        data = forms.prefill(slots, ctx.engine.config, ctx.engine.auth, maps)
+        if name_field:
+            data[forms.NAME_FIELD] = ctx.progress.name if ctx.progress.name is not None else ctx.instance.name
+        form = forms.build_form(slots, maps, name_field=name_field, formdata=None, data=data)
+    form.wizard_screen.data = str(screen.number)
+    page = ScreenPage(ctx, screen, slots, maps, form, notes, extra)
+    page.form_has_data = formdata is not None
+    return page
+
+
+# -- review ----------------------------------------------------------------------------------------
+
+MASK = "••••••"
+
+
+def _text_of(omap: forms.OptionMap | None, value) -> str:
+    if omap is not None:
+        for o in omap.options:
+            if o["value"] == value:
+                return str(o.get("text", value))
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def display(ctx: WizardContext, slot: dict):
+    """(kind, text) of a value on the review: secrets masked, choices by their text."""
+    sid = slot["externalId"]
+    if slot["kind"] == "auth":
+        auth_id = ctx.engine.auth.get(sid)
+        if not auth_id:
+            return "empty", None
+        try:
+            return "text", accounts.get(auth_id, owner_id=ctx.user_id).name
+        except Exception:
+            return "text", "An account that no longer exists"
+    t = slot["type"]
+    if t == "secret":
+        return ("text", MASK) if sid in ctx.secrets_kept else ("empty", None)
+    value = ctx.engine.config.get(sid, slot.get("default"))
+    if is_empty(value):
+        return "empty", None
+
+    def omap(spec):
+        try:
+            return forms.OptionMap(ctx.engine.options_for(spec)) if spec is not None else None
+        except (NeedsAuth, OptionsError):
+            return None
+
+    if t == "boolean":
+        return "text", "Yes" if value else "No"
+    if t == "select":
+        return "text", _text_of(omap(slot.get("options")), value)
+    if t == "multiselect":
+        m = omap(slot.get("options"))
+        return "text", ", ".join(_text_of(m, v) for v in value)
+    if t == "json":
+        return "code", json.dumps(value, indent=2, ensure_ascii=False)
+    if t == "mapping":
+        left, right = omap((slot.get("lhs") or {}).get("options")), omap((slot.get("rhs") or {}).get("options"))
+        return "rows", [f"{_text_of(left, r.get('lhs'))} → {_text_of(right, r.get('rhs'))}" for r in value]
+    return "text", value if isinstance(value, str) else json.dumps(value)
+
+
+def review_sections(ctx: WizardContext) -> list[dict]:
+    engine = ctx.engine
+    sections = []
+    for screen in engine.active():
+        items = []
+        for slot in engine.visible_slots(screen):
+            kind, text = display(ctx, slot)
+            items.append({"title": slot["title"], "kind": kind, "text": text, "id": slot["externalId"]})
+        sections.append({"screen": screen, "fields": items, "url": ctx.url("wizard.screen", n=screen.number)})
+    return sections
+
+
+def review_payload(ctx: WizardContext) -> str:
+    """customValidation on Finish: the visible slots and their JSON values (secrets left out:
+    they never go back to the browser)."""
+    engine = ctx.engine
+    visible, values = [], {}
+    for screen in engine.active():
+        for slot in engine.visible_slots(screen):
+            visible.append(slot["externalId"])
+            if slot["kind"] == "config" and slot["type"] != "secret":
+                value = engine.config.get(slot["externalId"], slot.get("default"))
+                if not is_empty(value):
+                    values[slot["externalId"]] = value
+    return json.dumps({"visibleValues": visible, "configValues": values})
+
+
+def body_config(ctx: WizardContext) -> dict:
+    return {"custom_validation": ctx.options.custom_validation, "timeout": validation_timeout_ms()}

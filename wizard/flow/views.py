@@ -1,0 +1,273 @@
+"""Wizard pages. Thin: each view loads the context, asks the engine, converts the form and
+renders. Every session-bound rule carries `/s/<sid>` (the session reference lives in the page,
+so the wizard works in a cross-site iframe without third-party cookies).
+
+Endpoints (blueprint "wizard"):
+  entry, entry_external   GET  /configure/<iid>?code=  and  /external/solutions/<eid>/configure/<iid>?code=
+  index                   GET  /configure/<iid>/s/<sid>/          -> the entry screen or the review
+  screen                  GET/POST /configure/<iid>/s/<sid>/screen/<n>
+  review                  GET  /configure/<iid>/s/<sid>/review
+  finish                  POST /configure/<iid>/s/<sid>/finish
+  done                    GET  /configure/<iid>/s/<sid>/done
+  cancel                  GET  /configure/<iid>/s/<sid>/cancel
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from werkzeug.datastructures import MultiDict
+
+from .. import identity
+from ..core import CoreError, CoreUnavailable, MissingValues, NotFound, get_core
+from ..extensions import db
+from ..web.errors import WizardError
+from ..web.security import allow_framing
+from . import context as ctxmod
+from . import forms
+from . import progress as progress_store
+from .engine import BadScreen, Options
+from .render import review_payload, review_sections, screen_page
+
+bp = Blueprint("wizard", __name__)
+
+OPTION_PARAMS = ("customValidation", "start", "show", "skipTitleField", "lang", "upgrade")
+
+
+@bp.before_request
+def frameable():
+    """Wizard pages (and their error pages) may be framed by the allowed origins."""
+    allow_framing()
+
+
+def _see_other(url: str):
+    return redirect(url, code=303)
+
+
+# -- entry ---------------------------------------------------------------------------------------
+
+@bp.get("/configure/<iid>")
+def entry(iid: str):
+    """Check the code, bind a fresh session to its user and this instance, and leave the code
+    behind: the browser goes on to a URL without it."""
+    try:
+        user_id = identity.consume_code(request.args.get("code"))
+    except identity.CodeError as exc:
+        raise WizardError(403, exc.code, exc.message, iid) from None
+    try:
+        instance = get_core().get_instance(iid)
+    except CoreError as exc:
+        raise ctxmod.core_error(exc, iid) from None
+    if instance.owner_id != user_id:
+        raise WizardError(403, "forbidden", "You are not allowed to configure this integration.", iid)
+    options = Options.from_args(request.args)
+    session.clear()
+    sid = session.regenerate()
+    session[ctxmod.SESSION_KEY] = {"user_id": user_id, "instance_id": iid, "options": options.to_dict()}
+    prog = progress_store.load(iid)
+    if prog.finished:  # opened again after finishing: start from the instance's values
+        progress_store.save(progress_store.Progress(instance_id=iid), {"config": []})
+    return _see_other(url_for("wizard.index", iid=iid, sid=sid, **options.query()))
+
+
+@bp.get("/external/solutions/<embedded_id>/configure/<iid>")
+def entry_external(embedded_id: str, iid: str):
+    """The Tray Embedded path; the embedded id must match the configured one when there is one."""
+    configured = current_app.config.get("WIZARD_EMBEDDED_ID")
+    if configured and embedded_id != configured:
+        raise WizardError(404, "not_found", "This wizard address is not known here.", iid)
+    return entry(iid)
+
+
+@bp.get("/configure/<iid>/s/<sid>/")
+def index(iid: str, sid: str):
+    """Open at `start=n`, else the first unfinished screen, else the review."""
+    if any(p in request.args for p in OPTION_PARAMS):
+        bound = ctxmod.binding(iid)
+        session[ctxmod.SESSION_KEY] = {**bound, "options": Options.from_args(request.args).to_dict()}
+    ctx = ctxmod.load(iid)
+    if ctx.progress.finished:
+        return _see_other(ctx.url("wizard.done"))
+    screen = ctx.engine.entry()
+    if screen is None:
+        return _see_other(ctx.url("wizard.review"))
+    return _see_other(ctx.url("wizard.screen", n=screen.number))
+
+
+# -- screens -------------------------------------------------------------------------------------
+
+@bp.route("/configure/<iid>/s/<sid>/screen/<int:n>", methods=["GET", "POST"])
+def screen(iid: str, sid: str, n: int):
+    ctx = ctxmod.load(iid)
+    if ctx.progress.finished:
+        return _see_other(ctx.url("wizard.done"))
+    current = ctx.engine.get(n)
+    if current is None:  # not (or no longer) an active screen
+        return _see_other(ctx.url("wizard.index"))
+    if request.method == "GET":
+        return _show_screen(ctx, current)
+
+    try:
+        ctx.engine.check_current(request.form.get("wizard_screen"), current)
+    except BadScreen:
+        raise WizardError(400, "bad_request", "This form does not belong to this step. Reload the page.", iid) from None
+    action = request.form.get("wizard_action") or "next"
+    if action.startswith(("add_row:", "remove_row:")):
+        formdata = forms.mapping_rows_action(request.form, action)
+        ctx.progress.drafts[str(n)] = forms.raw_from_formdata(formdata, current.slots)
+        ctx.save()
+        return _show_screen(ctx, current, formdata=formdata, validate=False, focus=action)
+
+    page = screen_page(ctx, current, formdata=request.form)
+    rendered = [s["externalId"] for s in ctx.engine.visible_slots(current)]
+    config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
+    result = ctx.engine.validate_screen(current, config, auth, keep_secret=ctx.secrets_kept, rendered=rendered)
+    result.errors.update(conv_errors)
+    if forms.NAME_FIELD in page.form:
+        ctx.progress.name = (page.form[forms.NAME_FIELD].data or "").strip()[:300] or None
+    raw = forms.raw_from_formdata(request.form, current.slots)
+
+    if result.errors or (result.appeared and action == "next"):
+        if action == "back":
+            # Nothing typed is lost: the screen keeps its draft and shows its errors later.
+            ctx.progress.drafts[str(n)] = raw
+            ctx.progress.done = [d for d in ctx.progress.done if d != n]
+            ctx.save()
+            target = ctx.engine.prev(current) or current
+            return _see_other(ctx.url("wizard.screen", n=target.number))
+        if not result.errors:  # fields appeared (a condition now holds): show them first
+            ctx.engine.merge(result)
+            ctx.progress.drafts.pop(str(n), None)
+            ctx.save()
+            return _show_screen(ctx, current, formdata=request.form, validate=False,
+                                info="More settings apply now. Check them, then continue.")
+        forms.apply_errors(page.form, result.errors)
+        return page.render(errors=result.errors, status=422)
+
+    ctx.engine.merge(result)
+    ctx.progress.raw[str(n)] = raw
+    ctx.progress.drafts.pop(str(n), None)
+    ctx.progress.done = sorted(set(ctx.progress.done) | {n})
+    ctx.engine.done = ctx.progress.done
+    ctx.save()
+    target = ctx.engine.prev(current) if action == "back" else ctx.engine.next(current)
+    if target is None:
+        return _see_other(ctx.url("wizard.screen", n=n) if action == "back" else ctx.url("wizard.review"))
+    return _see_other(ctx.url("wizard.screen", n=target.number))
+
+
+def _show_screen(ctx, current, *, formdata=None, validate: bool = True, info: str | None = None, focus: str | None = None):
+    """GET of a screen: prefilled from the progress; a draft left with errors (or the errors
+    that sent the user back from Finish) are shown again."""
+    connected = ctx.take_connected()
+    for slot_id, auth_id in connected.items():
+        if slot_id in current.slot_ids and auth_id and not ctx.check_auth(slot_id, auth_id):
+            ctx.engine.auth[slot_id] = auth_id
+            ctx.save()
+    errors = {}
+    sent_back = session.pop(ctxmod.ERRORS_KEY, None)
+    if sent_back and sent_back.get("screen") == current.number:
+        errors.update(sent_back.get("errors") or {})
+    draft = ctx.progress.drafts.get(str(current.number))
+    if formdata is None and draft is not None:
+        formdata = MultiDict([(k, v) for k, vs in draft.items() for v in vs])
+    page = screen_page(ctx, current, formdata=formdata)
+    if formdata is not None and validate:
+        config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
+        result = ctx.engine.validate_screen(current, config, auth, keep_secret=ctx.secrets_kept)
+        errors = {**result.errors, **conv_errors, **errors}
+    forms.apply_errors(page.form, errors)
+    return page.render(errors=errors, info=info, focus=focus)
+
+
+# -- review and finish ---------------------------------------------------------------------------
+
+@bp.get("/configure/<iid>/s/<sid>/review")
+def review(iid: str, sid: str):
+    ctx = ctxmod.load(iid)
+    if ctx.progress.finished:
+        return _see_other(ctx.url("wizard.done"))
+    return _render_review(ctx)
+
+
+def _render_review(ctx, *, error: dict | None = None, status: int = 200):
+    active = ctx.engine.active()
+    return render_template(
+        "wizard/review.html", ctx=ctx, sections=review_sections(ctx), error=error, steps=active,
+        payload=review_payload(ctx),
+        last=active[-1] if active else None, page_kind="review",
+    ), status
+
+
+@bp.route("/configure/<iid>/s/<sid>/finish", methods=["GET", "POST"])
+def finish(iid: str, sid: str):
+    """Validate every active screen again, store the values, enable. A failure keeps every
+    value and says what went wrong; a second Finish after a success gets the same success."""
+    ctx = ctxmod.load(iid, lock=request.method == "POST")
+    if ctx.progress.finished:
+        return _see_other(ctx.url("wizard.done"))
+    if request.method == "GET":
+        return _see_other(ctx.url("wizard.review"))
+    failing, errors = ctx.engine.validate_all(secrets_saved=ctx.secrets_kept)
+    if failing is not None:
+        session[ctxmod.ERRORS_KEY] = {"screen": failing.number, "errors": errors}
+        ctx.progress.done = [d for d in ctx.progress.done if d != failing.number]
+        ctx.save()
+        return _see_other(ctx.url("wizard.screen", n=failing.number))
+    config, auth = ctx.engine.final_values()
+    core = get_core()
+    try:
+        if ctx.mode == "upgrade":
+            data = core.upgrade(iid, config_values=config, auth_values=auth)
+            if ctx.progress.name:
+                data = core.save_values(iid, name=ctx.progress.name)
+        else:
+            data = core.save_values(iid, name=ctx.progress.name or None, config_values=config, auth_values=auth)
+        enabled = data.enabled
+        if ctx.definition.get("autoEnable", True):
+            enabled = core.set_enabled(iid, True, error_on_missing=True).enabled
+    except CoreError as exc:
+        db.session.rollback()
+        return _render_review(ctx, error=_finish_error(ctx, exc), status=503 if isinstance(exc, CoreUnavailable) else 409)
+    progress_store.finish(ctx.progress, ctx.definition, enabled=enabled)
+    return _see_other(ctx.url("wizard.done"))
+
+
+def _finish_error(ctx, exc: CoreError) -> dict:
+    """What the review page says when the core refused or did not answer."""
+    slots = ctx.engine.slots
+    where = {sid: s for s in ctx.engine.active() for sid in s.slot_ids}
+    fields = []
+    for sid, msg in (exc.fields or {}).items():
+        slot = slots.get(sid)
+        screen = where.get(sid)
+        fields.append({
+            "title": slot["title"] if slot else sid,
+            "message": msg,
+            "url": ctx.url("wizard.screen", n=screen.number) if screen and slot and not slot.get("hidden") else None,
+        })
+    if isinstance(exc, CoreUnavailable):
+        message = "The service could not be reached, so nothing was saved there yet. Your answers are kept: try again in a moment."
+    elif isinstance(exc, MissingValues):
+        message = ("Some required settings are still missing, so the integration could not be turned on. "
+                   "Your answers are kept.")
+        if any(f["url"] is None for f in fields):
+            message += " Some of them are set by the application: contact its support if this persists."
+    elif isinstance(exc, NotFound):
+        message = "This integration no longer exists."
+    else:
+        message = "The settings were not accepted. Your answers are kept; check them and try again."
+    return {"code": exc.code, "message": message, "fields": fields}
+
+
+@bp.get("/configure/<iid>/s/<sid>/done")
+def done(iid: str, sid: str):
+    ctx = ctxmod.load(iid)
+    if not ctx.progress.finished:
+        return _see_other(ctx.url("wizard.index"))
+    return render_template("wizard/done.html", ctx=ctx, enabled=ctx.progress.enabled, page_kind="done")
+
+
+@bp.get("/configure/<iid>/s/<sid>/cancel")
+def cancel(iid: str, sid: str):
+    """The user cancelled: the page tells the embedding page; progress is kept for later."""
+    ctx = ctxmod.load(iid)
+    return render_template("wizard/cancel.html", ctx=ctx, page_kind="cancel")
