@@ -1,0 +1,144 @@
+"""The auth-only dialog (urls.md): connect one account without the whole wizard.
+
+The ISV page opens one of the `/external/auth/...?code=` routes (popup or iframe). The code is
+used up, a fresh session bound to that user is started and the browser is sent to the dialog
+page, whose URL carries the session (`/external/auth/s/<sid>`), not the code. The dialog opens
+the same connect popup as the wizard and reports to the ISV page with tray.authpopup.finish
+{authType, authId}, tray.authpopup.close and tray.authPopup.error {error, err}, posted only to
+the allowed origins.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, redirect, render_template, request, session, url_for
+
+from .. import accounts, identity
+from ..core import CoreError, NotFound, get_core
+from ..crypto import hash_secret
+from ..web.errors import WizardError
+from ..web.security import allow_framing, allowed_origins
+from . import flows
+from .views import begin_connection, bp, reauth_id_or_error, service_or_error, status_response
+
+
+def _error_page(status: int, code: str, message: str):
+    """An error page that also tells the ISV page (tray.authPopup.error)."""
+    allow_framing()
+    return render_template("connect/dialog_error.html", status=status, code=code, message=message,
+                           origins=json.dumps(allowed_origins())), status
+
+
+def _check_embedded_id(embedded_id: str) -> None:
+    configured = current_app.config.get("WIZARD_EMBEDDED_ID")
+    if configured and embedded_id != configured:
+        raise WizardError(404, "not_found", "This link is not for this server.")
+
+
+def _open(user_id: str, ctx: dict):
+    """Start the dialog's own session (never one the browser brought) and leave the code's URL."""
+    session.clear()
+    sid = session.regenerate()
+    session["auth_dialog"] = {"user_id": user_id, **ctx}
+    return redirect(url_for("connect.dialog", sid=sid))
+
+
+def _enter(embedded_id: str, build):
+    """Use up the code, then build the dialog's context with `build(user_id)`."""
+    try:
+        _check_embedded_id(embedded_id)
+        user_id = identity.consume_code(request.args.get("code"))
+        return _open(user_id, build(user_id))
+    except identity.CodeError as exc:
+        return _error_page(403, exc.code, exc.message)
+    except WizardError as exc:
+        return _error_page(exc.code, exc.machine_code, exc.description)
+
+
+@bp.get("/external/auth/create/<embedded_id>/<iid>/<external_auth_id>")
+def dialog_for_instance(embedded_id, iid, external_auth_id):
+    """Connect the account of one auth slot of an instance; the instance's auth value is set."""
+
+    def build(user_id):
+        try:
+            inst = get_core().get_instance(iid)
+        except NotFound:
+            raise WizardError(404, "not_found", "This integration does not exist.") from None
+        except CoreError as exc:
+            raise WizardError(503, "core_unavailable", exc.message) from None
+        if inst.owner_id != user_id:
+            raise WizardError(403, "forbidden", "This integration is not yours.")
+        slots = {s["externalId"]: s for s in inst.definition["auth"]}
+        if external_auth_id not in slots:
+            raise WizardError(404, "not_found", f"This integration has no account step {external_auth_id!r}.")
+        slot = slots[external_auth_id]
+        service = service_or_error(slot["service"])
+        return {"service": service.name, "scopes": flows.merged_scopes(service.scopes, slot.get("scopes")),
+                "instance_id": iid, "slot": external_auth_id, "reauth_id": None}
+
+    return _enter(embedded_id, build)
+
+
+@bp.get("/external/auth/create/<embedded_id>")
+def dialog_create(embedded_id):
+    """Connect an account of `serviceId` with extra `scopes[]`, not tied to an instance."""
+
+    def build(user_id):
+        service = service_or_error(request.args.get("serviceId", ""))
+        extra = request.args.getlist("scopes[]") + request.args.getlist("scopes")
+        return {"service": service.name, "scopes": flows.merged_scopes(service.scopes, extra),
+                "instance_id": None, "slot": "", "reauth_id": None}
+
+    return _enter(embedded_id, build)
+
+
+@bp.get("/external/auth/edit/<embedded_id>/<auth_id>")
+def dialog_edit(embedded_id, auth_id):
+    """Re-authorise one of the user's authentications."""
+
+    def build(user_id):
+        try:
+            auth = accounts.get(auth_id, owner_id=user_id)
+        except NotFound:
+            raise WizardError(404, "not_found", "That account does not exist or is not yours.") from None
+        service = service_or_error(auth.service)
+        return {"service": service.name, "scopes": flows.merged_scopes(service.scopes, auth.scopes),
+                "instance_id": None, "slot": "", "reauth_id": reauth_id_or_error(auth.id, user_id, service)}
+
+    return _enter(embedded_id, build)
+
+
+def _dialog_target(sid: str) -> flows.Target:
+    ctx = session.get("auth_dialog")
+    if not ctx:
+        raise WizardError(403, "forbidden", "This dialog has expired. Open it again from the application.")
+    service = service_or_error(ctx["service"])
+    return flows.Target(owner_id=ctx["user_id"], service=service, session_key=hash_secret(sid),
+                        slot=ctx.get("slot") or "", scopes=list(ctx.get("scopes") or []),
+                        instance_id=ctx.get("instance_id"), reauth_id=ctx.get("reauth_id"), mode="dialog")
+
+
+@bp.get("/external/auth/s/<sid>")
+def dialog(sid):
+    """The dialog page: a Connect button that opens the connect popup, and Cancel."""
+    try:
+        target = _dialog_target(sid)
+    except WizardError as exc:
+        return _error_page(exc.code, exc.machine_code, exc.description)
+    allow_framing()
+    return render_template("connect/dialog.html", service=target.service, reconnect=bool(target.reauth_id),
+                           start_url=url_for("connect.dialog_start", sid=sid),
+                           status_url=url_for("connect.dialog_status", sid=sid),
+                           origins=json.dumps(allowed_origins()))
+
+
+@bp.route("/connect/dialog/s/<sid>", methods=["GET", "POST"])
+def dialog_start(sid):
+    """The dialog's connect popup: same flow as the wizard's."""
+    return begin_connection(_dialog_target(sid), url_for("connect.dialog_start", sid=sid))
+
+
+@bp.get("/connect/dialog/s/<sid>/status")
+def dialog_status(sid):
+    target = _dialog_target(sid)
+    return status_response(flows.status_of(target.session_key, target.slot))

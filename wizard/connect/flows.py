@@ -1,0 +1,128 @@
+"""Connection attempts: start, result, status. Plain Python over the database; the views only
+translate HTTP into these calls."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import session as flask_session
+from sqlalchemy import delete, select
+
+from .. import accounts
+from ..core import CoreError, get_core
+from ..crypto import hash_secret
+from ..extensions import db
+from ..models import Authentication, BrowserSession, utcnow
+from .models import ConnectFlow
+from .oauth import FLOW_TTL, DbCache
+
+
+@dataclass
+class Target:
+    """What a connection is for: whose, which service and scopes, and who is waiting for it."""
+
+    owner_id: str
+    service: object  # wizard.services.Service
+    session_key: str  # hash of the wizard's (or dialog's) session id
+    slot: str = ""
+    scopes: list[str] = field(default_factory=list)
+    instance_id: str | None = None
+    reauth_id: str | None = None
+    mode: str = "wizard"  # wizard | dialog
+
+
+def merged_scopes(*lists) -> list[str]:
+    out: list[str] = []
+    for scopes in lists:
+        for s in scopes or []:
+            if s not in out:
+                out.append(s)
+    return out
+
+
+def begin(target: Target, binding: str | None = None) -> ConnectFlow:
+    """Record a pending attempt (what the status endpoint reports until it ends)."""
+    now = utcnow()
+    db.session.execute(delete(ConnectFlow).where(ConnectFlow.expires_at <= now))
+    DbCache.purge()
+    flow = ConnectFlow(binding_hash=hash_secret(binding) if binding else None, session_key=target.session_key,
+                       slot=target.slot, owner_id=target.owner_id, service=target.service.name,
+                       scopes=list(target.scopes), instance_id=target.instance_id, reauth_id=target.reauth_id,
+                       mode=target.mode, status="pending", expires_at=now + timedelta(seconds=FLOW_TTL))
+    db.session.add(flow)
+    db.session.commit()
+    return flow
+
+
+def target_of(flow: ConnectFlow, service) -> Target:
+    """The target of an earlier attempt (to try it again from the popup)."""
+    return Target(owner_id=flow.owner_id, service=service, session_key=flow.session_key, slot=flow.slot,
+                  scopes=list(flow.scopes or []), instance_id=flow.instance_id, reauth_id=flow.reauth_id,
+                  mode=flow.mode)
+
+
+def by_binding(nonce: str | None) -> ConnectFlow | None:
+    if not nonce:
+        return None
+    flow = db.session.scalar(select(ConnectFlow).where(ConnectFlow.binding_hash == hash_secret(nonce)))
+    return flow if flow is not None and flow.expires_at > utcnow() else None
+
+
+def latest(session_key: str, slot: str) -> ConnectFlow | None:
+    return db.session.scalar(
+        select(ConnectFlow).where(ConnectFlow.session_key == session_key, ConnectFlow.slot == slot)
+        .order_by(ConnectFlow.created.desc()).limit(1))
+
+
+def status_of(session_key: str, slot: str) -> dict:
+    """The status endpoint's answer: {status: none|pending|done|error, authId, message}."""
+    flow = latest(session_key, slot)
+    if flow is None:
+        return {"status": "none", "authId": None, "message": ""}
+    return {"status": flow.status, "authId": flow.auth_id, "message": flow.message or ""}
+
+
+def fail(flow: ConnectFlow, message: str) -> ConnectFlow:
+    flow.status, flow.message, flow.auth_id = "error", message, None
+    db.session.commit()
+    return flow
+
+
+def save(flow: ConnectFlow, service, credentials: dict, *, name: str, scopes: list[str] | None = None,
+         expires_at=None) -> Authentication:
+    """Store a tested connection (a new authentication, or new credentials for a re-authorised
+    one) and end the attempt as done. In the auth-only dialog for an instance, also set the
+    instance's auth value."""
+    if flow.reauth_id:
+        auth = accounts.get(flow.reauth_id, owner_id=flow.owner_id)
+        accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes)
+    else:
+        auth = accounts.create(flow.owner_id, service.name, service.auth, credentials, name=name,
+                               scopes=scopes, expires_at=expires_at)
+    flow.status, flow.auth_id, flow.message = "done", auth.id, ""
+    db.session.commit()
+    if flow.mode == "dialog" and flow.instance_id and flow.slot:
+        try:
+            get_core().save_values(flow.instance_id, auth_values={flow.slot: auth.id})
+        except CoreError as exc:
+            fail(flow, f"The account was connected but could not be used for this integration: {exc.message}")
+            return auth
+    remember_connected(flow)
+    return auth
+
+
+def remember_connected(flow: ConnectFlow) -> None:
+    """Record session["wizard_connected"][slot] = authId in the wizard's session, so the wizard
+    knows of the new account even when the popup could not tell it."""
+    if flow.mode != "wizard" or flow.status != "done":
+        return
+    sid = getattr(flask_session, "sid", None)
+    if sid and hash_secret(sid) == flow.session_key:
+        flask_session["wizard_connected"] = {**flask_session.get("wizard_connected", {}), flow.slot: flow.auth_id}
+        return
+    row = db.session.get(BrowserSession, flow.session_key)
+    if row is not None:
+        data = dict(row.data or {})
+        data["wizard_connected"] = {**data.get("wizard_connected", {}), flow.slot: flow.auth_id}
+        row.data = data
+        db.session.commit()

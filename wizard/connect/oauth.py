@@ -1,0 +1,130 @@
+"""The OAuth 2 client side, on Authlib's Flask client.
+
+The callback cannot carry the wizard's session (its `/s/<sid>` cannot ride through the
+provider), so Authlib keeps each authorization request (state, PKCE verifier, redirect URI) in a
+`cache` backed by the database instead of in the session. What the session marker did for Authlib
+(tie the request to the browser that started it) is done by a nonce in a first-party cookie set
+on the popup at the start: the cache key contains the nonce's hash, so a callback in another
+browser (a victim made to finish an attacker's flow) finds no request and Authlib raises
+MismatchingStateError, exactly like a wrong state.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from authlib.integrations.flask_client import FlaskIntegration, OAuth
+from flask import current_app, g, request
+from sqlalchemy import delete
+
+from ..crypto import decrypt, encrypt, hash_secret
+from ..extensions import db
+from ..models import utcnow
+from .models import OAuthCacheEntry
+
+CALLBACK_PATH = "/connect/callback"
+BINDING_COOKIE = "wizard_connect"
+FLOW_TTL = 900  # seconds a person has to get through a provider's consent page
+
+
+class DbCache:
+    """The get/set/delete cache Authlib asks for, on the database (works across processes).
+    Values hold PKCE verifiers, so they are encrypted."""
+
+    def get(self, key):
+        row = db.session.get(OAuthCacheEntry, key)
+        if row is None or row.expires_at <= utcnow():
+            return None
+        return decrypt(row.value)
+
+    def set(self, key, value, expires=None):
+        row = db.session.get(OAuthCacheEntry, key) or OAuthCacheEntry(key=key)
+        row.value = encrypt(value)
+        row.expires_at = utcnow() + timedelta(seconds=expires or FLOW_TTL)
+        db.session.add(row)
+        db.session.commit()
+
+    def delete(self, key):
+        db.session.execute(delete(OAuthCacheEntry).where(OAuthCacheEntry.key == key))
+        db.session.commit()
+
+    @staticmethod
+    def purge():
+        db.session.execute(delete(OAuthCacheEntry).where(OAuthCacheEntry.expires_at <= utcnow()))
+
+
+def current_binding() -> str | None:
+    """The popup's nonce: just made (start) or from its cookie (callback)."""
+    return g.get("connect_binding") or request.cookies.get(BINDING_COOKIE)
+
+
+class PopupIntegration(FlaskIntegration):
+    """Authlib's Flask integration keeping authorization requests in the cache only, under a key
+    bound to the popup's nonce (see the module docstring)."""
+
+    expires_in = FLOW_TTL
+
+    def _key(self, state):
+        binding = current_binding()
+        if not state or not binding:
+            return None
+        return f"_state_{self.name}_{hash_secret(binding)}_{state}"
+
+    def get_state_data(self, session, state):
+        key = self._key(state)
+        value = self._get_cache_data(key) if key else None
+        return value.get("data") if value else None
+
+    def set_state_data(self, session, state, data):
+        key = self._key(state)
+        if key is None:
+            raise RuntimeError("an authorization request needs the popup's binding nonce")
+        self.cache.set(key, json.dumps({"data": data}), self.expires_in)
+
+    def clear_state_data(self, session, state):
+        key = self._key(state)
+        if key:
+            self.cache.delete(key)
+
+
+class PopupOAuth(OAuth):
+    framework_integration_cls = PopupIntegration
+
+
+def redirect_uri() -> str:
+    return current_app.config["WIZARD_PUBLIC_URL"] + CALLBACK_PATH
+
+
+def api_timeout() -> float:
+    return float(current_app.config.get("WIZARD_API_TIMEOUT", 5))
+
+
+def oauth_client(service):
+    """Authlib's client for an oauth2 service. One PopupOAuth per registry build, so that a
+    changed services file re-registers every client."""
+    from ..services import registry
+
+    reg = registry()
+    holder = current_app.extensions.get("wizard_oauth")
+    if holder is None or holder[0] is not reg:
+        holder = (reg, PopupOAuth(current_app._get_current_object(), cache=DbCache()))
+        current_app.extensions["wizard_oauth"] = holder
+    oauth = holder[1]
+    client = oauth.create_client(service.name)
+    if client is None:
+        client_kwargs = {"scope": " ".join(service.scopes), "token_endpoint_auth_method": service.token_auth,
+                         "default_timeout": api_timeout()}
+        if service.pkce:
+            client_kwargs["code_challenge_method"] = "S256"
+        endpoints = ({"server_metadata_url": service.server_metadata_url} if service.server_metadata_url
+                     else {"authorize_url": service.authorize_url, "access_token_url": service.token_url})
+        client = oauth.register(service.name, client_id=service.client_id, client_secret=service.client_secret,
+                                client_kwargs=client_kwargs, authorize_params=service.authorize_params or None,
+                                **endpoints)
+    return client
+
+
+def token_endpoint(service) -> str:
+    if service.token_url:
+        return service.token_url
+    return oauth_client(service).load_server_metadata()["token_endpoint"]

@@ -1,0 +1,200 @@
+"""Calling a service's API with a user's credentials, on the server only.
+
+`ensure_fresh` runs before every call: an OAuth 2 token that expires within a minute is refreshed
+first; a refresh the provider refuses marks the authentication as needing a reconnect. Errors
+carry a message for people and never a credential.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
+
+from .. import accounts
+from ..extensions import db
+from ..models import Authentication, utcnow
+from .oauth import api_timeout, token_endpoint
+
+REFRESH_MARGIN = timedelta(seconds=60)
+
+
+class ApiError(Exception):
+    """A call to a service failed; `message` is for people."""
+
+    code = "service_error"
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class Refused(ApiError):
+    """The service refused the credentials (401/403)."""
+
+    code = "refused"
+
+
+class NeedsReconnect(ApiError):
+    """The account must be connected again (its refresh was refused, or it has none)."""
+
+    code = "needs_reconnect"
+
+
+def _service(name: str):
+    from ..services import UnknownService, registry
+
+    try:
+        return registry().get(name)
+    except UnknownService:
+        raise ApiError(f"The service {name!r} is not configured on this server any more.") from None
+
+
+def token_credentials(token: dict, previous: dict | None = None) -> dict:
+    """What is kept of a token response (encrypted by wizard.accounts). A refresh that does not
+    rotate the refresh token keeps the previous one."""
+    creds = {"access_token": token["access_token"], "token_type": token.get("token_type", "Bearer")}
+    refresh = token.get("refresh_token") or (previous or {}).get("refresh_token")
+    if refresh:
+        creds["refresh_token"] = refresh
+    return creds
+
+
+def expires_at_of(token: dict) -> datetime | None:
+    if token.get("expires_at"):
+        return datetime.fromtimestamp(int(token["expires_at"]), tz=timezone.utc)
+    return None
+
+
+def _expiring(auth: Authentication) -> bool:
+    return auth.expires_at is not None and auth.expires_at <= utcnow() + REFRESH_MARGIN
+
+
+def ensure_fresh(auth: Authentication) -> dict:
+    """The authentication's credentials, refreshed first when an OAuth 2 token is about to expire.
+    Raises NeedsReconnect (and marks the authentication) when that cannot be done."""
+    service = _service(auth.service)
+    if auth.status == "needs_reconnect":
+        raise NeedsReconnect(f"Your {service.title} account needs reconnecting.")
+    creds = accounts.credentials_of(auth)
+    if auth.auth_type != "oauth2" or not _expiring(auth):
+        return creds
+    # Lock the row (PostgreSQL) so that two requests do not both spend a rotating refresh token.
+    db.session.refresh(auth, with_for_update=True)
+    if not _expiring(auth):
+        db.session.commit()
+        return accounts.credentials_of(auth)
+    return refresh(auth, accounts.credentials_of(auth))
+
+
+def _refresh_request(service, refresh_token: str) -> dict:
+    """Ask the provider for a new token (Authlib's OAuth2Session); OAuthError or RequestException."""
+    session = OAuth2Session(service.client_id, service.client_secret, token_endpoint_auth_method=service.token_auth,
+                            default_timeout=api_timeout())
+    return session.refresh_token(token_endpoint(service), refresh_token=refresh_token)
+
+
+def refresh(auth: Authentication, creds: dict) -> dict:
+    service = _service(auth.service)
+    if not creds.get("refresh_token"):
+        accounts.mark_needs_reconnect(auth)
+        raise NeedsReconnect(f"Your {service.title} account needs reconnecting: its access has expired.")
+    try:
+        token = _refresh_request(service, creds["refresh_token"])
+    except OAuthError:
+        accounts.mark_needs_reconnect(auth)
+        raise NeedsReconnect(f"Your {service.title} account needs reconnecting: "
+                             f"{service.title} no longer accepts its access.") from None
+    except requests.RequestException:
+        db.session.rollback()  # release the row lock; try again later
+        raise ApiError(f"{service.title} did not answer when its access was renewed. Try again.") from None
+    new = token_credentials(token, previous=creds)
+    accounts.update_credentials(auth, new, expires_at=expires_at_of(token),
+                                scopes=token["scope"].split() if token.get("scope") else None)
+    return new
+
+
+def fresh_new_token(service, token: dict) -> dict:
+    """A token just received at the callback, renewed at once if it is already about to expire
+    (the first API call, the test, must not use a dead token)."""
+    expires_at = expires_at_of(token)
+    if expires_at is None or expires_at > utcnow() + REFRESH_MARGIN or not token.get("refresh_token"):
+        return token
+    try:
+        renewed = dict(_refresh_request(service, token["refresh_token"]))
+    except (OAuthError, requests.RequestException):
+        raise ApiError(f"{service.title} handed out an expired access and did not renew it.") from None
+    renewed.setdefault("refresh_token", token["refresh_token"])
+    return renewed
+
+
+def request_with(service, auth_type: str, creds: dict, method: str, path: str):
+    """One API call with these credentials; the decoded JSON answer, or ApiError."""
+    url = path if path.startswith(("https://", "http://")) else (service.api_base or "") + path
+    headers = {"Accept": "application/json"}
+    basic = None
+    if auth_type == "oauth2":
+        headers["Authorization"] = f"Bearer {creds.get('access_token', '')}"
+    elif auth_type == "api_key":
+        headers.update({h: t.format(**creds) for h, t in service.header.items()})
+    elif auth_type == "basic":
+        basic = (creds.get("username", ""), creds.get("password", ""))
+    try:
+        resp = requests.request(method, url, headers=headers, auth=basic, timeout=api_timeout(),
+                                allow_redirects=False)
+    except requests.Timeout:
+        raise ApiError(f"{service.title} did not answer in time.") from None
+    except requests.RequestException:
+        raise ApiError(f"{service.title} could not be reached.") from None
+    if resp.status_code in (401, 403):
+        raise Refused(f"{service.title} refused the credentials (HTTP {resp.status_code}).", resp.status_code)
+    if resp.status_code >= 400:
+        raise ApiError(f"{service.title} answered with an error (HTTP {resp.status_code}).", resp.status_code)
+    if not resp.content:
+        return {}
+    try:
+        body = resp.json()
+    except ValueError:
+        raise ApiError(f"{service.title} sent an answer that is not JSON.") from None
+    if isinstance(body, dict) and body.get("ok") is False:  # Slack-style errors with a 200
+        raise ApiError(f"{service.title} refused the request ({body.get('error', 'error')}).")
+    return body
+
+
+def call_api(auth: Authentication, method: str, path: str):
+    """Call the API of the authentication's service as its owner (refreshing first if needed)."""
+    service = _service(auth.service)
+    creds = ensure_fresh(auth)
+    try:
+        return request_with(service, auth.auth_type, creds, method, path)
+    except Refused:
+        if auth.auth_type != "oauth2" or not creds.get("refresh_token"):
+            raise
+    # A token the provider dropped before its time: renew once and try again.
+    creds = refresh(auth, creds)
+    return request_with(service, auth.auth_type, creds, method, path)
+
+
+NAME_KEYS = ("name", "email", "login", "team", "user", "username")
+
+
+def account_name(body, fallback: str) -> str:
+    """A label for a new connection from its test call's answer (e.g. /me)."""
+    for obj in (body, body.get("data") if isinstance(body, dict) else None):
+        if isinstance(obj, dict):
+            for key in NAME_KEYS:
+                if isinstance(obj.get(key), str) and obj[key].strip():
+                    return obj[key].strip()[:200]
+    return fallback
+
+
+def check_connection(service, auth_type: str, creds: dict) -> str:
+    """Run the service's test call with new credentials; return a name for the account.
+    Raises ApiError with a message for people when the test fails."""
+    if not service.test:
+        return service.title
+    body = request_with(service, auth_type, creds, service.test["method"], service.test["path"])
+    fallback = creds.get("username") or service.title
+    return account_name(body, fallback)

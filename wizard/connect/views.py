@@ -1,0 +1,249 @@
+"""Routes of the connect popup: start (OAuth 2 redirect or credential form), the OAuth callback,
+retry, the status endpoint the wizard polls, and renaming an account.
+
+Status contract (`connect.status`): {status: "none"|"pending"|"done"|"error", authId, message}.
+Message to the opener (finish page): {type: "wizard.connect.done", slot, authId, error}, posted
+to our own origin only.
+"""
+from __future__ import annotations
+
+import re
+
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from flask import (
+    Blueprint, current_app, g, jsonify, make_response, render_template, request, session, url_for,
+)
+
+from .. import accounts
+from ..core import CoreError, NotFound, get_core
+from ..crypto import hash_secret, new_secret
+from ..web.errors import WizardError
+from . import flows
+from .forms import credential_form, credentials_from
+from .oauth import BINDING_COOKIE, CALLBACK_PATH, FLOW_TTL, oauth_client, redirect_uri
+from .tokens import ApiError, check_connection, expires_at_of, fresh_new_token, token_credentials
+
+bp = Blueprint("connect", __name__)
+
+
+# -- shared steps (also used by the auth-only dialog) ----------------------------------------
+
+def service_or_error(name: str):
+    from ..services import UnknownService, registry
+
+    try:
+        service = registry().get(name)
+    except UnknownService:
+        raise WizardError(404, "not_found", f"The service {name!r} is not available on this server.") from None
+    if not service.configured:
+        raise WizardError(503, "service_not_configured",
+                          f"{service.title} is not set up on this server yet. Ask the application's support team.")
+    return service
+
+
+def reauth_id_or_error(auth_id: str | None, owner_id: str, service) -> str | None:
+    """The authentication to re-authorise: one of the user's own, of this service."""
+    if not auth_id:
+        return None
+    try:
+        auth = accounts.get(auth_id, owner_id=owner_id)
+    except NotFound:
+        raise WizardError(404, "not_found", "That account does not exist or is not yours.") from None
+    if auth.service != service.name:
+        raise WizardError(400, "bad_request", f"That account is not a {service.title} account.")
+    return auth.id
+
+
+def begin_connection(target: flows.Target, form_action: str):
+    """Start connecting: redirect to the provider (oauth2) or show / check the credential form."""
+    if target.service.auth == "oauth2":
+        return _begin_oauth(target)
+    return _credential_form(target, form_action)
+
+
+def _begin_oauth(target: flows.Target):
+    service = target.service
+    nonce = new_secret()
+    flow = flows.begin(target, binding=nonce)
+    g.connect_binding = nonce
+    try:
+        resp = oauth_client(service).authorize_redirect(redirect_uri(), scope=" ".join(target.scopes))
+    except Exception:  # an unreachable metadata URL or a broken provider configuration
+        current_app.logger.warning("cannot start OAuth for service %s", service.name, exc_info=True)
+        flows.fail(flow, f"{service.title} cannot be reached right now. Try again in a moment.")
+        return finish_page(flow, service, can_retry=False), 502
+    resp.set_cookie(BINDING_COOKIE, nonce, max_age=FLOW_TTL, path="/connect/", httponly=True, samesite="Lax",
+                    secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
+    return resp
+
+
+def _credential_form(target: flows.Target, action: str):
+    service = target.service
+    form = credential_form(service)
+    error = None
+    if request.method == "GET":
+        flows.begin(target)
+    elif form.validate_on_submit():
+        flow = flows.latest(target.session_key, target.slot)
+        if flow is None or flow.status == "done":
+            flow = flows.begin(target)
+        creds = credentials_from(form, service)
+        try:
+            name = check_connection(service, service.auth, creds)
+        except ApiError as exc:
+            error = f"These credentials did not work: {exc.message} Nothing was saved."
+            flows.fail(flow, error)
+        else:
+            flows.save(flow, service, creds, name=name)
+            return finish_page(flow, service)
+    return render_template("connect/credentials.html", form=form, service=service, action=action, error=error,
+                           reconnect=bool(target.reauth_id)), (400 if error else 200)
+
+
+def finish_page(flow, service, *, can_retry: bool = True):
+    """The page the popup ends on; static/connect.js posts its result to the opener. A failed
+    OAuth attempt offers to try again (through the popup's binding cookie)."""
+    ok = flow.status == "done"
+    message = {"type": "wizard.connect.done", "slot": flow.slot, "authId": flow.auth_id if ok else None,
+               "error": None if ok else (flow.message or "Connecting failed.")}
+    retry = can_retry and not ok and flow.binding_hash is not None
+    return render_template("connect/finish.html", message=message, service=service,
+                           retry_url=url_for("connect.retry") if retry else None)
+
+
+def status_response(result: dict):
+    resp = jsonify(result)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _bound_user(iid: str) -> str:
+    """The user of the wizard session in the path, which must be bound to this instance."""
+    bound = session.get("wizard") or {}
+    if not bound.get("user_id") or bound.get("instance_id") != iid:
+        raise WizardError(403, "forbidden", "This window is not part of an open wizard. "
+                          "Close it and press Connect in the wizard again.", iid)
+    return bound["user_id"]
+
+
+def _wizard_context(iid: str, slot: str):
+    """The session's user and the instance's auth slot `slot`."""
+    user_id = _bound_user(iid)
+    try:
+        inst = get_core().get_instance(iid)
+    except NotFound:
+        raise WizardError(404, "not_found", "This integration no longer exists.", iid) from None
+    except CoreError as exc:
+        raise WizardError(503, "core_unavailable", exc.message, iid) from None
+    if inst.owner_id != user_id:
+        raise WizardError(403, "forbidden", "This integration is not yours.", iid)
+    slots = {s["externalId"]: s for d in (inst.definition, inst.newest_definition or {}) for s in d.get("auth", [])}
+    if slot not in slots:
+        raise WizardError(404, "not_found", "This step has no account to connect.", iid)
+    return user_id, slots[slot]
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+@bp.route("/connect/<iid>/s/<sid>/<slot>", methods=["GET", "POST"])
+def start(iid, sid, slot):
+    """Open in the popup by the wizard: connect an account for an auth slot (?auth=<id> to
+    re-authorise an existing one)."""
+    user_id, slot_def = _wizard_context(iid, slot)
+    service = service_or_error(slot_def["service"])
+    reauth = reauth_id_or_error(request.args.get("auth"), user_id, service)
+    target = flows.Target(owner_id=user_id, service=service, session_key=hash_secret(sid), slot=slot,
+                          scopes=flows.merged_scopes(service.scopes, slot_def.get("scopes")), instance_id=iid,
+                          reauth_id=reauth)
+    return begin_connection(target, url_for("connect.start", iid=iid, sid=sid, slot=slot, auth=reauth))
+
+
+@bp.get("/connect/<iid>/s/<sid>/<slot>/status")
+def status(iid, sid, slot):
+    """What became of the latest attempt of this wizard session for this slot (for when the
+    popup could not tell the wizard, e.g. a provider page cut window.opener)."""
+    _wizard_context(iid, slot)
+    result = flows.status_of(hash_secret(sid), slot)
+    if result["status"] == "done" and (session.get("wizard_connected") or {}).get(slot) != result["authId"]:
+        session["wizard_connected"] = {**session.get("wizard_connected", {}), slot: result["authId"]}
+    return status_response(result)
+
+
+@bp.get(CALLBACK_PATH)
+def callback():
+    """The provider sends the popup back here. Authlib checks state and sends the PKCE verifier
+    (both kept under the popup's binding); then the connection is tested and saved."""
+    flow = flows.by_binding(request.cookies.get(BINDING_COOKIE))
+    if flow is None or flow.status != "pending":
+        return render_template("connect/finish.html", service=None, retry_url=None, message={
+            "type": "wizard.connect.done", "slot": "", "authId": None,
+            "error": "This sign-in was not started in this window, or it has expired. "
+                     "Close this window and press Connect again."}), 400
+    service = service_or_error(flow.service)
+    client = oauth_client(service)
+    if client.framework.get_state_data(None, request.args.get("state")) is None:
+        # Not the answer to this window's request (a forged ?error= link, say): leave the real
+        # attempt untouched, and never show text that came with the link.
+        return render_template("connect/finish.html", service=service, retry_url=None, message={
+            "type": "wizard.connect.done", "slot": "", "authId": None,
+            "error": "This sign-in could not be verified. Close this window and press Connect again."}), 400
+    try:
+        token = client.authorize_access_token()
+    except MismatchingStateError:
+        return _ended(flows.fail(flow, "This sign-in could not be verified (it does not match the one this "
+                                       "window started). Try again."), service)
+    except OAuthError as exc:
+        if exc.error == "access_denied":
+            message = f"You did not allow access to {service.title}, so nothing was connected."
+        else:
+            # the provider's own description is not shown: it is text from a URL
+            code = re.sub(r"[^a-z_]", "", str(exc.error))[:40]
+            message = f"{service.title} could not connect the account (error: {code}). Try again."
+        return _ended(flows.fail(flow, message), service)
+    except Exception:  # network errors, a provider answering nonsense
+        current_app.logger.warning("token exchange failed for service %s", service.name)
+        return _ended(flows.fail(flow, f"{service.title} did not complete the sign-in. Try again."), service)
+    try:
+        token = fresh_new_token(service, token)
+        creds = token_credentials(token)
+        name = check_connection(service, "oauth2", creds)
+    except ApiError as exc:
+        return _ended(flows.fail(flow, f"The new connection did not pass its test ({exc.message}) "
+                                       "and was not saved."), service)
+    scopes = token["scope"].split() if token.get("scope") else list(flow.scopes)
+    flows.save(flow, service, creds, name=name, scopes=scopes, expires_at=expires_at_of(token))
+    return _ended(flow, service)
+
+
+def _ended(flow, service):
+    """The callback's answer. On success the popup's binding is spent (the cookie goes); after a
+    failure it stays, so that the popup can retry."""
+    resp = make_response(finish_page(flow, service), 200 if flow.status == "done" else 400)
+    if flow.status == "done":
+        resp.delete_cookie(BINDING_COOKIE, path="/connect/")
+    return resp
+
+
+@bp.post("/connect/retry")
+def retry():
+    """Try a failed OAuth attempt again from the popup, with the same target (found through the
+    popup's binding cookie, since the popup's URL no longer carries the wizard session)."""
+    flow = flows.by_binding(request.cookies.get(BINDING_COOKIE))
+    if flow is None or flow.status == "done":
+        raise WizardError(400, "expired", "This window can no longer retry. Close it and press Connect again.")
+    service = service_or_error(flow.service)
+    return _begin_oauth(flows.target_of(flow, service))
+
+
+@bp.post("/connect/<iid>/s/<sid>/auth/<auth_id>/rename")
+def rename(iid, sid, auth_id):
+    """Rename one of the session user's accounts: form field `name`; answers {authId, name}."""
+    try:
+        auth = accounts.get(auth_id, owner_id=_bound_user(iid))
+    except NotFound:
+        raise WizardError(404, "not_found", "That account does not exist or is not yours.", iid) from None
+    try:
+        accounts.rename(auth, request.form.get("name", ""))
+    except ValueError:
+        return jsonify(error="invalid", message="Enter a name for the account."), 400
+    return jsonify(authId=auth.id, name=auth.name)

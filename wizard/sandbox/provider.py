@@ -1,0 +1,200 @@
+"""The sandbox OAuth 2 provider, built on Authlib's authorization server.
+
+A fake provider with a few fake workspaces (the resource owners), the authorization code grant
+with PKCE required, refresh tokens, and a bearer-protected API. It also accepts an API key or
+HTTP Basic on its API, so that the api_key and basic connection kinds have something real to
+test against.
+
+Faults for tests are read from app.config on every request (the live test server shares the
+app object): SANDBOX_FAULT in {None, "slow", "error", "expired"}.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from authlib.common.security import generate_token
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from authlib.oauth2.rfc7636 import CodeChallenge
+from flask import Flask, current_app, request
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import SandboxClient, SandboxCode, SandboxToken
+
+CLIENT_ID = "wizard-sandbox"
+SCOPES = {
+    "profile": "See the workspace's name",
+    "channels:read": "List the workspace's channels",
+    "chat:write": "Post messages to channels",
+}
+WORKSPACES = {
+    "acme": {"name": "Acme Corp", "channels": ["#general", "#alerts", "#deploys"]},
+    "globex": {"name": "Globex", "channels": ["#general", "#ops"]},
+    "initech": {"name": "Initech", "channels": ["#general", "#tps-reports", "#random"]},
+}
+TOKEN_TTL = 3600
+
+
+def _derived(config: dict, label: str) -> str:
+    return hmac.new(str(config["SECRET_KEY"]).encode(), label.encode(), hashlib.sha256).hexdigest()
+
+
+def client_secret(config: dict) -> str:
+    """The built-in client's secret, derived from SECRET_KEY so nothing needs configuring."""
+    return _derived(config, "sandbox-client-secret")
+
+
+def api_key_for(workspace: str, config: dict | None = None) -> str:
+    """The sandbox API key of a workspace (shown on /sandbox/keys)."""
+    return "sbk_" + _derived(config or current_app.config, "sandbox-api-key:" + workspace)[:40]
+
+
+def redirect_uri(config: dict) -> str:
+    from ..connect.oauth import CALLBACK_PATH
+
+    return config["WIZARD_PUBLIC_URL"] + CALLBACK_PATH
+
+
+def sandbox_service(config: dict):
+    """The registry entry of the built-in `sandbox` service: this app's own /sandbox/."""
+    from ..services.registry import Service
+
+    base = config["WIZARD_PUBLIC_URL"] + "/sandbox"
+    return Service(
+        name="sandbox", title="Sandbox", auth="oauth2", icon=None,
+        authorize_url=base + "/oauth/authorize", token_url=base + "/oauth/token",
+        scopes=("profile",), pkce=True, client_id=CLIENT_ID, client_secret=client_secret(config),
+        api_base=base + "/api", test={"method": "GET", "path": "/me"},
+        options={"channels": {"path": "/channels", "items": "data", "value": "id", "text": "name"}},
+        origin="builtin",
+    )
+
+
+class Workspace:
+    """The resource owner of the sandbox."""
+
+    def __init__(self, workspace_id: str):
+        self.id = workspace_id
+
+    def get_user_id(self) -> str:
+        return self.id
+
+
+# -- storage hooks -----------------------------------------------------------------------------
+
+def ensure_client() -> SandboxClient:
+    """The built-in client, registered on first use (and kept in step with the public URL)."""
+    uris = [redirect_uri(current_app.config)]
+    client = db.session.scalar(select(SandboxClient).where(SandboxClient.client_id == CLIENT_ID))
+    if client is None:
+        client = SandboxClient(client_id=CLIENT_ID, client_id_issued_at=int(time.time()))
+        db.session.add(client)
+    if client.client_metadata.get("redirect_uris") != uris or \
+            client.client_secret != client_secret(current_app.config):
+        client.client_secret = client_secret(current_app.config)
+        client.set_client_metadata({
+            "client_name": "Configuration wizard", "redirect_uris": uris,
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+            "scope": " ".join(SCOPES), "token_endpoint_auth_method": "client_secret_basic",
+        })
+        db.session.commit()
+    return client
+
+
+def query_client(client_id: str):
+    if client_id == CLIENT_ID:
+        return ensure_client()
+    return db.session.scalar(select(SandboxClient).where(SandboxClient.client_id == client_id))
+
+
+def save_token(token: dict, req) -> None:
+    db.session.add(SandboxToken(client_id=req.client.client_id, user_id=req.user.get_user_id(), **token))
+    db.session.commit()
+
+
+def expires_in(client, grant_type) -> int:
+    # "expired": the code exchange hands out an access token that is already expired, so the
+    # client must use its refresh token before the first call.
+    if current_app.config.get("SANDBOX_FAULT") == "expired" and grant_type == "authorization_code":
+        return -60
+    return TOKEN_TTL
+
+
+class CodeGrant(AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def save_authorization_code(self, code, req):
+        """Keep the code with the scopes the person left ticked on the consent page."""
+        requested = (req.payload.scope or "").split()
+        granted = set(request.form.getlist("granted"))
+        db.session.add(SandboxCode(
+            code=code, client_id=req.client.client_id, redirect_uri=req.payload.redirect_uri or "",
+            response_type=req.payload.response_type, scope=" ".join(s for s in requested if s in granted),
+            user_id=req.user.get_user_id(), code_challenge=req.payload.data.get("code_challenge"),
+            code_challenge_method=req.payload.data.get("code_challenge_method"),
+        ))
+        db.session.commit()
+
+    def query_authorization_code(self, code, client):
+        item = db.session.scalar(select(SandboxCode).where(SandboxCode.code == code,
+                                                           SandboxCode.client_id == client.client_id))
+        return item if item is not None and not item.is_expired() else None
+
+    def delete_authorization_code(self, authorization_code):
+        db.session.delete(authorization_code)
+        db.session.commit()
+
+    def authenticate_user(self, authorization_code):
+        return Workspace(authorization_code.user_id)
+
+
+class RefreshGrant(RefreshTokenGrant):
+    INCLUDE_NEW_REFRESH_TOKEN = True  # rotate refresh tokens
+
+    def authenticate_refresh_token(self, refresh_token):
+        item = db.session.scalar(select(SandboxToken).where(SandboxToken.refresh_token == refresh_token))
+        return item if item is not None and not item.refresh_token_revoked_at else None
+
+    def authenticate_user(self, credential):
+        return Workspace(credential.user_id)
+
+    def revoke_old_credential(self, credential):
+        now = int(time.time())
+        credential.access_token_revoked_at = now
+        credential.refresh_token_revoked_at = now
+        db.session.commit()
+
+
+class StrictCodeChallenge(CodeChallenge):
+    """PKCE with S256 on every authorization request, confidential clients included (Authlib's
+    `required` only covers public clients): the sandbox is what proves our client sends it."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if not data.get("code_challenge") or data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("PKCE is required: send code_challenge with code_challenge_method=S256")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class TokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        return db.session.scalar(select(SandboxToken).where(SandboxToken.access_token == token_string))
+
+
+def build(app: Flask) -> tuple[AuthorizationServer, ResourceProtector]:
+    """One authorization server and resource protector per app (tests build several apps)."""
+    server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
+    server.register_token_generator("default", BearerTokenGenerator(
+        lambda **kw: generate_token(42), lambda **kw: generate_token(48), expires_in))
+    server.register_grant(CodeGrant, [StrictCodeChallenge(required=True)])
+    server.register_grant(RefreshGrant)
+    protector = ResourceProtector()
+    protector.register_token_validator(TokenValidator())
+    return server, protector

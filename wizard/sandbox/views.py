@@ -1,0 +1,160 @@
+"""Routes of the sandbox provider: consent page, token endpoint and the tiny API."""
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hmac
+import time
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .provider import SCOPES, WORKSPACES, Workspace, api_key_for
+
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+
+
+def _server():
+    return current_app.extensions["wizard_sandbox"]
+
+
+@bp.before_request
+def sandbox_enabled():
+    """The whole sandbox is off (404) when WIZARD_SANDBOX is false, checked per request."""
+    if not current_app.config.get("WIZARD_SANDBOX"):
+        abort(404)
+
+
+class ConsentForm(FlaskForm):
+    workspace = SelectField("Workspace", choices=[SelectChoice(k, v["name"]) for k, v in WORKSPACES.items()])
+    granted = SelectMultipleField("Permissions", widget=ListWidget(prefix_label=False),
+                                  option_widget=CheckboxInput())
+    allow = SubmitField("Allow")
+    deny = SubmitField("Deny")
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize():
+    server, _ = _server()
+    try:
+        grant = server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        # Only a request with a known client and redirect URI goes back to the client; anything
+        # else is shown here (never redirect to an unchecked URI).
+        if getattr(error, "redirect_uri", None):
+            return server.handle_error_response(request, error)
+        return render_template("sandbox/error.html", error=error.error,
+                               description=error.description), 400
+    requested = [s for s in (grant.request.payload.scope or "").split() if s in SCOPES]
+    form = ConsentForm()
+    form.granted.choices = [SelectChoice(s, SCOPES[s]) for s in requested]
+    if request.method == "GET":
+        form.granted.data = requested
+    if form.validate_on_submit():
+        user = Workspace(form.workspace.data) if form.allow.data else None
+        return server.create_authorization_response(grant_user=user, grant=grant)
+    g.sandbox_consent = True
+    return render_template("sandbox/consent.html", form=form, client=grant.client, action=request.full_path)
+
+
+@bp.after_request
+def consent_headers(response):
+    """The consent page is never framed; with SANDBOX_CONSENT_COOP it also cuts window.opener,
+    as some real providers' pages do."""
+    if g.get("sandbox_consent"):
+        response.headers["X-Frame-Options"] = "DENY"
+        if current_app.config.get("SANDBOX_CONSENT_COOP"):
+            response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    return response
+
+
+@bp.post("/oauth/token")
+def token():
+    server, _ = _server()
+    return server.create_token_response()
+
+
+# -- the API ---------------------------------------------------------------------------------
+
+def _workspace_of_key(key: str) -> str | None:
+    for wid in WORKSPACES:
+        if hmac.compare_digest(key.encode(), api_key_for(wid).encode()):
+            return wid
+    return None
+
+
+def _unauthorized(message: str):
+    resp = jsonify(error="invalid_token", message=message)
+    resp.status_code = 401
+    resp.headers["WWW-Authenticate"] = 'Bearer realm="sandbox"'
+    return resp
+
+
+def api(scope: str | None = None):
+    """Protect an API route: an OAuth bearer token with `scope`, or a workspace API key
+    (X-Api-Key), or HTTP Basic (workspace id : API key). Applies SANDBOX_FAULT."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            fault = current_app.config.get("SANDBOX_FAULT")
+            if fault == "slow":
+                time.sleep(current_app.config.get("SANDBOX_SLOW_SECONDS",
+                                                  current_app.config.get("WIZARD_API_TIMEOUT", 5) + 1))
+            if fault == "error":
+                return jsonify(error="server_error", message="the sandbox failed on purpose"), 500
+            header = request.headers.get("Authorization", "")
+            if header[:7].lower() == "bearer ":
+                _, protector = _server()
+                try:
+                    tok = protector.acquire_token([scope] if scope else None)
+                except OAuth2Error as error:  # answered here: the app's error pages would hide the RFC 6750 body
+                    return jsonify(dict(error.get_body())), error.status_code, error.get_headers()
+                g.sandbox_workspace = tok.user_id
+            elif request.headers.get("X-Api-Key"):
+                g.sandbox_workspace = _workspace_of_key(request.headers["X-Api-Key"])
+                if not g.sandbox_workspace:
+                    return _unauthorized("unknown API key")
+            elif header[:6].lower() == "basic ":
+                try:
+                    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+                except (binascii.Error, UnicodeDecodeError):
+                    return _unauthorized("malformed Basic credentials")
+                if _workspace_of_key(password) != user:
+                    return _unauthorized("wrong username or password")
+                g.sandbox_workspace = user
+            else:
+                return _unauthorized("no credentials")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.get("/api/me")
+@api("profile")
+def me():
+    wid = g.sandbox_workspace
+    return jsonify(id=wid, name=WORKSPACES[wid]["name"], workspace=wid)
+
+
+@bp.get("/api/channels")
+@api("channels:read")
+def channels():
+    wid = g.sandbox_workspace
+    return jsonify(data=[{"id": f"C{i}", "name": name}
+                         for i, name in enumerate(WORKSPACES[wid]["channels"], start=1)])
+
+
+@bp.get("/keys")
+def keys():
+    """The sandbox's 'developer settings': each workspace's API key, for api_key and basic
+    services that point at the sandbox API."""
+    return render_template("sandbox/keys.html",
+                           keys=[(wid, ws["name"], api_key_for(wid)) for wid, ws in WORKSPACES.items()])

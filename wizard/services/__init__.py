@@ -1,0 +1,15 @@
+"""Connectable services (services.md): the registry, the presets and dynamic options."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .registry import Registry, Service, ServicesError, UnknownService, load_registry, parse_services, registry
+
+__all__ = ["Registry", "Service", "ServicesError", "UnknownService", "load_registry", "parse_services",
+           "registry", "register"]
+
+
+def register(app: Flask) -> None:
+    """Load and validate the registry when the app is created, so that a wrong services file
+    stops the server at start with every error listed (not at a user's first click)."""
+    registry(app)

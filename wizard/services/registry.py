@@ -1,0 +1,320 @@
+"""The registry of connectable services: built-ins, presets and the ISV's YAML file.
+
+Everything is validated when it is loaded, and every problem is reported at once with the service
+and the field it is about, so that an operator fixes a services file in one go.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from string import Formatter
+from urllib.parse import urlsplit
+
+import yaml
+from flask import Flask, current_app
+
+from .presets import PRESETS
+
+AUTH_KINDS = ("oauth2", "api_key", "basic")
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+KEYS = {
+    "name", "title", "icon", "auth", "server_metadata_url", "authorize_url", "token_url", "scopes",
+    "pkce", "client_id_env", "client_secret_env", "api_base", "test", "options", "fields", "header",
+    "authorize_params", "token_auth",
+}
+DEFAULT_FIELDS = {
+    "api_key": [{"name": "api_key", "title": "API key", "secret": True}],
+    "basic": [{"name": "username", "title": "Username", "secret": False},
+              {"name": "password", "title": "Password", "secret": True}],
+}
+
+
+class ServicesError(Exception):
+    """The services configuration is wrong; `errors` lists every problem, one line each."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("invalid services configuration:\n  " + "\n  ".join(errors))
+        self.errors = errors
+
+
+class UnknownService(KeyError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self):
+        return f"no service named {self.name!r} is configured"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    title: str
+    auth: str  # oauth2 | api_key | basic
+    icon: str | None = None
+    server_metadata_url: str | None = None
+    authorize_url: str | None = None
+    token_url: str | None = None
+    scopes: tuple[str, ...] = ()
+    pkce: bool = True
+    token_auth: str = "client_secret_basic"
+    authorize_params: dict = field(default_factory=dict)
+    client_id_env: str | None = None
+    client_secret_env: str | None = None
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    api_base: str | None = None
+    test: dict | None = None  # {"method", "path"}
+    options: dict = field(default_factory=dict)  # name -> {"path", "items", "value", "text"}
+    fields: tuple = ()  # api_key / basic: ({"name", "title", "secret"}, ...)
+    header: dict = field(default_factory=dict)  # api_key: header -> template over the fields
+    origin: str = "file"  # builtin | preset | <file path>
+
+    @property
+    def configured(self) -> bool:
+        """OAuth 2 services need the ISV's client credentials; the others need nothing."""
+        return self.auth != "oauth2" or bool(self.client_id and self.client_secret)
+
+    @property
+    def auth_type(self) -> str:
+        """The `authType` of the auth-only dialog's events (events.md)."""
+        return "oauth" if self.auth == "oauth2" else self.auth
+
+    def public(self) -> dict:
+        """What may be shown in a page or an API answer (no client secret)."""
+        return {"name": self.name, "title": self.title, "icon": self.icon, "auth": self.auth,
+                "scopes": list(self.scopes), "configured": self.configured,
+                "options": sorted(self.options)}
+
+
+class Registry:
+    def __init__(self, services: dict[str, Service]):
+        self._services = dict(services)
+
+    def names(self) -> list[str]:
+        return sorted(self._services)
+
+    def get(self, name: str) -> Service:
+        try:
+            return self._services[name]
+        except KeyError:
+            raise UnknownService(name) from None
+
+    def __contains__(self, name) -> bool:
+        return name in self._services
+
+    def all(self) -> list[Service]:
+        return [self._services[n] for n in self.names()]
+
+
+# -- validation --------------------------------------------------------------------------------
+
+def _is_url(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
+    """Validate one merged entry; return the Service kwargs or the errors."""
+    errs: list[str] = []
+
+    def err(key, message):
+        errs.append(f"{where}: field {key!r}: {message}")
+
+    for key in sorted(set(raw) - KEYS):
+        err(key, "unknown field (known: " + ", ".join(sorted(KEYS)) + ")")
+    name = raw.get("name")
+    auth = raw.get("auth")
+    if auth not in AUTH_KINDS:
+        err("auth", "must be one of " + ", ".join(AUTH_KINDS))
+    title = raw.get("title", name)
+    if not isinstance(title, str) or not title.strip():
+        err("title", "must be a non-empty string")
+    scopes = raw.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) and s and " " not in s for s in scopes):
+        err("scopes", "must be a list of scope names (no spaces)")
+        scopes = []
+    for key in ("server_metadata_url", "authorize_url", "token_url", "api_base"):
+        if raw.get(key) is not None and not _is_url(raw[key]):
+            err(key, "must be an http(s) URL")
+    if not isinstance(raw.get("pkce", True), bool):
+        err("pkce", "must be true or false")
+    if raw.get("token_auth", "client_secret_basic") not in ("client_secret_basic", "client_secret_post"):
+        err("token_auth", "must be client_secret_basic or client_secret_post")
+    if not isinstance(raw.get("authorize_params", {}), dict):
+        err("authorize_params", "must be a mapping")
+
+    client_id = client_secret = None
+    if auth == "oauth2":
+        if not raw.get("server_metadata_url") and not (raw.get("authorize_url") and raw.get("token_url")):
+            err("authorize_url", "an oauth2 service needs server_metadata_url, or authorize_url and token_url")
+        for key in ("client_id_env", "client_secret_env"):
+            if not isinstance(raw.get(key), str) or not raw.get(key):
+                err(key, "names the environment variable holding the client credential")
+        if "client_id" in raw or "client_secret" in raw:
+            err("client_id", "put client credentials in the environment, not in the file")
+        client_id = env.get(raw.get("client_id_env") or "") or None
+        client_secret = env.get(raw.get("client_secret_env") or "") or None
+
+    fields = raw.get("fields", DEFAULT_FIELDS.get(auth, []))
+    clean_fields = []
+    if auth in ("api_key", "basic"):
+        if not isinstance(fields, list) or not fields:
+            err("fields", "must be a non-empty list of {name, title}")
+            fields = []
+        for i, f in enumerate(fields):
+            if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not NAME.match(f["name"]):
+                err(f"fields[{i}]", "each field needs a name (letters, digits, _ or -)")
+                continue
+            clean_fields.append({"name": f["name"], "title": str(f.get("title") or f["name"]),
+                                 "secret": bool(f.get("secret", auth == "api_key" or f["name"] == "password"))})
+        if auth == "basic" and {f["name"] for f in clean_fields} != {"username", "password"}:
+            err("fields", "a basic service has the fields username and password")
+    header = raw.get("header")
+    if auth == "api_key":
+        if header is None:
+            header = {"Authorization": "Bearer {" + (clean_fields[0]["name"] if clean_fields else "api_key") + "}"}
+        if not isinstance(header, dict) or not header or not all(isinstance(v, str) for v in header.values()):
+            err("header", "must map header names to templates such as \"{api_key}\"")
+            header = {}
+        known = {f["name"] for f in clean_fields}
+        for h, template in header.items():
+            try:
+                unknown = _placeholders(template) - known
+            except ValueError:
+                err("header", f"{h}: not a valid template")
+                continue
+            if unknown:
+                err("header", f"{h}: unknown field(s) {', '.join(sorted(unknown))} (fields: {', '.join(sorted(known))})")
+    elif header is not None:
+        err("header", "only api_key services send their key in a header")
+        header = {}
+
+    test = raw.get("test")
+    if test is not None:
+        if not isinstance(test, dict) or not isinstance(test.get("path"), str) \
+                or str(test.get("method", "GET")).upper() not in ("GET", "POST", "HEAD"):
+            err("test", "must be {method: GET|POST|HEAD, path: /...}")
+            test = None
+        else:
+            test = {"method": str(test.get("method", "GET")).upper(), "path": test["path"]}
+    options = raw.get("options") or {}
+    clean_options = {}
+    if not isinstance(options, dict):
+        err("options", "must map option names to {path, items, value, text}")
+        options = {}
+    for oname, spec in options.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            err(f"options.{oname}", "needs at least a path")
+            continue
+        extra = set(spec) - {"path", "items", "value", "text"}
+        if extra:
+            err(f"options.{oname}", "unknown key(s) " + ", ".join(sorted(extra)))
+        clean_options[str(oname)] = {"path": spec["path"], "items": str(spec.get("items", "data") or ""),
+                                     "value": str(spec.get("value", "id")),
+                                     "text": str(spec.get("text", spec.get("value", "name")))}
+    if (test or clean_options) and not raw.get("api_base"):
+        err("api_base", "is required for a service with a test call or options")
+    if errs:
+        return None, errs
+    return dict(
+        name=name, title=title.strip(), auth=auth, icon=raw.get("icon"),
+        server_metadata_url=raw.get("server_metadata_url"), authorize_url=raw.get("authorize_url"),
+        token_url=raw.get("token_url"), scopes=tuple(scopes), pkce=raw.get("pkce", True),
+        token_auth=raw.get("token_auth", "client_secret_basic"),
+        authorize_params=dict(raw.get("authorize_params") or {}),
+        client_id_env=raw.get("client_id_env"), client_secret_env=raw.get("client_secret_env"),
+        client_id=client_id, client_secret=client_secret,
+        api_base=(raw.get("api_base") or "").rstrip("/") or None, test=test, options=clean_options,
+        fields=tuple(clean_fields), header=dict(header or {}),
+    ), []
+
+
+def parse_services(text: str, source: str = "services file", env=os.environ,
+                   reserved: set[str] = frozenset()) -> dict[str, Service]:
+    """Services declared in YAML (services.md). A name of a preset extends that preset."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ServicesError([f"{source}: not valid YAML: {exc}"]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("services"), list):
+        raise ServicesError([f"{source}: must be a mapping with a 'services' list"])
+    errors: list[str] = []
+    out: dict[str, Service] = {}
+    for i, raw in enumerate(data["services"]):
+        if not isinstance(raw, dict):
+            errors.append(f"{source}: services[{i}]: must be a mapping")
+            continue
+        name = raw.get("name")
+        if not isinstance(name, str) or not NAME.match(name):
+            errors.append(f"{source}: services[{i}]: field 'name': required, lowercase letters, digits, - or _")
+            continue
+        where = f"{source}: service {name!r}"
+        if name in reserved:
+            errors.append(f"{where}: the name is reserved for a built-in service")
+            continue
+        if name in out:
+            errors.append(f"{where}: declared twice")
+            continue
+        merged = {**PRESETS.get(name, {}), **raw}
+        kwargs, errs = _check(merged, where, env)
+        errors.extend(errs)
+        if kwargs:
+            out[name] = Service(**kwargs, origin="preset" if name in PRESETS else source)
+    if errors:
+        raise ServicesError(errors)
+    return out
+
+
+def builtin_services(config: dict, env=os.environ) -> dict[str, Service]:
+    """The presets (configured or not) and, when WIZARD_SANDBOX is on, the sandbox."""
+    out = {}
+    for name, preset in PRESETS.items():
+        kwargs, errs = _check({"name": name, **preset}, f"preset {name!r}", env)
+        assert not errs, errs  # presets are ours: a failing one is a bug caught by the tests
+        out[name] = Service(**kwargs, origin="preset")
+    if config.get("WIZARD_SANDBOX"):
+        from ..sandbox.provider import sandbox_service
+
+        out["sandbox"] = sandbox_service(config)
+    return out
+
+
+def load_registry(config: dict, env=os.environ) -> Registry:
+    services = builtin_services(config, env)
+    path = config.get("WIZARD_SERVICES_FILE")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as exc:
+            raise ServicesError([f"WIZARD_SERVICES_FILE {path}: cannot be read ({exc.strerror})"]) from None
+        services.update(parse_services(text, path, env, reserved={"sandbox"}))
+    return Registry(services)
+
+
+def _cache_key(app: Flask):
+    path = app.config.get("WIZARD_SERVICES_FILE")
+    mtime = os.path.getmtime(path) if path and os.path.exists(path) else None
+    return (path, mtime, app.config.get("WIZARD_SANDBOX"), app.config.get("WIZARD_PUBLIC_URL"),
+            app.config.get("SECRET_KEY"))
+
+
+def registry(app: Flask | None = None) -> Registry:
+    """The app's registry, built once per app and rebuilt when the services file changes."""
+    app = app or current_app._get_current_object()
+    key = _cache_key(app)
+    cached = app.extensions.get("wizard_services")
+    if cached is None or cached[0] != key:
+        cached = (key, load_registry(app.config))
+        app.extensions["wizard_services"] = cached
+    return cached[1]
