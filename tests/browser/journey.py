@@ -1,0 +1,81 @@
+"""Steps of the end user's journey, shared by the browser tests. `surface` is where the wizard
+is: a popup Page or the modal's FrameLocator (both have the same locator methods)."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+FRAME = 'iframe[data-config-wizard="frame"]'
+AUTH = "external_sandbox_authentication"
+
+
+def open_demo(page, host: str, mode: str = "popup", validation: str = "off"):
+    page.goto(f"{host}/demo")
+    expect(page.locator("body")).to_have_attribute("data-loaded", "true")
+    page.check(f'input[name="mode"][value="{mode}"]')
+    page.select_option("#validation", validation)
+
+
+def events(page, type_: str):
+    return page.locator(f'#event-log li[data-type="{type_}"]')
+
+
+def launch(page, context, mode: str, button):
+    """Click a Configure/Edit button; return the wizard's surface once its first page is there."""
+    if mode == "popup":
+        with context.expect_page() as info:
+            button.click()
+        popup = info.value
+        popup.wait_for_url("**/configure/*/s/**")
+        return popup
+    button.click()
+    return page.frame_locator(FRAME)
+
+
+def configure(page, context, mode: str, solution_title: str = "Sandbox alerts"):
+    return launch(page, context, mode, page.get_by_role("button", name=f"Configure {solution_title}"))
+
+
+def heading(surface, text: str):
+    """Wait for a wizard page: its title, and its script set up (events, validation hooks)."""
+    expect(surface.locator("h1#screen-title")).to_have_text(text)
+    expect(surface.locator("body")).to_have_attribute("data-wizard-ready", "true")
+
+
+def connect_sandbox(surface, context, workspace: str | None = None):
+    """Connect a new Sandbox account through the OAuth popup: the consent page, Allow."""
+    with context.expect_page() as info:
+        surface.locator(f"#{AUTH}-connect").click()
+    consent = info.value
+    expect(consent.locator("h1")).to_contain_text("wants to access your Sandbox workspace")
+    if workspace:
+        consent.get_by_label("Workspace").select_option(label=workspace)
+    consent.get_by_role("button", name="Allow").click()
+    return consent
+
+
+def pick_account(surface):
+    account = surface.locator(f'input[type="radio"][name="{AUTH}"]').first
+    expect(account).to_be_visible()  # the wizard reloaded with the new account
+    heading(surface, "Connect")
+    account.check()
+
+
+def next_(surface):
+    surface.locator("#wizard-next").click()
+
+
+def fill_where_to_post(surface, channel="#alerts", level="Everything", keywords=("deploy", "outage"), threshold="7"):
+    surface.get_by_label("Channel").select_option(label=channel)
+    surface.get_by_label("Alert level").select_option(label=level)
+    for k in keywords:
+        surface.get_by_role("checkbox", name=k).check()
+    surface.get_by_label("Minimum severity").fill(threshold)
+
+
+EXPECTED = {
+    "external_channel": "C2",
+    "external_level": "all",
+    "external_keywords": ["deploy", "outage"],
+    "external_threshold": 7,
+    "external_digest_email": "ops@example.com",
+}

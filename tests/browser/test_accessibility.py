@@ -1,0 +1,163 @@
+"""Issue 5, accessibility: axe-core (WCAG 2.0/2.1/2.2 A and AA tags) on every screen kind - each
+slot type, error states, the auth screen, the sandbox consent page and the connect result page,
+review, done, cancel, error pages, the demo page and its modal - with zero violations; focus goes
+to the first error; help and errors are tied to their fields; screenshots of each screen at
+popup size (500x600) and phone width (375x740) go to test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from browser_support import POPUP, run_axe, shoot, wizard_url
+from every_type import EVERY_TYPE
+from journey import FRAME, configure, heading, next_, open_demo
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def every_type(core, user):
+    core.publish(EVERY_TYPE)
+    return core.create_instance(user.id, EVERY_TYPE["id"])
+
+
+def check(page, name: str, target=None):
+    """axe on the page (or one of its frames), then the screenshots."""
+    run_axe(target or page, name)
+    shoot(page, name)
+
+
+def described_by(control) -> list[str]:
+    return (control.get_attribute("aria-describedby") or "").split()
+
+
+def test_every_screen_kind(page, context, live_server, every_type, user, core):
+    page.set_viewport_size(POPUP)
+
+    # An error page: a code that is not valid.
+    page.goto(f"{live_server}/configure/{every_type.id}?code=not-a-code")
+    expect(page.locator("h1")).to_be_visible()
+    check(page, "error-page")
+
+    page.goto(wizard_url(live_server, every_type.id))
+    heading(page, "Connect")
+    check(page, "auth-screen-empty")
+    next_(page)  # no account yet: an error
+    expect(page.locator("#error-summary")).to_be_visible()
+    check(page, "auth-screen-error")
+
+    # The consent page, denied: the connect result page in its error state.
+    with context.expect_page() as info:
+        page.locator("#sandbox_auth-connect").click()
+    consent = info.value
+    expect(consent.get_by_role("button", name="Allow")).to_be_visible()
+    consent.set_viewport_size(POPUP)
+    check(consent, "sandbox-consent")
+    consent.get_by_role("button", name="Deny").click()
+    expect(consent.locator("h1")).to_contain_text("Not connected")
+    check(consent, "connect-result-error")
+    consent.close()
+
+    with context.expect_page() as info:
+        page.locator("#sandbox_auth-connect").click()
+    info.value.get_by_role("button", name="Allow").click()
+    account = page.locator('input[type="radio"][name="sandbox_auth"]').first
+    expect(account).to_be_visible()
+    heading(page, "Connect")
+    account.check()
+    check(page, "auth-screen-account")
+    next_(page)
+
+    # Text kinds: string, text, secret, email, url.
+    heading(page, "Text")
+    check(page, "text-screen")
+    page.get_by_label("Contact email").fill("not an address")
+    next_(page)
+    team = page.get_by_label("Team name")
+    expect(team).to_be_focused()  # focus moves to the first error
+    expect(team).to_have_attribute("aria-invalid", "true")
+    assert described_by(team) == ["team-help", "team-error"]
+    expect(page.locator("#team-help")).to_have_text("Shown in every message.")
+    expect(page.locator("#team-error")).not_to_be_empty()
+    assert "contact-error" in described_by(page.get_by_label("Contact email"))
+    check(page, "text-screen-errors")
+    team.fill("Ops")
+    page.get_by_label("Message").fill("Heads up:")
+    page.get_by_label("Webhook secret").fill("s3cret-value")
+    page.get_by_label("Contact email").fill("ops@example.com")
+    page.get_by_label("Status page").fill("https://status.example.com")
+    next_(page)
+
+    # Numbers and choices: number, integer, boolean, date, select, multiselect, dynamic select.
+    heading(page, "Numbers and choices")
+    expect(page.get_by_label("Retries")).to_have_value("3")  # the default
+    check(page, "choices-screen")
+    page.get_by_label("Sampling ratio").fill("5")
+    next_(page)
+    expect(page.get_by_label("Sampling ratio")).to_be_focused()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check(page, "choices-screen-errors")
+    page.get_by_label("Sampling ratio").fill("0.5")
+    page.get_by_label("Send on weekends").check()
+    page.get_by_label("Start date").fill("2026-12-01")
+    page.get_by_label("Level").select_option(label="High")
+    page.get_by_role("checkbox", name="deploy").check()
+    page.get_by_label("Channel").select_option(label="#alerts")
+    next_(page)
+
+    # Structured: json with a schema, mapping rows.
+    heading(page, "Structured")
+    check(page, "structured-screen")
+    page.get_by_label("Extra payload").fill('{"no": "source"}')
+    next_(page)
+    expect(page.get_by_label("Extra payload")).to_be_focused()
+    check(page, "structured-screen-errors")
+    page.get_by_label("Extra payload").fill('{"source": "acme"}')
+    page.get_by_role("button", name="Add row").click()
+    page.get_by_label("Acme field, row 1").select_option("severity")
+    page.get_by_label("Sandbox field, row 1").fill("level")
+    check(page, "structured-screen-mapping")
+    next_(page)
+
+    heading(page, "Review and finish")
+    expect(page.locator("main")).not_to_contain_text("s3cret-value")  # secrets masked
+    check(page, "review")
+    page.locator("#wizard-finish").click()
+    heading(page, "All set")
+    check(page, "done")
+    values = core.get_instance(every_type.id).config_values
+    assert values["field_map"] == [{"lhs": "severity", "rhs": "level"}] and values["payload"] == {"source": "acme"}
+
+    # Cancel page, on another instance.
+    other = core.create_instance(user.id, EVERY_TYPE["id"])
+    page.goto(wizard_url(live_server, other.id))
+    heading(page, "Connect")
+    page.locator("#wizard-cancel").click()
+    heading(page, "Cancelled")
+    check(page, "cancel")
+
+
+def test_the_demo_page_and_its_modal(page, context, host, demo_solution):
+    open_demo(page, host, "modal")
+    check(page, "demo-page")
+    heading(configure(page, context, "modal"), "Connect")
+    frame = next(f for f in page.frames if "/configure/" in f.url)
+    check(page, "demo-modal")  # the host page with the dialog
+    check(page, "demo-modal-wizard", target=frame)  # the wizard inside it
+
+
+def test_focus_is_visible(page, live_server, every_type):
+    """Every control reached with Tab shows a focus indicator (outline or ring)."""
+    page.goto(wizard_url(live_server, every_type.id))
+    heading(page, "Connect")
+    seen = 0
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        style = page.evaluate("""() => { const el = document.activeElement; const s = getComputedStyle(el);
+            return {tag: el.tagName, outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+                    ring: s.boxShadow !== 'none', visible: el.matches(':focus-visible')}; }""")
+        if style["tag"] == "BODY":
+            continue
+        seen += 1
+        assert style["visible"] and (style["outline"] or style["ring"]), style
+    assert seen >= 4
