@@ -36,9 +36,21 @@ def configure(page, context, mode: str, solution_title: str = "Sandbox alerts"):
 
 
 def heading(surface, text: str):
-    """Wait for a wizard page: its title, and its script set up (events, validation hooks)."""
+    """Wait for a wizard page: its title, its script set up (events, validation hooks) and, in a
+    frame, the frame resized to the page (so that nothing moves under the next click)."""
     expect(surface.locator("h1#screen-title")).to_have_text(text)
     expect(surface.locator("body")).to_have_attribute("data-wizard-ready", "true")
+    settled(surface)
+
+
+def settled(surface):
+    """In a frame, wait until the host has applied the wizard's last `resize`: a frame that
+    shrinks after a click point was computed scrolls its content under the pointer."""
+    owner = getattr(surface, "owner", None)  # a FrameLocator has one; a popup Page does not
+    if owner is None:
+        return
+    height = surface.locator("html").evaluate("e => Math.ceil(e.getBoundingClientRect().height)")
+    expect(owner).to_have_css("height", f"{height}px")
 
 
 def connect_sandbox(surface, context, workspace: str | None = None):
