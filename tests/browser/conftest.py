@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from browser_support import axe_summary
+from browser_support import ROOT, axe_summary
+
+FAILURES = ROOT / "test-artifacts" / "failures"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -52,6 +54,24 @@ def context(browser, live_server):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """After a browser test's call phase: when it failed, a screenshot of every page it had open
+    (test-artifacts/failures/, gitignored), taken before the context fixture closes them."""
+    outcome = yield
+    report = outcome.get_result()
+    ctx = item.funcargs.get("context") if report.when == "call" and report.failed else None
+    if ctx is None:
+        return
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.name)
+    for i, p in enumerate(ctx.pages):
+        try:
+            p.screenshot(path=str(FAILURES / f"{name}-{i}.png"), full_page=True)
+        except Exception:  # a page closing under us must not hide the real failure
+            pass
 
 
 @pytest.fixture(scope="session")
