@@ -1,6 +1,8 @@
 """The journey through the screens: progress, resume, review, finish and its failures."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from wizard.core import CoreUnavailable
@@ -179,6 +181,49 @@ def test_finish_twice_enables_once_and_answers_both(wiz, inst, client, core):
     assert first.headers["Location"].endswith("/done")
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert body_attr(page, "data-wizard-page") == "done"
+    assert core.get_instance(inst.id).enabled is True
+
+
+def test_two_finishes_at_once_save_and_enable_once(wiz, inst, core, live_server, monkeypatch):
+    """A double click or a second tab, over real HTTP and truly at the same time: the core is
+    asked once; both answers lead to the same calm /done page."""
+    import threading
+    import time
+
+    import requests
+
+    from wizard.core.embedded import EmbeddedCore
+    from wizard_support import csrf_of
+
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+    wiz.post({"threshold": "3"})
+    token = csrf_of(wiz.page)
+    calls = []
+    real = EmbeddedCore.set_enabled
+
+    def slow_enable(self, *args, **kw):
+        calls.append(args)
+        time.sleep(0.5)  # the second Finish arrives while the first is talking to the core
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(EmbeddedCore, "set_enabled", slow_enable)
+    start = threading.Barrier(2)
+    answers = []
+
+    def finish():
+        start.wait()
+        answers.append(requests.post(f"{live_server}{wiz.base}/finish", data={"csrf_token": token},
+                                     allow_redirects=False, timeout=30))
+
+    threads = [threading.Thread(target=finish) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert [a.status_code for a in answers] == [303, 303]
+    assert {urlsplit(a.headers["Location"]).path for a in answers} == {f"{wiz.base}/done"}
     assert core.get_instance(inst.id).enabled is True
 
 

@@ -10,8 +10,9 @@ gets the same answer instead of a second run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..crypto import DecryptionError, decrypt, encrypt
 from ..extensions import db
@@ -19,6 +20,8 @@ from ..models import WizardProgress, utcnow
 
 ENC = "$enc"
 FORMAT = 1
+# A Finish that has not come back after this long (a crashed worker) no longer blocks another.
+FINISH_CLAIM_TTL = timedelta(seconds=120)
 
 
 @dataclass
@@ -80,8 +83,8 @@ def load(instance_id: str, *, lock: bool = False) -> Progress:
     )
 
 
-def save(progress: Progress, definition: dict) -> None:
-    """Write the progress (commits)."""
+def save(progress: Progress, definition: dict, *, release: bool = False) -> None:
+    """Write the progress (commits); `release` also drops the Finish claim."""
     data = {
         "format": FORMAT, "mode": progress.mode, "version": progress.version, "name": progress.name,
         "config": _seal(definition, progress.config), "auth": progress.auth,
@@ -94,6 +97,8 @@ def save(progress: Progress, definition: dict) -> None:
     else:
         row.data = data
         row.updated = utcnow()
+        if release:
+            row.finishing_since = None
     db.session.commit()
 
 
@@ -108,7 +113,41 @@ def begin(instance, definition: dict, *, mode: str, version: int, config: dict, 
     )
 
 
+def claim_finish(instance_id: str) -> bool:
+    """Called by Finish before it asks the core to save and enable: True for exactly one of
+    several concurrent Finishes (an atomic conditional UPDATE, committed at once); the others
+    wait for its outcome instead of enabling a second time."""
+    now = utcnow()
+    result = db.session.execute(
+        update(WizardProgress)
+        .where(WizardProgress.instance_id == instance_id,
+               or_(WizardProgress.finishing_since.is_(None),
+                   WizardProgress.finishing_since < now - FINISH_CLAIM_TTL))
+        .values(finishing_since=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def release_finish(instance_id: str) -> None:
+    """Called when the claimed Finish failed (the core refused or was unreachable): the values
+    stay, and the next Finish may try again."""
+    db.session.rollback()
+    db.session.execute(update(WizardProgress).where(WizardProgress.instance_id == instance_id)
+                       .values(finishing_since=None).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def finishing(instance_id: str) -> bool:
+    """True while another request holds the Finish claim."""
+    since = db.session.scalar(select(WizardProgress.finishing_since)
+                              .where(WizardProgress.instance_id == instance_id))
+    return since is not None and since >= utcnow() - FINISH_CLAIM_TTL
+
+
 def finish(progress: Progress, definition: dict, *, enabled: bool) -> None:
-    """Success: forget what was typed (it is in the instance now), keep the finished marker."""
+    """Success: forget what was typed (it is in the instance now), keep the finished marker and
+    release the claim, in one commit."""
     save(Progress(instance_id=progress.instance_id, mode=progress.mode, version=progress.version,
-                  finished=True, enabled=enabled), definition)
+                  finished=True, enabled=enabled), definition, release=True)

@@ -13,6 +13,8 @@ Endpoints (blueprint "wizard"):
 """
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -201,7 +203,7 @@ def _render_review(ctx, *, error: dict | None = None, status: int = 200):
 def finish(iid: str, sid: str):
     """Validate every active screen again, store the values, enable. A failure keeps every
     value and says what went wrong; a second Finish after a success gets the same success."""
-    ctx = ctxmod.load(iid, lock=request.method == "POST")
+    ctx = ctxmod.load(iid)
     if ctx.progress.finished:
         return _see_other(ctx.url("wizard.done"))
     if request.method == "GET":
@@ -212,6 +214,8 @@ def finish(iid: str, sid: str):
         ctx.progress.done = [d for d in ctx.progress.done if d != failing.number]
         ctx.save()
         return _see_other(ctx.url("wizard.screen", n=failing.number))
+    if not progress_store.claim_finish(iid):
+        return _await_other_finish(ctx)
     config, auth = ctx.engine.final_values()
     core = get_core()
     try:
@@ -225,10 +229,26 @@ def finish(iid: str, sid: str):
         if ctx.definition.get("autoEnable", True):
             enabled = core.set_enabled(iid, True, error_on_missing=True).enabled
     except CoreError as exc:
-        db.session.rollback()
+        progress_store.release_finish(iid)
         return _render_review(ctx, error=_finish_error(ctx, exc), status=503 if isinstance(exc, CoreUnavailable) else 409)
+    except BaseException:
+        progress_store.release_finish(iid)
+        raise
     progress_store.finish(ctx.progress, ctx.definition, enabled=enabled)
     return _see_other(ctx.url("wizard.done"))
+
+
+def _await_other_finish(ctx, wait: float = 15.0):
+    """Another request (a double click, a second tab) is finishing this instance: wait for its
+    outcome and answer the same way, instead of saving and enabling a second time."""
+    deadline = time.monotonic() + wait
+    while progress_store.finishing(ctx.iid) and time.monotonic() < deadline:
+        db.session.rollback()  # end the read transaction, so the next read sees the other commit
+        time.sleep(0.1)
+    db.session.rollback()
+    if progress_store.load(ctx.iid).finished:
+        return _see_other(ctx.url("wizard.done"))
+    return _see_other(ctx.url("wizard.review"))  # it failed and said why there; nothing was lost
 
 
 def _finish_error(ctx, exc: CoreError) -> dict:

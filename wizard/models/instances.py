@@ -37,3 +37,6 @@ class WizardProgress(db.Model):
     )
     data: Mapped[dict] = mapped_column(JSON, default=dict)  # engine-owned structure
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set by the one Finish that is talking to the core (a conditional UPDATE claims it), so that
+    # a double click or a second tab does not save and enable twice.
+    finishing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

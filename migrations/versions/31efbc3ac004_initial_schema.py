@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 49213fbbb25e
+Revision ID: 31efbc3ac004
 Revises: 
-Create Date: 2026-11-23 11:19:52.450110
+Create Date: 2026-11-23 12:11:44.867327
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import wizard.models._base  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '49213fbbb25e'
+revision = '31efbc3ac004'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -212,6 +212,7 @@ def upgrade():
     sa.Column('instance_id', sa.String(length=32), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('updated', wizard.models._base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finishing_since', wizard.models._base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['solution_instances.id'], name=op.f('fk_wizard_progress_instance_id_solution_instances'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('instance_id', name=op.f('pk_wizard_progress'))
     )
