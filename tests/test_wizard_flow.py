@@ -287,6 +287,27 @@ def test_core_unreachable_keeps_every_value(wiz, inst, app, core):
     assert core.get_instance(inst.id).config_values == {"channel": "#ops", "threshold": 4, "api_key": "k-1"}
 
 
+def test_core_unreachable_during_next_keeps_what_was_typed(wiz, inst, app, core):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+
+    class Dead:
+        def get_instance(self, iid):
+            raise CoreUnavailable("down")
+
+    app.extensions["wizard_core"] = Dead()
+    resp = wiz.post({"threshold": "7", "api_key": "typed-secret"})
+    assert resp.status_code == 503
+    assert body_attr(wiz.page, "data-error-code") == "core_unavailable"
+    app.extensions.pop("wizard_core")
+    wiz.get(f"{wiz.base}/screen/2")
+    assert 'value="7"' in wiz.page  # the typed threshold is back (the default is 5)
+    assert "typed-secret" not in wiz.page  # a secret is never sent back
+    db.session.expire_all()
+    draft = db.session.get(WizardProgress, inst.id).data["drafts"]["2"]
+    assert "api_key" not in draft and draft["threshold"] == ["7"]
+
+
 def test_core_unreachable_on_entry_is_a_clear_error(wiz, inst, app, client):
     class Dead:
         def get_instance(self, iid):

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from ..crypto import DecryptionError, decrypt, encrypt
 from ..extensions import db
 from ..models import WizardProgress, utcnow
+from .forms import field_name
 
 ENC = "$enc"
 FORMAT = 1
@@ -90,6 +91,8 @@ def save(progress: Progress, definition: dict, *, release: bool = False) -> None
         "config": _seal(definition, progress.config), "auth": progress.auth,
         "secrets_saved": sorted(set(progress.secrets_saved)), "raw": progress.raw, "drafts": progress.drafts,
         "done": sorted(set(progress.done)), "finished": progress.finished, "enabled": progress.enabled,
+        # the form fields never to keep in a draft, for keep_draft (which runs without the core)
+        "secret_fields": sorted(field_name(s["externalId"]) for s in definition["config"] if s["type"] == "secret"),
     }
     row = db.session.get(WizardProgress, progress.instance_id)
     if row is None:
@@ -111,6 +114,23 @@ def begin(instance, definition: dict, *, mode: str, version: int, config: dict, 
         config={k: v for k, v in config.items() if k not in secret_ids},
         auth=dict(auth), secrets_saved=[k for k in secret_ids if config.get(k) not in (None, "")],
     )
+
+
+def keep_draft(instance_id: str, screen: int, formdata) -> bool:
+    """Called when a screen was submitted but the core could not be reached (so there is no
+    definition to check it against): what was typed becomes the screen's draft, shown again on
+    the next visit. Secrets are left out, as in every draft."""
+    row = db.session.get(WizardProgress, instance_id)
+    data = dict(row.data or {}) if row is not None else {}
+    if data.get("format") != FORMAT or data.get("finished"):
+        return False
+    skip = set(data.get("secret_fields") or []) | {"csrf_token", "wizard_action"}
+    draft = {k: formdata.getlist(k) for k in formdata.keys() if k not in skip}
+    data["drafts"] = {**(data.get("drafts") or {}), str(screen): draft}
+    row.data = data
+    row.updated = utcnow()
+    db.session.commit()
+    return True
 
 
 def claim_finish(instance_id: str) -> bool:

@@ -98,7 +98,14 @@ def index(iid: str, sid: str):
 
 @bp.route("/configure/<iid>/s/<sid>/screen/<int:n>", methods=["GET", "POST"])
 def screen(iid: str, sid: str, n: int):
-    ctx = ctxmod.load(iid)
+    try:
+        ctx = ctxmod.load(iid)
+    except WizardError as exc:
+        # The core did not answer a Next: keep what was typed, so the error page's promise holds.
+        if request.method == "POST" and exc.machine_code == "core_unavailable":
+            ctxmod.binding(iid)  # only into this session's own instance
+            progress_store.keep_draft(iid, n, request.form)
+        raise
     if ctx.progress.finished:
         return _see_other(ctx.url("wizard.done"))
     current = ctx.engine.get(n)
