@@ -243,6 +243,14 @@ def test_value_that_is_not_json_text_or_unknown_slot_is_bad_input(api, typed, ad
     assert gql_errors(body) == ["BAD_USER_INPUT"] and "twice" in body["errors"][0]["message"]
 
 
+def test_a_value_nested_absurdly_deep_is_bad_input_not_a_crash(api, core, typed, ada_token):
+    deep = "[" * 5000 + "]" * 5000
+    body = api(UPDATE, {"input": {"solutionInstanceId": typed.id,
+                                  "configValues": [{"externalId": "s_json", "value": deep}]}}, token=ada_token)
+    assert gql_errors(body) == ["BAD_USER_INPUT"] and body["errors"][0]["message"].startswith("configValues.s_json:")
+    assert "s_json" not in core.get_instance(typed.id).config_values
+
+
 def test_null_removes_a_value(api, core, typed, ada_token):
     core.save_values(typed.id, config_values={"s_string": "abc"})
     api(UPDATE, {"input": {"solutionInstanceId": typed.id, "configValues": [{"externalId": "s_string", "value": "null"}]}},

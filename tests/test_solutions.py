@@ -77,3 +77,22 @@ def test_diff_versions():
     new = parse_definition(MINIMAL.replace("required: true", "required: false") + "  - {externalId: extra, type: boolean}\n")
     assert diff_versions(old, new) == {"added": ["extra"], "removed": [], "changed": ["name"]}
     assert diff_versions(new, old)["removed"] == ["extra"]
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("{" + '"a": {' * 5000 + "}" * 5001, "invalid JSON: nested too deeply"),
+    ("{" + '"a": {' * 500 + "}" * 501, "line 1: nested too deeply (more than 64 levels)"),
+    ("[" * 5000 + "]" * 5000, "line 1: nested too deeply"),
+    ("title: x\nscreens: " + "[" * 5000 + "]" * 5000, "line 2: nested too deeply"),
+    # "billion laughs": nine aliases per level; refused before anything follows them
+    ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)),
+     "line 2: YAML aliases (*a) are not supported"),
+])
+def test_hostile_definitions_are_refused_quickly_not_crashed(text, fragment):
+    import time
+    started = time.monotonic()
+    with pytest.raises(DefinitionError) as exc:
+        parse_definition(text)
+    assert fragment in str(exc.value)
+    assert time.monotonic() - started < 5

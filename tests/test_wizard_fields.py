@@ -118,6 +118,14 @@ def test_invalid_values_stay_on_the_screen_with_the_message(wiz, inst, field, va
         assert html.escape(value) in wiz.page
 
 
+def test_json_and_options_nested_absurdly_deep_are_refused_calmly(wiz, inst):
+    deep = "[" * 5000 + "]" * 5000
+    wiz.open(inst.id, query="show=" + deep)  # an unusable `show` is ignored, not a crash
+    assert wiz.resp.status_code == 200 and wiz.path.endswith("/screen/1")
+    resp = wiz.post({**VALID, "s_json": deep})
+    assert resp.status_code == 422 and "Extra is nested too deeply." in wiz.page
+
+
 def test_required_checkbox_group_and_select(client, core, user):
     w = Wizard(client, core, user)
     w.publish({"id": "req", "title": "Req", "screens": [{"title": "S", "slots": [

@@ -77,7 +77,7 @@ class Options:
                     parsed = [parsed]
                 if isinstance(parsed, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in parsed):
                     show = sorted(set(parsed))
-            except ValueError:
+            except (ValueError, RecursionError):
                 # also accept show=1,2
                 try:
                     show = sorted({int(p) for p in str(raw).strip("[]").split(",") if p.strip()})

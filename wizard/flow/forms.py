@@ -209,6 +209,9 @@ def convert(form: ScreenForm, slots: list[dict], maps: dict) -> tuple[dict, dict
             except json.JSONDecodeError as exc:
                 config[sid] = None
                 errors[sid] = f"{slot['title']} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            except RecursionError:
+                config[sid] = None
+                errors[sid] = f"{slot['title']} is nested too deeply."
         elif t == "mapping":
             rows = []
             for entry in field.entries:

@@ -57,10 +57,10 @@ def _line_map(text: str) -> dict[tuple, int]:
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
-    if root is not None:
-        walk(root, ())
+        if root is not None:
+            walk(root, ())
+    except (yaml.YAMLError, RecursionError):
+        pass  # load_text reports it
     return lines
 
 
@@ -80,15 +80,45 @@ class _Collector:
         self.errors.append(f"{where}{who}{message}")
 
 
+MAX_DEPTH = 64
+# libyaml's parser when present: PyYAML's own scanner is quadratic in the nesting depth.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels)"
+
+
+def _check_shape(text: str) -> None:
+    """Refuse, before anything builds the document, what would keep the server busy for
+    minutes: aliases (a few lines of nested `*name` expand to billions of nodes) and nesting
+    deeper than MAX_DEPTH."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise DefinitionError([f"line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) are not supported"])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DefinitionError([f"line {event.start_mark.line + 1}: {_TOO_DEEP}"])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load_text(text: str):
     """YAML or JSON text to Python data (JSON is YAML, but JSON errors read better as JSON)."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            return json.loads(text)
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DefinitionError([f"line {exc.lineno}: invalid JSON: {exc.msg}"]) from None
+        except RecursionError:
+            raise DefinitionError([f"invalid JSON: {_TOO_DEEP}"]) from None
+        try:
+            _check_shape(text)  # the line map reads it as YAML next
+        except yaml.YAMLError:
+            pass  # valid JSON that YAML 1.1 reads otherwise: only the line numbers are lost
+        return data
     try:
+        _check_shape(text)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -98,7 +128,10 @@ def load_text(text: str):
 
 def parse_definition(text: str, known_services: set[str] | None = None) -> dict:
     data = load_text(text)
-    return validate_definition(data, known_services, _line_map(text))
+    try:
+        return validate_definition(data, known_services, _line_map(text))
+    except RecursionError:  # e.g. a JSON Schema nested hundreds deep
+        raise DefinitionError(["the definition is nested too deeply"]) from None
 
 
 def _options(c: _Collector, path, sid, value, auth_ids) -> list | dict | None:

@@ -120,7 +120,7 @@ def parse_json_text(external_id: str, text: str):
     """API values arrive as JSON text (as in Tray): '"#general"', '7', 'true'."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, TypeError):
+    except (json.JSONDecodeError, TypeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ValueError_(f"configValues[{external_id}].value must be JSON text, e.g. \"\\\"text\\\"\" or \"7\"") from None
 
 
