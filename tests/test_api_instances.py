@@ -251,6 +251,16 @@ def test_a_value_nested_absurdly_deep_is_bad_input_not_a_crash(api, core, typed,
     assert "s_json" not in core.get_instance(typed.id).config_values
 
 
+def test_a_refused_update_changes_nothing_not_even_enabled(api, core, typed, ada_token):
+    core.save_values(typed.id, config_values={"s_string": "abc"})
+    core.set_enabled(typed.id, True, error_on_missing=False)
+    body = api(UPDATE, {"input": {"solutionInstanceId": typed.id, "enabled": False,
+                                  "configValues": cv(s_integer="many")}}, token=ada_token)
+    assert gql_errors(body) == ["BAD_USER_INPUT"]
+    after = core.get_instance(typed.id)
+    assert after.enabled is True and after.config_values["s_string"] == "abc"
+
+
 def test_null_removes_a_value(api, core, typed, ada_token):
     core.save_values(typed.id, config_values={"s_string": "abc"})
     api(UPDATE, {"input": {"solutionInstanceId": typed.id, "configValues": [{"externalId": "s_string", "value": "null"}]}},
@@ -304,6 +314,24 @@ def test_enabling_without_the_flag_enables_anyway(api, core, demo_solution, ada_
     assert core.get_instance(node["id"]).enabled is True
     body = api(UPDATE, {"input": {"solutionInstanceId": node["id"], "enabled": False}}, token=ada_token)
     assert body["data"]["updateSolutionInstance"]["solutionInstance"]["enabled"] is False
+
+
+def test_disabling_and_removing_a_required_value_in_one_call(api, core, demo_solution, user, ada_token):
+    node = create(api, ada_token)
+    auth = accounts.create(user.id, "sandbox", "oauth2", {"access_token": "a"})
+    api(UPDATE, {"input": {"solutionInstanceId": node["id"], "enabled": True, "errorOnEnablingWithMissingValues": True,
+                           "authValues": [{"externalId": "external_sandbox_authentication", "authId": auth.id}],
+                           "configValues": cv(external_channel="C1")}}, token=ada_token)
+    remove = [{"externalId": "external_channel", "value": "null"}]
+    # an enabled instance may not lose it ...
+    body = api(UPDATE, {"input": {"solutionInstanceId": node["id"], "configValues": remove}}, token=ada_token)
+    assert gql_errors(body) == ["BAD_USER_INPUT"] and body["errors"][0]["extensions"]["missing"] == ["external_channel"]
+    # ... but disabling it in the same call lets it go
+    body = api(UPDATE, {"input": {"solutionInstanceId": node["id"], "enabled": False, "configValues": remove}},
+               token=ada_token)
+    assert "errors" not in body, body
+    after = core.get_instance(node["id"])
+    assert after.enabled is False and "external_channel" not in after.config_values
 
 
 # -- versions -------------------------------------------------------------------------------------

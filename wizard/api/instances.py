@@ -11,7 +11,7 @@ from ariadne import ObjectType
 
 from .. import identity
 from ..core import embedded_core
-from ..core.base import CoreError, InstanceData
+from ..core.base import CoreError, InstanceData, MissingValues
 from ..core.embedded import latest_shared_version
 from ..extensions import db
 from ..models import Solution
@@ -132,18 +132,27 @@ def create_solution_instance(_, info, input: dict) -> dict:
 @mutation.field("updateSolutionInstance")
 @operation()
 def update_solution_instance(_, info, input: dict) -> dict:
-    """Save name and values, then enable or disable (graphql.md). Disabling comes first, so that
-    values an enabled instance requires can be removed in the same call."""
+    """Save name and values, then enable or disable (graphql.md). A call that is refused
+    changes nothing: with `enabled: false`, the values are saved first, and only when an
+    enabled instance may not lose them is it disabled before they are saved."""
     core = embedded_core()
     data = own_instance(info, input["solutionInstanceId"])
     config = _config(info, input.get("configValues"), data.definition)
     auth = auth_input(input.get("authValues"))
     enabled = input.get("enabled")
+    name = input.get("instanceName")
+    changes = bool(config or auth or name is not None)
+    if changes:
+        try:
+            data = core.save_values(data.id, name=name, config_values=config, auth_values=auth)
+            changes = False
+        except CoreError as exc:
+            if not (isinstance(exc, MissingValues) and enabled is False):
+                raise from_core_error(exc, prefixes(config, auth)) from None
     if enabled is False:
         data = core.set_enabled(data.id, False)
-    if config or auth or input.get("instanceName") is not None:
-        data = _call(core.save_values, config, auth, data.id, name=input.get("instanceName"),
-                     config_values=config, auth_values=auth)
+    if changes:  # valid values that only an enabled instance could not take
+        data = _call(core.save_values, config, auth, data.id, name=name, config_values=config, auth_values=auth)
     if enabled is True:
         data = core.set_enabled(data.id, True,
                                 error_on_missing=bool(input.get("errorOnEnablingWithMissingValues")))
