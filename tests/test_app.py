@@ -165,6 +165,30 @@ def test_logs_redact_session_ids_codes_and_tokens(caplog):
     assert "topsecret" not in caplog.text
 
 
+def test_a_handler_added_later_gets_child_logger_records_redacted(app):
+    """Authlib logs issued tokens at DEBUG on its own child loggers; an operator's handler added
+    after start-up (Sentry, a dictConfig) must not receive them in clear."""
+    seen = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(self.format(record))
+
+    handler = Keep(level=logging.DEBUG)
+    logger = logging.getLogger("authlib.integrations.requests_client.oauth2_session")
+    root = logging.getLogger("authlib")  # its handlers run before the root logger's
+    root.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.debug("fetched token %s", {"access_token": "at-9f8e7d6c5b4a39281706", "refresh_token": "rt-0a1b2c3d4e5f6a7b8c9d"})
+    finally:
+        root.removeHandler(handler)
+        logger.setLevel(old_level)
+    assert seen and "fetched token" in seen[0]
+    assert "at-9f8e7d6c5b4a39281706" not in seen[0] and "rt-0a1b2c3d4e5f6a7b8c9d" not in seen[0]
+
+
 # -- CLI ------------------------------------------------------------------------------------
 
 DEF = "id: cli-demo\ntitle: CLI demo\nconfig:\n  - {externalId: n, type: integer, required: true}\n"

@@ -32,8 +32,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _install_record_factory() -> None:
+    """Redact every record where it is made, whatever logger made it and whatever handler
+    (added now or later: Sentry, a dictConfig) receives it; filters alone miss records of child
+    loggers (Authlib's) on handlers added after start-up."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacting", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        try:
+            record.msg, record.args = redact(record.getMessage()), None
+        except Exception:  # a broken format string: leave it for logging to report
+            pass
+        return record
+
+    factory.redacting = True
+    logging.setLogRecordFactory(factory)
+
+
 def configure_logging(app) -> None:
     level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    _install_record_factory()
     flt = RedactingFilter()
     for name in ("", "werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
         logger = logging.getLogger(name)
