@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import request, session
 
 from wizard import create_app, identity
@@ -33,12 +34,20 @@ def test_production_refuses_development_defaults_and_names_them(tmp_path):
         assert name in str(exc.value)
     assert "SECRET_KEY" not in str(exc.value)
     env = {"WIZARD_ENV": "production", "SECRET_KEY": "x", "DATABASE_URL": "postgresql://db/x",
-           "WIZARD_ENCRYPTION_KEYS": "k", "WIZARD_ALLOWED_ORIGINS": "https://app.acme.com",
+           "WIZARD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "WIZARD_ALLOWED_ORIGINS": "https://app.acme.com",
            "WIZARD_MASTER_TOKEN": "m", "WIZARD_PUBLIC_URL": "https://wizard.acme.com"}
     cfg = load_config(str(tmp_path), env=env)
     check_production(cfg)  # complete: starts
     assert cfg["WIZARD_SANDBOX"] is False and cfg["WIZARD_DEMO"] is False
     assert not (tmp_path / "dev-secret-key").exists()
+
+
+def test_an_encryption_key_that_is_not_a_fernet_key_stops_the_start(tmp_path):
+    good = Fernet.generate_key().decode()
+    with pytest.raises(RuntimeError) as exc:
+        load_config(str(tmp_path), env={"WIZARD_ENCRYPTION_KEYS": f"{good},not-a-key"})
+    assert "key 2 is not a Fernet key" in str(exc.value) and "not-a-key" not in str(exc.value)
+    assert load_config(str(tmp_path), env={"WIZARD_ENCRYPTION_KEYS": good})["WIZARD_ENCRYPTION_KEYS"] == [good]
 
 
 @pytest.mark.parametrize("value", ["*", "https://app.acme.com; script-src *", "app.acme.com", "https://a.com/path"])

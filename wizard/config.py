@@ -44,6 +44,20 @@ def _origins(value: str | None) -> list[str]:
     return origins
 
 
+def _fernet_keys(value: str | None) -> list[str]:
+    """Each key must be a Fernet key: found out at start-up, not at the first encryption."""
+    keys = _csv(value)
+    for i, key in enumerate(keys, 1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise RuntimeError(
+                f"WIZARD_ENCRYPTION_KEYS: key {i} is not a Fernet key (32 url-safe base64-encoded bytes; "
+                "make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+            ) from None
+    return keys
+
+
 def load_config(instance_path: str, env=os.environ) -> dict:
     """Build the Flask config dict from `env`. Every key is documented in the README."""
     production = env.get("WIZARD_ENV", "development") == "production"
@@ -66,7 +80,7 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_EMBEDDED_ID": env.get("WIZARD_EMBEDDED_ID"),
         "WIZARD_CORE_URL": env.get("WIZARD_CORE_URL"),
         "WIZARD_CORE_TOKEN": env.get("WIZARD_CORE_TOKEN"),
-        "WIZARD_ENCRYPTION_KEYS": _csv(env.get("WIZARD_ENCRYPTION_KEYS"))
+        "WIZARD_ENCRYPTION_KEYS": _fernet_keys(env.get("WIZARD_ENCRYPTION_KEYS"))
         or ([] if production else [_kept_secret(instance_path, DEV_ENCRYPTION_FILE, lambda: Fernet.generate_key().decode())]),
         "WIZARD_SERVICES_FILE": env.get("WIZARD_SERVICES_FILE"),
         "WIZARD_SANDBOX": env.get("WIZARD_SANDBOX", "0" if production else "1") == "1",
