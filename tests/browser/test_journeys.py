@@ -4,6 +4,7 @@ the OAuth popup -> pick a channel from the dynamic dropdown -> typed fields -> r
 in iframe (modal) and popup modes; resume after closing half-way; customValidation."""
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -25,10 +26,14 @@ def only_instance_id(page) -> str:
 
 
 @pytest.mark.parametrize("mode", ["modal", "popup"])
-def test_whole_journey(page, context, host, demo_solution, mode):
+def test_whole_journey(page, context, host, demo_solution, mode, caplog):
+    caplog.set_level(logging.DEBUG)  # the live server runs in this process: its logs land here
+    seen = []
+    context.on("request", lambda r: seen.append(r.url))
     open_demo(page, host, mode)
     surface = configure(page, context, mode)
     heading(surface, "Connect")
+    wizard_url = next(u for u in seen if "/configure/" in u and "code=" in u)  # the entry URL, code included
     expect(events(page, "tray.configPopup.ready")).to_have_count(1)
 
     connect_sandbox(surface, context)
@@ -62,9 +67,25 @@ def test_whole_journey(page, context, host, demo_solution, mode):
     assert inst.enabled
     assert inst.config_values == EXPECTED
     assert set(inst.auth_values) == {"external_sandbox_authentication"}
+    assert_no_secret_logged(caplog, inst, wizard_url)
     if mode == "modal":  # the demo page with an integration and a filled event log
         run_axe(page, "demo-page-after-finish")
         shoot(page, "demo-page-after-finish", sizes=(("desktop", {"width": 1100, "height": 800}), ("phone", PHONE)))
+
+
+def assert_no_secret_logged(caplog, inst, wizard_url: str):
+    """The whole journey's log lines (requests, Authlib at DEBUG, the app) carry none of the
+    account's tokens, the entry code or the wizard session reference."""
+    from wizard import accounts
+
+    creds = accounts.credentials_of(accounts.get(inst.auth_values["external_sandbox_authentication"]))
+    code = re.search(r"[?&]code=([^&]+)", wizard_url).group(1)
+    secrets = [creds["access_token"], creds["refresh_token"], code]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/connect/callback" in logged and "/finish" in logged  # the journey was logged ...
+    for secret in secrets:
+        assert len(secret) > 15 and secret not in logged  # ... without a secret
+    assert not re.search(r"/s/(?!\[redacted\])[A-Za-z0-9_-]{20,}", logged)
 
 
 def test_resume_after_closing_half_way(page, context, host, demo_solution):
@@ -176,5 +197,15 @@ def test_oauth_connect_when_the_consent_page_cuts_the_opener(page, context, host
         next_(wizard)
         heading(wizard, "Where to post")
         expect(wizard.get_by_label("Channel").locator("option")).to_contain_text(["#general", "#alerts", "#deploys"])
+        fill_where_to_post(wizard)
+        next_(wizard)
+        heading(wizard, "Details")
+        wizard.get_by_label("Digest email").fill("ops@example.com")
+        next_(wizard)
+        heading(wizard, "Review and finish")
+        wizard.locator("#wizard-finish").click()
+        expect(events(page, "tray.configPopup.finish")).to_have_count(1)
+        inst = fresh_instance(only_instance_id(page))
+        assert inst.enabled and inst.config_values == EXPECTED
     finally:
         app.config["SANDBOX_CONSENT_COOP"] = False
