@@ -1,6 +1,7 @@
 """Issue 5, accessibility: axe-core (WCAG 2.0/2.1/2.2 A and AA tags) on every screen kind - each
 slot type, error states, the auth screen, the sandbox consent page and the connect result page,
-review, done, cancel, error pages, the demo page and its modal - with zero violations; focus goes
+review, done, cancel, error pages, the auth-only dialog and its credential form, the demo page and
+its modal - with zero violations; focus goes
 to the first error; help and errors are tied to their fields; screenshots of each screen at
 popup size (500x600) and phone width (375x740) go to test-artifacts/screenshots/."""
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from _connect_support import sandbox_config  # noqa: F401  (fixture)
 from browser_support import POPUP, run_axe, shoot, wizard_url
 from every_type import EVERY_TYPE
 from journey import FRAME, configure, heading, next_, open_demo
@@ -161,3 +163,56 @@ def test_focus_is_visible(page, live_server, every_type):
         seen += 1
         assert style["visible"] and (style["outline"] or style["ring"]), style
     assert seen >= 4
+
+
+SERVICES = """
+services:
+  - name: sandbox-key
+    title: Sandbox Key
+    auth: api_key
+    api_base: {live}/sandbox/api
+    header: {{X-Api-Key: "{{api_key}}"}}
+    test: {{method: GET, path: /me}}
+"""
+
+
+def test_auth_dialog_credential_form_and_other_error_pages(page, live_server, user, tmp_path, sandbox_config):
+    """The rest of the screen kinds: the auth-only dialog (OAuth and API key), the credential
+    form and its error state, the dialog's error page, a 404 and the sandbox's error page."""
+    from wizard import identity
+
+    services = tmp_path / "services.yaml"
+    services.write_text(SERVICES.format(live=live_server))
+    sandbox_config(WIZARD_SERVICES_FILE=str(services))
+    page.set_viewport_size(POPUP)
+
+    page.goto(f"{live_server}/external/auth/create/emb-1?code={identity.generate_code(user.id)}&serviceId=sandbox")
+    expect(page.locator("h1")).to_have_text("Connect your Sandbox account")
+    check(page, "auth-dialog")
+
+    page.goto(f"{live_server}/external/auth/create/emb-1?code={identity.generate_code(user.id)}&serviceId=sandbox-key")
+    expect(page.locator("h1")).to_have_text("Connect your Sandbox Key account")
+    with page.expect_popup() as info:
+        page.click("#dialog-connect")
+    form = info.value
+    form.set_viewport_size(POPUP)
+    key = form.get_by_label("API key")
+    expect(key).to_have_attribute("type", "password")
+    check(form, "credential-form")
+    key.fill("sbk_not-a-key")
+    key.press("Enter")
+    expect(form.locator("[role=alert], .alert--error").first).to_contain_text("did not work")
+    check(form, "credential-form-error")
+    form.close()
+
+    used = identity.generate_code(user.id)
+    identity.consume_code(used)
+    page.goto(f"{live_server}/external/auth/create/emb-1?code={used}&serviceId=sandbox")
+    expect(page.locator("h1")).to_be_visible()
+    check(page, "auth-dialog-error")
+
+    assert page.goto(f"{live_server}/no-such-page").status == 404
+    check(page, "not-found")
+
+    assert page.goto(f"{live_server}/sandbox/oauth/authorize?response_type=code&client_id=nobody").status == 400
+    check(page, "sandbox-error")
