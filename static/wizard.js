@@ -486,7 +486,7 @@
     } else if (page === "cancel") {
       post("tray.configPopup.cancel", { data: { solutionInstanceId: instanceId } });
     } else if (page === "screen" || page === "review") {
-      post("tray.configPopup.ready", { data: { solutionInstanceId: instanceId } });
+      if (cfg.announceReady === "true") { post("tray.configPopup.ready", { data: { solutionInstanceId: instanceId } }); }
       if (cfg.errorCode) { postError(cfg.errorCode, cfg.errorMessage || "Something went wrong."); }
     }
 

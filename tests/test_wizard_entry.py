@@ -192,3 +192,19 @@ def test_script_in_definition_and_values_is_inert(client, core, user):
 
 def core_enabled(wiz, iid):
     return wiz.core.get_instance(iid).enabled
+
+
+def test_only_the_first_page_after_entry_announces_ready(client, core, user):
+    """events.md: tray.configPopup.ready when the first screen is shown; later pages (and a
+    reload) do not say it again; a new entry (a new code) does."""
+    w = Wizard(client, core, user)
+    w.publish(simple_solution())
+    inst = w.instance("notes")
+    w.open(inst.id)
+    assert body_attr(w.page, "data-announce-ready") == "true"
+    w.get(f"{w.base}/screen/1")
+    assert body_attr(w.page, "data-announce-ready") == "false"
+    w.post({"channel": "#ops"})
+    assert body_attr(w.page, "data-announce-ready") == "false"
+    w.open(inst.id)
+    assert body_attr(w.page, "data-announce-ready") == "true"

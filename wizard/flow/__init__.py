@@ -17,4 +17,5 @@ def register(app) -> None:
     app.register_blueprint(views.bp)
     # The embedding page's origins, for the script's postMessage targets (a data-* attribute).
     app.jinja_env.globals["allowed_origins_json"] = lambda: json.dumps(list(dict.fromkeys(allowed_origins())))
+    app.jinja_env.globals["announce_ready"] = views.announce_ready
     app.jinja_env.filters["json_attr"] = lambda value: escape(json.dumps(value))

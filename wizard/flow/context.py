@@ -21,6 +21,7 @@ from .engine import OptionsError, Options, WizardEngine
 SESSION_KEY = "wizard"
 CONNECTED_KEY = "wizard_connected"
 ERRORS_KEY = "wizard_errors"
+READY_KEY = "wizard_ready_pending"  # set at entry; the first page shown says "ready", once
 
 
 def core_error(exc: CoreError, instance_id: str | None) -> WizardError:

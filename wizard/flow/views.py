@@ -44,6 +44,12 @@ def _see_other(url: str):
     return redirect(url, code=303)
 
 
+def announce_ready() -> bool:
+    """Called by the layout of a screen or the review: True on the first one shown after entry,
+    which alone posts tray.configPopup.ready (events.md: "the first screen is shown")."""
+    return bool(session.pop(ctxmod.READY_KEY, False))
+
+
 # -- entry ---------------------------------------------------------------------------------------
 
 @bp.get("/configure/<iid>")
@@ -64,6 +70,7 @@ def entry(iid: str):
     session.clear()
     sid = session.regenerate()
     session[ctxmod.SESSION_KEY] = {"user_id": user_id, "instance_id": iid, "options": options.to_dict()}
+    session[ctxmod.READY_KEY] = True
     prog = progress_store.load(iid)
     if prog.finished:  # opened again after finishing: start from the instance's values
         progress_store.save(progress_store.Progress(instance_id=iid), {"config": []})
