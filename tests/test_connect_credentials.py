@@ -134,3 +134,24 @@ def test_oauth_tokens_are_in_no_row_page_api_answer_or_log_line(live_server, sta
     for s in secrets_:
         assert s not in logged  # ... without its tokens (Authlib logs issued tokens at DEBUG)
     assert not re.search(r"code=(?!\[redacted\])", logged)
+
+
+def test_a_credential_form_saves_to_its_own_target(live_server, keyed, user):
+    """The reconnect form (?auth=X) updates X; the new-account form, even when opened after it
+    in the same session, creates a new account and leaves X alone."""
+    inst, sid = keyed
+    path = f"/connect/{inst.id}/s/{sid}/key_auth"
+    d = Dance(live_server)
+    first = accounts.get(message_of(_post_form(d, path, {"api_key": api_key_for("acme")}).text)["authId"])
+    new_form = d.get(path)  # the new-account form is opened ...
+    d.get(path + f"?auth={first.id}")  # ... then the reconnect form (its attempt is the latest) ...
+    again = d.http.post(d.live + path, data={"csrf_token": csrf_of(new_form.text), "api_key": api_key_for("globex")},
+                        allow_redirects=False, timeout=15)  # ... and the new-account form is sent
+    second = message_of(again.text)["authId"]
+    assert second and second != first.id
+    assert sorted(a.name for a in accounts.list_accounts(user.id)) == ["Acme Corp", "Globex"]
+    # and reconnecting X with another workspace's key is refused, X keeps its key
+    wrong = _post_form(d, path + f"?auth={first.id}", {"api_key": api_key_for("initech")})
+    assert wrong.status_code == 400 and "another Sandbox Key account" in wrong.text
+    db.session.expire_all()
+    assert accounts.credentials_of(accounts.get(first.id)) == {"api_key": api_key_for("acme")}

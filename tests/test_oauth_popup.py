@@ -137,6 +137,29 @@ def test_reconnect_reauthorises_the_same_authentication(live_server, start_path,
     assert Dance(live_server).get(start_path + f"?auth={freds.id}").status_code == 404
 
 
+def test_reconnecting_with_another_account_is_refused(live_server, start_path, user):
+    """Reconnect "Acme Corp" but sign in to Globex: refused, or every integration using the
+    authentication would quietly post to another workspace."""
+    _, msg = connect_sandbox(live_server, start_path)
+    auth = accounts.get(msg["authId"])
+    before = accounts.credentials_of(auth)["access_token"]
+    resp = Dance(live_server).run(start_path + f"?auth={auth.id}", workspace="globex")
+    result = message_of(resp.text)
+    assert result["authId"] is None
+    assert "another Sandbox account (Globex) than the one being reconnected (Acme Corp)" in result["error"]
+    db.session.expire_all()
+    assert accounts.credentials_of(accounts.get(auth.id))["access_token"] == before
+    assert len(accounts.list_accounts(user.id)) == 1
+
+
+def test_withheld_scopes_are_refused_at_the_callback(live_server, start_path, user):
+    resp = Dance(live_server).run(start_path, granted=["profile", "chat:write"])  # channels:read unticked
+    result = message_of(resp.text)
+    assert result["authId"] is None and "did not grant everything" in result["error"]
+    assert "channels:read" in result["error"]
+    assert accounts.list_accounts(user.id) == []
+
+
 def test_rename_needs_csrf_and_only_renames_ones_own(app, client, instance, sid, user, fred):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"access_token": "a"}, name="old")
     theirs = accounts.create(fred.id, "sandbox", "oauth2", {"access_token": "b"}, name="fred's")

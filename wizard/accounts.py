@@ -10,16 +10,22 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .core.base import NotFound
-from .crypto import decrypt, encrypt
+from .crypto import decrypt, encrypt, hash_secret
 from .extensions import db
 from .models import Authentication, SolutionInstance
 
 
+def account_ref(account: str | None) -> str | None:
+    """What is stored of an account's id at its service: a hash (it may be an email address)."""
+    return hash_secret(f"account:{account}") if account else None
+
+
 def create(owner_id: str, service: str, auth_type: str, credentials: dict, *, name: str = "",
-           scopes: list[str] | None = None, expires_at: datetime | None = None) -> Authentication:
+           scopes: list[str] | None = None, expires_at: datetime | None = None,
+           account: str | None = None) -> Authentication:
     auth = Authentication(owner_id=owner_id, service=service, auth_type=auth_type,
                           credentials=encrypt(credentials), name=name or service, scopes=scopes or [],
-                          expires_at=expires_at, status="ok")
+                          expires_at=expires_at, status="ok", account_ref=account_ref(account))
     db.session.add(auth)
     db.session.commit()
     return auth
@@ -48,8 +54,10 @@ def credentials_of(auth: Authentication) -> dict:
 
 
 def update_credentials(auth: Authentication, credentials: dict, *, expires_at: datetime | None = None,
-                       scopes: list[str] | None = None) -> Authentication:
+                       scopes: list[str] | None = None, account: str | None = None) -> Authentication:
     auth.credentials = encrypt(credentials)
+    if account:
+        auth.account_ref = account_ref(account)
     auth.expires_at = expires_at
     if scopes is not None:
         auth.scopes = scopes

@@ -88,17 +88,22 @@ def fail(flow: ConnectFlow, message: str) -> ConnectFlow:
     return flow
 
 
-def save(flow: ConnectFlow, service, credentials: dict, *, name: str, scopes: list[str] | None = None,
-         expires_at=None) -> Authentication:
+def save(flow: ConnectFlow, service, credentials: dict, *, name: str, account: str | None = None,
+         scopes: list[str] | None = None, expires_at=None) -> Authentication | None:
     """Store a tested connection (a new authentication, or new credentials for a re-authorised
     one) and end the attempt as done. In the auth-only dialog for an instance, also set the
-    instance's auth value."""
+    instance's auth value. Reconnecting with another account than the one the authentication
+    had ends the attempt as failed (None): every integration using it would quietly switch."""
     if flow.reauth_id:
         auth = accounts.get(flow.reauth_id, owner_id=flow.owner_id)
-        accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes)
+        if auth.account_ref and account and accounts.account_ref(account) != auth.account_ref:
+            fail(flow, f"That is another {service.title} account ({name}) than the one being reconnected "
+                       f"({auth.name}). Sign in with that one, or connect the other as a new account.")
+            return None
+        accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes, account=account)
     else:
         auth = accounts.create(flow.owner_id, service.name, service.auth, credentials, name=name,
-                               scopes=scopes, expires_at=expires_at)
+                               scopes=scopes, expires_at=expires_at, account=account)
     flow.status, flow.auth_id, flow.message = "done", auth.id, ""
     db.session.commit()
     if flow.mode == "dialog" and flow.instance_id and flow.slot:

@@ -6,6 +6,7 @@ carry a message for people and never a credential.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -169,8 +170,9 @@ def call_api(auth: Authentication, method: str, path: str):
     creds = ensure_fresh(auth)
     try:
         return request_with(service, auth.auth_type, creds, method, path)
-    except Refused:
-        if auth.auth_type != "oauth2" or not creds.get("refresh_token"):
+    except Refused as exc:
+        # Only a 401 says "this token is dead"; a 403 (a scope not granted) is not cured by renewing.
+        if auth.auth_type != "oauth2" or not creds.get("refresh_token") or exc.status != 401:
             raise
     # A token the provider dropped before its time: renew once and try again.
     creds = refresh(auth, creds)
@@ -178,6 +180,7 @@ def call_api(auth: Authentication, method: str, path: str):
 
 
 NAME_KEYS = ("name", "email", "login", "team", "user", "username")
+ID_KEYS = ("id", "user_id", "account_id", "team_id", "workspace", "email", "login")
 
 
 def account_name(body, fallback: str) -> str:
@@ -190,11 +193,27 @@ def account_name(body, fallback: str) -> str:
     return fallback
 
 
-def check_connection(service, auth_type: str, creds: dict) -> str:
-    """Run the service's test call with new credentials; return a name for the account.
+def account_id(body) -> str | None:
+    """The account's id at the service from its test call's answer, when it says one."""
+    for obj in (body, body.get("data") if isinstance(body, dict) else None):
+        if isinstance(obj, dict):
+            for key in ID_KEYS:
+                if isinstance(obj.get(key), (str, int)) and not isinstance(obj.get(key), bool) and str(obj[key]).strip():
+                    return f"{key}:{obj[key]}"
+    return None
+
+
+@dataclass
+class Checked:
+    name: str               # a label for the account
+    account: str | None     # its id at the service, when the test call tells
+
+
+def check_connection(service, auth_type: str, creds: dict) -> Checked:
+    """Run the service's test call with new credentials; return the account's name and id.
     Raises ApiError with a message for people when the test fails."""
     if not service.test:
-        return service.title
+        return Checked(service.title, None)
     body = request_with(service, auth_type, creds, service.test["method"], service.test["path"])
     fallback = creds.get("username") or service.title
-    return account_name(body, fallback)
+    return Checked(account_name(body, fallback), account_id(body))

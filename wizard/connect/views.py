@@ -85,17 +85,19 @@ def _credential_form(target: flows.Target, action: str):
         flows.begin(target)
     elif form.validate_on_submit():
         flow = flows.latest(target.session_key, target.slot)
-        if flow is None or flow.status == "done":
-            flow = flows.begin(target)
+        if flow is None or flow.status == "done" or flow.reauth_id != target.reauth_id:
+            flow = flows.begin(target)  # this form's own attempt: new account or reconnect, as asked
         creds = credentials_from(form, service)
         try:
-            name = check_connection(service, service.auth, creds)
+            checked = check_connection(service, service.auth, creds)
         except ApiError as exc:
             error = f"These credentials did not work: {exc.message} Nothing was saved."
             flows.fail(flow, error)
         else:
-            flows.save(flow, service, creds, name=name)
-            return finish_page(flow, service)
+            if flows.save(flow, service, creds, name=checked.name, account=checked.account) is None:
+                error = flow.message
+            else:
+                return finish_page(flow, service)
     return render_template("connect/credentials.html", form=form, service=service, action=action, error=error,
                            reconnect=bool(target.reauth_id)), (400 if error else 200)
 
@@ -206,12 +208,19 @@ def callback():
     try:
         token = fresh_new_token(service, token)
         creds = token_credentials(token)
-        name = check_connection(service, "oauth2", creds)
+        checked = check_connection(service, "oauth2", creds)
     except ApiError as exc:
         return _ended(flows.fail(flow, f"The new connection did not pass its test ({exc.message}) "
                                        "and was not saved."), service)
-    scopes = token["scope"].split() if token.get("scope") else list(flow.scopes)
-    flows.save(flow, service, creds, name=name, scopes=scopes, expires_at=expires_at_of(token))
+    # space-separated (RFC 6749); Slack and GitHub separate them with commas
+    scopes = [s for s in re.split(r"[\s,]+", token["scope"]) if s] if token.get("scope") else list(flow.scopes)
+    withheld = [s for s in flow.scopes or [] if s not in scopes]
+    if withheld:  # the integration would fail later, on its first call that needs them
+        return _ended(flows.fail(flow, f"{service.title} did not grant everything this integration needs "
+                                       f"({', '.join(withheld)}), so nothing was connected. Try again and "
+                                       "allow all of it."), service)
+    flows.save(flow, service, creds, name=checked.name, account=checked.account, scopes=scopes,
+               expires_at=expires_at_of(token))
     return _ended(flow, service)
 
 

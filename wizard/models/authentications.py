@@ -20,6 +20,9 @@ class Authentication(db.Model):
     credentials: Mapped[str] = mapped_column(Text)  # Fernet token of a JSON object
     scopes: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(30), default="ok")  # ok | needs_reconnect
+    # Hash of the account's id at the service (from the test call), so that reconnecting cannot
+    # quietly put another account behind the same authentication.
+    account_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 31efbc3ac004
+Revision ID: 925b2879ed7c
 Revises: 
-Create Date: 2026-11-23 12:11:44.867327
+Create Date: 2026-11-23 12:30:50.013272
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import wizard.models._base  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '31efbc3ac004'
+revision = '925b2879ed7c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -148,6 +148,7 @@ def upgrade():
     sa.Column('credentials', sa.Text(), nullable=False),
     sa.Column('scopes', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('account_ref', sa.String(length=64), nullable=True),
     sa.Column('expires_at', wizard.models._base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created', wizard.models._base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated', wizard.models._base.UTCDateTime(timezone=True), nullable=False),
