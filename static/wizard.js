@@ -395,7 +395,10 @@
     var statusUrl = link.dataset.statusUrl;
     var box = boxFor(slot);
     var statusEl = box ? box.querySelector(".connect-status") : null;
-    var state = { popup: null, poll: null, closedAt: null, over: false };
+    var state = { popup: null, poll: null, closedAt: null, over: false, lastError: null };
+    // Attempts whose failure was already shown: a poll that reads one again (the previous try,
+    // before the new popup has started its own) is not news.
+    var reported = {};
 
     function say(text, withRetry) {
       if (!statusEl) { return; }
@@ -417,23 +420,27 @@
       window.removeEventListener("message", onMessage);
     }
 
-    function finished(authId, error) {
+    function finished(authId, error, attempt) {
       if (state.over) { return; }
-      stop();
       if (authId && !error) {
+        stop();
         say("Account connected. Updating…", false);
         window.location.assign(form ? form.getAttribute("action") : window.location.href);
-      } else {
-        say(error ? "The account could not be connected: " + error : "The account could not be connected.", true);
-        postError("auth_failed", "The account could not be connected.");
+        return;
       }
+      if (attempt ? reported[attempt] : state.lastError === error) { return; }
+      if (attempt) { reported[attempt] = true; }
+      state.lastError = error;
+      say(error ? "The account could not be connected: " + error : "The account could not be connected.", true);
+      postError("auth_failed", "The account could not be connected.");
+      // Keep listening: the popup offers its own "Try again", which may still succeed.
     }
 
     function onMessage(event) {
       if (event.origin !== window.location.origin || !state.popup || event.source !== state.popup) { return; }
       var msg = event.data;
       if (!msg || msg.type !== "wizard.connect.done" || msg.slot !== slot) { return; }
-      finished(msg.authId, msg.error);
+      finished(msg.authId, msg.error, msg.attempt);
     }
 
     function check() {
@@ -444,16 +451,18 @@
         // A provider's Cross-Origin-Opener-Policy makes the popup look closed while the user is
         // still there: keep asking the server, and offer a way out meanwhile.
         state.closedAt = Date.now();
-        say("Still waiting for the account. If you closed the window before finishing, try again.", true);
+        if (!state.lastError) {
+          say("Still waiting for the account. If you closed the window before finishing, try again.", true);
+        }
       }
       if (state.closedAt && Date.now() - state.closedAt > 10 * 60 * 1000) { stop(); return; }
       if (!statusUrl) { return; }
       fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (s) {
-          if (!s || state.over) { return; }
-          if (s.status === "done") { finished(s.authId || "yes", null); }
-          else if (s.status === "error") { finished(null, s.message || "the service refused"); }
+          if (!s || state.over || (s.attempt && reported[s.attempt])) { return; }
+          if (s.status === "done") { finished(s.authId || "yes", null, s.attempt); }
+          else if (s.status === "error") { finished(null, s.message || "the service refused", s.attempt); }
         })
         .catch(function () { /* the next poll tries again */ });
     }
@@ -466,7 +475,7 @@
         return;
       }
       stop();
-      state = { popup: popup, poll: null, closedAt: null, over: false };
+      state = { popup: popup, poll: null, closedAt: null, over: false, lastError: null };
       window.addEventListener("message", onMessage);
       say("Finish connecting in the window that opened…", false);
       state.poll = window.setInterval(check, 1000);

@@ -209,3 +209,26 @@ def test_oauth_connect_when_the_consent_page_cuts_the_opener(page, context, host
         assert inst.enabled and inst.config_values == EXPECTED
     finally:
         app.config["SANDBOX_CONSENT_COOP"] = False
+
+
+def test_denied_then_allowed_from_the_popups_own_try_again(page, context, host, demo_solution):
+    """Issue 4: consent denied leaves a clear message in the framed wizard; the popup's own
+    "Try again" then succeeds, and the wizard, still listening, picks the account up."""
+    open_demo(page, host, "modal")
+    wizard = configure(page, context, "modal")
+    heading(wizard, "Connect")
+    with context.expect_page() as info:
+        wizard.locator("#external_sandbox_authentication-connect").click()
+    popup = info.value
+    popup.get_by_role("button", name="Deny").click()
+    expect(popup.locator("#connect-error")).to_contain_text("You did not allow access to Sandbox")
+    status = wizard.locator("#field-external_sandbox_authentication .connect-status")
+    expect(status).to_contain_text("You did not allow access to Sandbox")
+    expect(status.get_by_role("button", name="Try again")).to_be_visible()
+    expect(events(page, "tray.configPopup.error")).to_have_count(1)
+
+    popup.get_by_role("button", name="Try again").click()
+    expect(popup.locator("h1")).to_contain_text("wants to access your Sandbox workspace")
+    popup.get_by_role("button", name="Allow").click()
+    pick_account(wizard)  # the wizard reloaded with the new account
+    expect(events(page, "tray.configPopup.error")).to_have_count(1)  # the old failure is not reported again

@@ -75,11 +75,12 @@ def latest(session_key: str, slot: str) -> ConnectFlow | None:
 
 
 def status_of(session_key: str, slot: str) -> dict:
-    """The status endpoint's answer: {status: none|pending|done|error, authId, message}."""
+    """The status endpoint's answer: {status: none|pending|done|error, authId, message, attempt}
+    (`attempt` lets the wizard tell a new attempt from one it has already reported)."""
     flow = latest(session_key, slot)
     if flow is None:
-        return {"status": "none", "authId": None, "message": ""}
-    return {"status": flow.status, "authId": flow.auth_id, "message": flow.message or ""}
+        return {"status": "none", "authId": None, "message": "", "attempt": None}
+    return {"status": flow.status, "authId": flow.auth_id, "message": flow.message or "", "attempt": str(flow.id)}
 
 
 def fail(flow: ConnectFlow, message: str) -> ConnectFlow:

@@ -107,7 +107,7 @@ def finish_page(flow, service, *, can_retry: bool = True):
     OAuth attempt offers to try again (through the popup's binding cookie)."""
     ok = flow.status == "done"
     message = {"type": "wizard.connect.done", "slot": flow.slot, "authId": flow.auth_id if ok else None,
-               "error": None if ok else (flow.message or "Connecting failed.")}
+               "error": None if ok else (flow.message or "Connecting failed."), "attempt": str(flow.id)}
     retry = can_retry and not ok and flow.binding_hash is not None
     return render_template("connect/finish.html", message=message, service=service,
                            retry_url=url_for("connect.retry") if retry else None)
