@@ -255,6 +255,31 @@ def test_dynamic_options_say_when_they_cannot_be_loaded(client, core, user, monk
     assert w.resp.status_code == 422 and "could not be loaded" in w.page
 
 
+def test_options_of_an_account_that_needs_reconnecting_point_to_reconnect(client, core, user, monkeypatch):
+    """A refresh the provider refused: no Retry (it cannot help) but the reason and a way to the
+    account's screen, where it is marked and offers Reconnect."""
+    from wizard.services import options as options_service
+
+    mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
+    w = Wizard(client, core, user)
+    w.publish(AUTH_SOLUTION)
+    inst = w.instance("withauth")
+    w.open(inst.id)
+    w.post({"acct": mine.id})
+
+    def revoked(source, owner_id, auth_id):
+        accounts.mark_needs_reconnect(accounts.get(auth_id))
+        raise options_service.OptionsUnavailable("WS needs reconnecting.", code="needs_reconnect")
+
+    monkeypatch.setattr(options_service, "fetch_options", revoked)
+    w.get(f"{w.base}/screen/2")
+    assert "The choices could not be loaded: WS needs reconnecting." in w.page
+    assert "Reconnect the account" in w.page and f'href="{w.base}/screen/1"' in w.page
+    assert 'id="channel-retry"' not in w.page
+    w.get(f"{w.base}/screen/1")
+    assert "Reconnect" in w.page
+
+
 def test_dynamic_options_are_fetched_with_the_chosen_account_and_enforced(client, core, user, monkeypatch):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
     calls = []

@@ -46,16 +46,13 @@ def upgrade_mode(instance: InstanceData, options: Options) -> bool:
 
 
 def fetch_dynamic_options(source: str, owner_id: str, auth_id: str) -> list[dict]:
-    """The accounts helper's options service, imported lazily: without it, dynamic options are
-    simply unavailable (the field says so and offers a retry)."""
-    try:
-        from ..services.options import OptionsUnavailable, fetch_options
-    except ImportError:
-        raise OptionsError("not available") from None
+    """The service registry's options, as the engine's OptionsError when they cannot be had."""
+    from ..services.options import OptionsUnavailable, fetch_options
+
     try:
         return list(fetch_options(source, owner_id=owner_id, auth_id=auth_id))
     except OptionsUnavailable as exc:
-        raise OptionsError(str(exc) or "not available") from None
+        raise OptionsError(str(exc) or "not available", exc.code) from None
 
 
 @dataclass

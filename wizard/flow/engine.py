@@ -39,7 +39,12 @@ class NeedsAuth(Exception):
 
 
 class OptionsError(Exception):
-    """Dynamic options could not be loaded right now (the service did not answer)."""
+    """Dynamic options could not be loaded right now: the service did not answer, or (code
+    "needs_reconnect") the account has to be connected again."""
+
+    def __init__(self, message: str = "not available", code: str = "options_unavailable"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass

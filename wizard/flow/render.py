@@ -79,8 +79,14 @@ def _options(ctx: WizardContext, sid: str, spec, notes: dict) -> forms.OptionMap
         notes[sid] = {"kind": "needs_auth", "message": f"Connect {exc.slot['title']} first.",
                       "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
                       "link_text": f"Go to {exc.slot['title']}"}
-    except OptionsError:
-        notes[sid] = {"kind": "unavailable", "message": "The choices could not be loaded right now."}
+    except OptionsError as exc:
+        if exc.code == "needs_reconnect":  # a retry cannot help: say so, and where to fix it
+            n = _connect_screen(ctx, spec.get("auth"))
+            notes[sid] = {"kind": "needs_auth", "message": f"The choices could not be loaded: {exc}",
+                          "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
+                          "link_text": "Reconnect the account"}
+        else:
+            notes[sid] = {"kind": "unavailable", "message": "The choices could not be loaded right now."}
     return forms.OptionMap([])
 
 
