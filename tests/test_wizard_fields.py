@@ -280,6 +280,29 @@ def test_options_of_an_account_that_needs_reconnecting_point_to_reconnect(client
     assert "Reconnect" in w.page
 
 
+def test_an_account_is_renamed_from_its_auth_screen_and_only_ones_own(client, core, user, fred):
+    mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
+    theirs = accounts.create(fred.id, "sandbox", "oauth2", {"t": 2}, name="Fred's")
+    w = Wizard(client, core, user)
+    w.publish(AUTH_SOLUTION)
+    inst = w.instance("withauth")
+    w.open(inst.id)
+    assert f'name="rename_{mine.id}"' in w.page and "Reconnect" in w.page  # every account offers both
+    w.post({"acct": mine.id, f"rename_{mine.id}": "  Work space "}, action=f"rename:{mine.id}")
+    assert w.resp.status_code == 200 and "The account is now called Work space." in w.page
+    assert w.path.endswith("/screen/1") and 'checked' in w.page  # the choice is kept, nothing moved on
+    db.session.expire_all()
+    assert accounts.get(mine.id).name == "Work space"
+    w.post({f"rename_{mine.id}": " "}, action=f"rename:{mine.id}")
+    assert "Enter a name for the account." in w.page
+    resp = w.post({f"rename_{theirs.id}": "mine now"}, action=f"rename:{theirs.id}")
+    assert resp.status_code == 404
+    db.session.expire_all()
+    assert accounts.get(theirs.id).name == "Fred's"
+    resp = w.post({f"rename_{mine.id}": "x"}, action=f"rename:{mine.id}", csrf=False)
+    assert resp.status_code == 400  # the screen's CSRF token is required
+
+
 def test_dynamic_options_are_fetched_with_the_chosen_account_and_enforced(client, core, user, monkeypatch):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
     calls = []

@@ -18,7 +18,7 @@ import time
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
-from .. import identity
+from .. import accounts, identity
 from ..core import CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..extensions import db
 from ..web.errors import WizardError
@@ -126,6 +126,9 @@ def screen(iid: str, sid: str, n: int):
     except BadScreen:
         raise WizardError(400, "bad_request", "This form does not belong to this step. Reload the page.", iid) from None
     action = request.form.get("wizard_action") or "next"
+    if action.startswith("rename:"):
+        return _show_screen(ctx, current, formdata=request.form, validate=False,
+                            info=_rename_account(ctx, action[len("rename:"):]))
     if action.startswith(("add_row:", "remove_row:")):
         formdata = forms.mapping_rows_action(request.form, action)
         ctx.progress.drafts[str(n)] = forms.raw_from_formdata(formdata, current.slots)
@@ -168,6 +171,20 @@ def screen(iid: str, sid: str, n: int):
     if target is None:
         return _see_other(ctx.url("wizard.screen", n=n) if action == "back" else ctx.url("wizard.review"))
     return _see_other(ctx.url("wizard.screen", n=target.number))
+
+
+def _rename_account(ctx, auth_id: str) -> str:
+    """An auth screen's "Rename" (a wizard action, so it works without JavaScript and carries
+    the screen's CSRF token): renames one of the session user's own accounts."""
+    try:
+        auth = accounts.get(auth_id, owner_id=ctx.user_id)
+    except NotFound:
+        raise WizardError(404, "not_found", "That account does not exist or is not yours.", ctx.iid) from None
+    try:
+        accounts.rename(auth, request.form.get(f"rename_{auth_id}", ""))
+    except ValueError:
+        return "Enter a name for the account."
+    return f"The account is now called {auth.name}."
 
 
 def _show_screen(ctx, current, *, formdata=None, validate: bool = True, info: str | None = None, focus: str | None = None):
