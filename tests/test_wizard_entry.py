@@ -83,6 +83,47 @@ def test_a_code_is_accepted_once(wiz, inst, client):
     assert "already been used" in page
 
 
+def test_one_code_in_two_requests_at_the_same_moment_opens_one_wizard(wiz, inst, live_server):
+    """Two requests over real HTTP present one code. On PostgreSQL a third connection first
+    holds the code's row lock until both requests are waiting on it, so that they truly
+    overlap; then exactly one gets a wizard and the other the "already used" page."""
+    import threading
+    import time
+
+    import requests
+    from sqlalchemy import text
+
+    code = wiz.code()
+    holder = None
+    if db.engine.dialect.name == "postgresql":
+        holder = db.engine.connect()
+        holder.begin()
+        holder.execute(text("SELECT 1 FROM authorization_codes FOR UPDATE"))
+    answers = []
+
+    def present():
+        answers.append(requests.get(f"{live_server}/configure/{inst.id}?code={code}", allow_redirects=False, timeout=30))
+
+    threads = [threading.Thread(target=present) for _ in range(2)]
+    for t in threads:
+        t.start()
+    if holder is not None:
+        deadline = time.monotonic() + 15
+        waiting = 0
+        while waiting < 2 and time.monotonic() < deadline:
+            with db.engine.connect() as probe:
+                waiting = probe.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                             "AND datname = current_database()")).scalar()
+            time.sleep(0.05)
+        assert waiting == 2  # both requests are inside the UPDATE, at the same moment
+        holder.rollback()
+        holder.close()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [303, 403]
+    assert "already been used" in next(a.text for a in answers if a.status_code == 403)
+
+
 def test_an_expired_code_is_refused(wiz, inst, client):
     code = wiz.code()
     db.session.query(AuthorizationCode).update({"expires_at": utcnow() - timedelta(seconds=1)})
