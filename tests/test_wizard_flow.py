@@ -62,6 +62,18 @@ def test_back_keeps_what_was_typed_even_when_invalid(wiz, inst):
     assert 'value="99"' in wiz.page and "Threshold must be at most 10" in wiz.page
 
 
+def test_finish_goes_back_to_input_left_on_a_screen_instead_of_dropping_it(wiz, inst, core):
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+    wiz.post({"threshold": "4"})  # valid and stored
+    wiz.get(f"{wiz.base}/screen/2")
+    wiz.post({"threshold": "99"}, action="back")  # then changed, invalid, and left by Back
+    wiz.finish()
+    assert wiz.path.endswith("/screen/2")
+    assert 'value="99"' in wiz.page and "Threshold must be at most 10" in wiz.page
+    assert core.get_instance(inst.id).enabled is False
+
+
 def test_showif_hides_and_drops_stale_values(wiz, inst, core):
     wiz.open(inst.id)
     assert 'id="field-keywords"' in wiz.page

@@ -240,6 +240,11 @@ def finish(iid: str, sid: str):
     if request.method == "GET":
         return _see_other(ctx.url("wizard.review"))
     failing, errors = ctx.engine.validate_all(secrets_saved=ctx.secrets_kept)
+    drafted = [s for s in ctx.engine.active() if str(s.number) in ctx.progress.drafts]
+    if drafted and (failing is None or drafted[0].number < failing.number):
+        # Input left on a screen (Back with errors, a Next the core missed) is not in the stored
+        # values: Finish would silently drop it. Show it again instead, with its errors.
+        return _see_other(ctx.url("wizard.screen", n=drafted[0].number))
     if failing is not None:
         session[ctxmod.ERRORS_KEY] = {"screen": failing.number, "errors": errors}
         ctx.progress.done = [d for d in ctx.progress.done if d != failing.number]
