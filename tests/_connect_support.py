@@ -15,6 +15,24 @@ from wizard.extensions import db
 from wizard.models import BrowserSession, utcnow
 
 SLOT = "external_sandbox_authentication"
+
+# The ISV's own services (WIZARD_SERVICES_FILE) for API-key and basic tests: the sandbox's API.
+KEY_SERVICES = """
+services:
+  - name: sandbox-key
+    title: Sandbox Key
+    auth: api_key
+    api_base: {live}/sandbox/api
+    header: {{X-Api-Key: "{{api_key}}"}}
+    test: {{method: GET, path: /me}}
+    options:
+      channels: {{path: /channels, items: data, value: id, text: name}}
+  - name: sandbox-basic
+    title: Sandbox Basic
+    auth: basic
+    api_base: {live}/sandbox/api
+    test: {{method: GET, path: /me}}
+"""
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 MESSAGE = re.compile(r'data-message="([^"]*)"')
 

@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import text
 
 from _connect_support import (  # noqa: F401  (fixtures)
-    SLOT, Dance, connect_sandbox, csrf_of, dance, instance, message_of, sandbox_config, sid, start_path,
+    KEY_SERVICES, SLOT, Dance, connect_sandbox, csrf_of, dance, instance, message_of, sandbox_config, sid, start_path,
     wizard_session,
 )
 from wizard import accounts
@@ -33,22 +33,7 @@ screens:
 def keyed(app, live_server, tmp_path, sandbox_config, core, user):
     """Two services of the ISV's YAML file that point at the sandbox API, and an instance using them."""
     path = tmp_path / "services.yaml"
-    path.write_text(f"""
-services:
-  - name: sandbox-key
-    title: Sandbox Key
-    auth: api_key
-    api_base: {live_server}/sandbox/api
-    header: {{X-Api-Key: "{{api_key}}"}}
-    test: {{method: GET, path: /me}}
-    options:
-      channels: {{path: /channels, items: data, value: id, text: name}}
-  - name: sandbox-basic
-    title: Sandbox Basic
-    auth: basic
-    api_base: {live_server}/sandbox/api
-    test: {{method: GET, path: /me}}
-""")
+    path.write_text(KEY_SERVICES.format(live=live_server))
     sandbox_config(WIZARD_SERVICES_FILE=str(path))
     core.publish(KEYED)
     inst = core.create_instance(user.id, "keyed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from _connect_support import sandbox_config  # noqa: F401  (fixture)
+from _connect_support import KEY_SERVICES, sandbox_config  # noqa: F401  (fixture)
 from browser_support import POPUP, run_axe, shoot, wizard_url
 from every_type import EVERY_TYPE
 from journey import FRAME, configure, heading, next_, open_demo
@@ -172,24 +172,13 @@ def test_focus_is_visible(page, live_server, every_type):
     assert seen >= 4
 
 
-SERVICES = """
-services:
-  - name: sandbox-key
-    title: Sandbox Key
-    auth: api_key
-    api_base: {live}/sandbox/api
-    header: {{X-Api-Key: "{{api_key}}"}}
-    test: {{method: GET, path: /me}}
-"""
-
-
 def test_auth_dialog_credential_form_and_other_error_pages(page, live_server, user, tmp_path, sandbox_config):
     """The rest of the screen kinds: the auth-only dialog (OAuth and API key), the credential
     form and its error state, the dialog's error page, a 404 and the sandbox's error page."""
     from wizard import identity
 
     services = tmp_path / "services.yaml"
-    services.write_text(SERVICES.format(live=live_server))
+    services.write_text(KEY_SERVICES.format(live=live_server))
     sandbox_config(WIZARD_SERVICES_FILE=str(services))
     page.set_viewport_size(POPUP)
 
