@@ -61,7 +61,7 @@ def test_a_code_is_used_once_and_errors_go_to_the_allowed_origins_only(app, live
     assert _attr(again.text, "data-connect-page") == "dialog-error"
     assert "already been used" in _attr(again.text, "data-error-message")
     assert json.loads(_attr(again.text, "data-allowed-origins")) == app.config["WIZARD_ALLOWED_ORIGINS"]
-    assert Dance(live_server).get(f"/external/auth/create/emb-1?serviceId=sandbox").status_code == 403  # no code
+    assert Dance(live_server).get("/external/auth/create/emb-1?serviceId=sandbox").status_code == 403  # no code
 
 
 def test_the_script_never_posts_to_any_origin():

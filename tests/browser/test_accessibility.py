@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from _connect_support import KEY_SERVICES, sandbox_config  # noqa: F401  (fixture)
 from browser_support import POPUP, run_axe, shoot, wizard_url
 from every_type import EVERY_TYPE
-from journey import FRAME, configure, heading, next_, open_demo
+from journey import configure, heading, next_, open_demo
 
 pytestmark = pytest.mark.browser
 

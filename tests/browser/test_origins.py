@@ -3,7 +3,6 @@ ignores messages from foreign origins and foreign windows, and it never posts to
 the allowed origin of the page that embeds it."""
 from __future__ import annotations
 
-import json
 
 import pytest
 from playwright.sync_api import expect
