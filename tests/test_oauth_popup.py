@@ -163,6 +163,21 @@ def test_withheld_scopes_are_refused_at_the_callback(live_server, start_path, us
     assert accounts.list_accounts(user.id) == []
 
 
+def test_scopes_are_not_checked_for_providers_that_rename_them(live_server, start_path, user, monkeypatch):
+    """Google answers "email" with ".../auth/userinfo.email": a service without check_scopes
+    (every preset but Slack, and YAML services unless they ask) keeps what it was granted."""
+    import dataclasses
+
+    from wizard.connect import views
+
+    real = views.service_or_error
+    monkeypatch.setattr(views, "service_or_error", lambda name: dataclasses.replace(real(name), check_scopes=False))
+    resp = Dance(live_server).run(start_path, granted=["profile", "chat:write"])
+    result = message_of(resp.text)
+    assert result["authId"] and not result["error"]
+    assert sorted(accounts.get(result["authId"]).scopes) == ["chat:write", "profile"]
+
+
 def test_rename_needs_csrf_and_only_renames_ones_own(app, client, instance, sid, user, fred):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"access_token": "a"}, name="old")
     theirs = accounts.create(fred.id, "sandbox", "oauth2", {"access_token": "b"}, name="fred's")

@@ -71,6 +71,7 @@ def test_finish_goes_back_to_input_left_on_a_screen_instead_of_dropping_it(wiz, 
     wiz.finish()
     assert wiz.path.endswith("/screen/2")
     assert 'value="99"' in wiz.page and "Threshold must be at most 10" in wiz.page
+    assert "You left changes on this step." in wiz.page
     assert core.get_instance(inst.id).enabled is False
 
 
@@ -196,13 +197,32 @@ def test_finish_twice_enables_once_and_answers_both(wiz, inst, client, core):
     assert core.get_instance(inst.id).enabled is True
 
 
+def _finish_twice_at_once(live_server, base, token):
+    """Two Finish POSTs released at the same moment over real HTTP; their answers."""
+    import threading
+
+    import requests
+
+    start = threading.Barrier(2)
+    answers = []
+
+    def finish():
+        start.wait()
+        answers.append(requests.post(f"{live_server}{base}/finish", data={"csrf_token": token},
+                                     allow_redirects=False, timeout=30))
+
+    threads = [threading.Thread(target=finish) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
 def test_two_finishes_at_once_save_and_enable_once(wiz, inst, core, live_server, monkeypatch):
     """A double click or a second tab, over real HTTP and truly at the same time: the core is
     asked once; both answers lead to the same calm /done page."""
-    import threading
     import time
-
-    import requests
 
     from wizard.core.embedded import EmbeddedCore
     from wizard_support import csrf_of
@@ -220,24 +240,37 @@ def test_two_finishes_at_once_save_and_enable_once(wiz, inst, core, live_server,
         return real(self, *args, **kw)
 
     monkeypatch.setattr(EmbeddedCore, "set_enabled", slow_enable)
-    start = threading.Barrier(2)
-    answers = []
-
-    def finish():
-        start.wait()
-        answers.append(requests.post(f"{live_server}{wiz.base}/finish", data={"csrf_token": token},
-                                     allow_redirects=False, timeout=30))
-
-    threads = [threading.Thread(target=finish) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = _finish_twice_at_once(live_server, wiz.base, token)
     assert len(calls) == 1
     assert [a.status_code for a in answers] == [303, 303]
     assert {urlsplit(a.headers["Location"]).path for a in answers} == {f"{wiz.base}/done"}
     assert core.get_instance(inst.id).enabled is True
 
+
+def test_two_finishes_at_once_that_fail_both_say_why(wiz, inst, core, live_server, monkeypatch):
+    """When the one Finish that talks to the core fails, its twin (the response the browser
+    shows after a double click) gives the same error, not a silent review page."""
+    import time
+
+    from wizard.core.embedded import EmbeddedCore
+    from wizard_support import csrf_of
+
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+    wiz.post({"threshold": "3"})
+    calls = []
+
+    def unreachable(self, *args, **kw):
+        calls.append(args)
+        time.sleep(0.5)
+        raise CoreUnavailable("connection refused")
+
+    monkeypatch.setattr(EmbeddedCore, "save_values", unreachable)
+    answers = _finish_twice_at_once(live_server, wiz.base, csrf_of(wiz.page))
+    assert len(calls) == 1
+    assert [a.status_code for a in answers] == [503, 503]
+    assert all(body_attr(a.text, "data-error-code") == "core_unavailable" for a in answers)
+    assert all("could not be reached" in a.text for a in answers)
 
 def test_core_refusing_keeps_every_value_and_says_why(client, core, user):
     w = Wizard(client, core, user)

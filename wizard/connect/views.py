@@ -214,7 +214,7 @@ def callback():
                                        "and was not saved."), service)
     # space-separated (RFC 6749); Slack and GitHub separate them with commas
     scopes = [s for s in re.split(r"[\s,]+", token["scope"]) if s] if token.get("scope") else list(flow.scopes)
-    withheld = [s for s in flow.scopes or [] if s not in scopes]
+    withheld = [s for s in flow.scopes or [] if s not in scopes] if service.check_scopes else []
     if withheld:  # the integration would fail later, on its first call that needs them
         return _ended(flows.fail(flow, f"{service.title} did not grant everything this integration needs "
                                        f"({', '.join(withheld)}), so nothing was connected. Try again and "

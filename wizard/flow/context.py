@@ -21,6 +21,7 @@ from .engine import OptionsError, Options, WizardEngine
 SESSION_KEY = "wizard"
 CONNECTED_KEY = "wizard_connected"
 ERRORS_KEY = "wizard_errors"
+INFO_KEY = "wizard_info"  # a one-time note for the screen Finish sent the user back to
 READY_KEY = "wizard_ready_pending"  # set at entry; the first page shown says "ready", once
 
 

@@ -122,7 +122,9 @@ def keep_draft(instance_id: str, screen: int, formdata) -> bool:
     the next visit. Secrets are left out, as in every draft."""
     row = db.session.get(WizardProgress, instance_id)
     data = dict(row.data or {}) if row is not None else {}
-    if data.get("format") != FORMAT or data.get("finished"):
+    if data.get("format") != FORMAT or data.get("finished") or "secret_fields" not in data:
+        return False  # without the list of secret fields, nothing typed may be stored
+    if formdata.get("wizard_screen") != str(screen):
         return False
     skip = set(data.get("secret_fields") or []) | {"csrf_token", "wizard_action"}
     draft = {k: formdata.getlist(k) for k in formdata.keys() if k not in skip}
@@ -150,13 +152,23 @@ def claim_finish(instance_id: str) -> bool:
     return result.rowcount == 1
 
 
-def release_finish(instance_id: str) -> None:
-    """Called when the claimed Finish failed (the core refused or was unreachable): the values
-    stay, and the next Finish may try again."""
+def release_finish(instance_id: str, error: dict | None = None) -> None:
+    """Called when the claimed Finish failed (the core refused or was unreachable) or found the
+    work done: the values stay, and the next Finish may try again. `error` is what the failed
+    Finish answered, for a twin request that waited for it (finish_error)."""
     db.session.rollback()
-    db.session.execute(update(WizardProgress).where(WizardProgress.instance_id == instance_id)
-                       .values(finishing_since=None).execution_options(synchronize_session=False))
+    row = db.session.get(WizardProgress, instance_id)
+    if row is not None:
+        row.finishing_since = None
+        if error is not None:
+            row.data = {**(row.data or {}), "finish_error": error}
     db.session.commit()
+
+
+def finish_error(instance_id: str) -> dict | None:
+    """The last failed Finish's answer, until the progress is next saved."""
+    row = db.session.get(WizardProgress, instance_id)
+    return (row.data or {}).get("finish_error") if row is not None else None
 
 
 def finishing(instance_id: str) -> bool:

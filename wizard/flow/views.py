@@ -196,6 +196,9 @@ def _show_screen(ctx, current, *, formdata=None, validate: bool = True, info: st
             ctx.engine.auth[slot_id] = auth_id
             ctx.save()
     errors = {}
+    told = session.pop(ctxmod.INFO_KEY, None)
+    if info is None and told and told.get("screen") == current.number:
+        info = told.get("text")
     sent_back = session.pop(ctxmod.ERRORS_KEY, None)
     if sent_back and sent_back.get("screen") == current.number:
         errors.update(sent_back.get("errors") or {})
@@ -244,6 +247,8 @@ def finish(iid: str, sid: str):
     if drafted and (failing is None or drafted[0].number < failing.number):
         # Input left on a screen (Back with errors, a Next the core missed) is not in the stored
         # values: Finish would silently drop it. Show it again instead, with its errors.
+        session[ctxmod.INFO_KEY] = {"screen": drafted[0].number,
+                                    "text": "You left changes on this step. Check them and continue."}
         return _see_other(ctx.url("wizard.screen", n=drafted[0].number))
     if failing is not None:
         session[ctxmod.ERRORS_KEY] = {"screen": failing.number, "errors": errors}
@@ -252,6 +257,10 @@ def finish(iid: str, sid: str):
         return _see_other(ctx.url("wizard.screen", n=failing.number))
     if not progress_store.claim_finish(iid):
         return _await_other_finish(ctx)
+    db.session.expire_all()
+    if progress_store.load(iid).finished:  # another Finish completed since this one loaded
+        progress_store.release_finish(iid)
+        return _see_other(ctx.url("wizard.done"))
     config, auth = ctx.engine.final_values()
     core = get_core()
     try:
@@ -265,8 +274,10 @@ def finish(iid: str, sid: str):
         if ctx.definition.get("autoEnable", True):
             enabled = core.set_enabled(iid, True, error_on_missing=True).enabled
     except CoreError as exc:
-        progress_store.release_finish(iid)
-        return _render_review(ctx, error=_finish_error(ctx, exc), status=503 if isinstance(exc, CoreUnavailable) else 409)
+        error = _finish_error(ctx, exc)
+        status = 503 if isinstance(exc, CoreUnavailable) else 409
+        progress_store.release_finish(iid, error={**error, "status": status})  # for a waiting twin
+        return _render_review(ctx, error=error, status=status)
     except BaseException:
         progress_store.release_finish(iid)
         raise
@@ -284,7 +295,10 @@ def _await_other_finish(ctx, wait: float = 15.0):
     db.session.rollback()
     if progress_store.load(ctx.iid).finished:
         return _see_other(ctx.url("wizard.done"))
-    return _see_other(ctx.url("wizard.review"))  # it failed and said why there; nothing was lost
+    error = progress_store.finish_error(ctx.iid)
+    if error:  # the same answer as the request that talked to the core (the browser shows this one)
+        return _render_review(ctx, error=error, status=error.get("status", 409))
+    return _see_other(ctx.url("wizard.review"))
 
 
 def _finish_error(ctx, exc: CoreError) -> dict:

@@ -68,7 +68,7 @@ def sandbox_service(config: dict):
     return Service(
         name="sandbox", title="Sandbox", auth="oauth2", icon=None,
         authorize_url=base + "/oauth/authorize", token_url=base + "/oauth/token",
-        scopes=("profile",), pkce=True, client_id=CLIENT_ID, client_secret=client_secret(config),
+        scopes=("profile",), check_scopes=True, pkce=True, client_id=CLIENT_ID, client_secret=client_secret(config),
         api_base=base + "/api", test={"method": "GET", "path": "/me"},
         options={"channels": {"path": "/channels", "items": "data", "value": "id", "text": "name"}},
         origin="builtin",

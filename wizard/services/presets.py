@@ -10,6 +10,7 @@ PRESETS: dict[str, dict] = {
         "authorize_url": "https://slack.com/oauth/v2/authorize",
         "token_url": "https://slack.com/api/oauth.v2.access",
         "scopes": ["channels:read"],
+        "check_scopes": True,  # Slack echoes the granted scopes as asked (comma-separated)
         "client_id_env": "SLACK_CLIENT_ID",
         "client_secret_env": "SLACK_CLIENT_SECRET",
         "api_base": "https://slack.com/api",

@@ -21,7 +21,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 KEYS = {
     "name", "title", "icon", "auth", "server_metadata_url", "authorize_url", "token_url", "scopes",
     "pkce", "client_id_env", "client_secret_env", "api_base", "test", "options", "fields", "header",
-    "authorize_params", "token_auth",
+    "authorize_params", "token_auth", "check_scopes",
 }
 DEFAULT_FIELDS = {
     "api_key": [{"name": "api_key", "title": "API key", "secret": True}],
@@ -57,6 +57,9 @@ class Service:
     authorize_url: str | None = None
     token_url: str | None = None
     scopes: tuple[str, ...] = ()
+    # Refuse a connection whose token response grants fewer scopes than asked. Only for providers
+    # that echo scope names as asked (Google answers "email" with a URL, GitHub with broader ones).
+    check_scopes: bool = False
     pkce: bool = True
     token_auth: str = "client_secret_basic"
     authorize_params: dict = field(default_factory=dict)
@@ -144,8 +147,9 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
     for key in ("server_metadata_url", "authorize_url", "token_url", "api_base"):
         if raw.get(key) is not None and not _is_url(raw[key]):
             err(key, "must be an http(s) URL")
-    if not isinstance(raw.get("pkce", True), bool):
-        err("pkce", "must be true or false")
+    for key in ("pkce", "check_scopes"):
+        if not isinstance(raw.get(key, False), bool):
+            err(key, "must be true or false")
     if raw.get("token_auth", "client_secret_basic") not in ("client_secret_basic", "client_secret_post"):
         err("token_auth", "must be client_secret_basic or client_secret_post")
     if not isinstance(raw.get("authorize_params", {}), dict):
@@ -228,6 +232,7 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
         name=name, title=title.strip(), auth=auth, icon=raw.get("icon"),
         server_metadata_url=raw.get("server_metadata_url"), authorize_url=raw.get("authorize_url"),
         token_url=raw.get("token_url"), scopes=tuple(scopes), pkce=raw.get("pkce", True),
+        check_scopes=raw.get("check_scopes", False),
         token_auth=raw.get("token_auth", "client_secret_basic"),
         authorize_params=dict(raw.get("authorize_params") or {}),
         client_id_env=raw.get("client_id_env"), client_secret_env=raw.get("client_secret_env"),
