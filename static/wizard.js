@@ -390,15 +390,20 @@
 
   // -- connecting an account in a popup -------------------------------------------------------------
 
+  // Per auth slot: the one connect flow that is listening (Connect and each account's Reconnect
+  // share the slot and the popup window), and the attempts whose failure was already shown.
+  var activeFlow = {};
+  var reportedBySlot = {};
+
   function connectFlow(link) {
     var slot = link.dataset.connectSlot;
     var statusUrl = link.dataset.statusUrl;
     var box = boxFor(slot);
     var statusEl = box ? box.querySelector(".connect-status") : null;
     var state = { popup: null, poll: null, closedAt: null, over: false, lastError: null };
-    // Attempts whose failure was already shown: a poll that reads one again (the previous try,
-    // before the new popup has started its own) is not news.
-    var reported = {};
+    // A poll that reads a failure already shown (the previous try, before the new popup has
+    // started its own) is not news.
+    var reported = reportedBySlot[slot] = reportedBySlot[slot] || {};
 
     function say(text, withRetry) {
       if (!statusEl) { return; }
@@ -460,7 +465,7 @@
       fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (s) {
-          if (!s || state.over || (s.attempt && reported[s.attempt])) { return; }
+          if (!s || state.over || (s.status === "error" && s.attempt && reported[s.attempt])) { return; }
           if (s.status === "done") { finished(s.authId || "yes", null, s.attempt); }
           else if (s.status === "error") { finished(null, s.message || "the service refused", s.attempt); }
         })
@@ -475,6 +480,8 @@
         return;
       }
       stop();
+      if (activeFlow[slot] && activeFlow[slot] !== stop) { activeFlow[slot](); }  // another link's flow for this slot
+      activeFlow[slot] = stop;
       state = { popup: popup, poll: null, closedAt: null, over: false, lastError: null };
       window.addEventListener("message", onMessage);
       say("Finish connecting in the window that opened…", false);
@@ -511,6 +518,15 @@
       link.addEventListener("click", function (event) {
         event.preventDefault();
         open();
+      });
+    });
+
+    // Enter in an account's new name saves that name (the form's default button is Next).
+    Array.prototype.forEach.call(document.querySelectorAll(".rename input"), function (input) {
+      input.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") { return; }
+        var save = input.parentNode.querySelector("button[value^='rename:']");
+        if (save) { event.preventDefault(); save.click(); }
       });
     });
 

@@ -2,6 +2,7 @@
 import logging
 import os
 import re
+import sys
 from datetime import timedelta
 
 import pytest
@@ -196,6 +197,18 @@ def test_a_handler_added_later_gets_child_logger_records_redacted(app):
         logger.setLevel(old_level)
     assert seen and "fetched token" in seen[0]
     assert "at-9f8e7d6c5b4a39281706" not in seen[0] and "rt-0a1b2c3d4e5f6a7b8c9d" not in seen[0]
+
+
+def test_the_apps_handler_redacts_tracebacks_too():
+    from wizard.logging_setup import RedactingFormatter
+
+    logger = logging.getLogger("wizard.test.traceback")
+    try:
+        raise RuntimeError("GET https://x/configure/i?code=c0de-in-a-traceback failed")
+    except RuntimeError:
+        record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "request failed", None, sys.exc_info())
+    line = RedactingFormatter("%(message)s").format(record)
+    assert "request failed" in line and "RuntimeError" in line and "c0de-in-a-traceback" not in line
 
 
 # -- CLI ------------------------------------------------------------------------------------
