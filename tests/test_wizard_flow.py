@@ -1,6 +1,7 @@
 """The journey through the screens: progress, resume, review, finish and its failures."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -429,3 +430,32 @@ def _hidden(page: str, slot: str) -> bool:
     m = re.search(r'<div class="field[^"]*" id="field-' + re.escape(slot) + r'"[^>]*>', page, re.S)
     assert m, slot
     return bool(re.search(r"\shidden>$|\shidden\s", m.group(0)))
+
+
+def test_twin_of_a_refused_finish_links_the_missing_slots_and_stores_no_session_reference(wiz, inst, live_server,
+                                                                                           monkeypatch):
+    import json
+    import time
+
+    from wizard.core import MissingValues
+    from wizard.core.embedded import EmbeddedCore
+    from wizard_support import csrf_of
+
+    wiz.open(inst.id)
+    wiz.post({"channel": "#ops"})
+    wiz.post({"threshold": "3"})
+
+    def refuse(self, *args, **kw):
+        time.sleep(0.5)
+        raise MissingValues(["channel"])
+
+    monkeypatch.setattr(EmbeddedCore, "set_enabled", refuse)
+    answers = _finish_twice_at_once(live_server, wiz.base, csrf_of(wiz.page))
+    assert [a.status_code for a in answers] == [409, 409]
+    for a in answers:
+        assert body_attr(a.text, "data-error-code") == "missing_values"
+        # the error names the slot and links its screen, in the twin's answer too
+        assert re.search(rf'<li><a href="{re.escape(wiz.base)}/screen/1">[^<]+</a>: This is required.</li>', a.text)
+    db.session.expire_all()
+    stored = json.dumps(db.session.get(WizardProgress, inst.id).data)
+    assert "finish_error" in stored and wiz.base.split("/s/")[1] not in stored

@@ -276,7 +276,10 @@ def finish(iid: str, sid: str):
     except CoreError as exc:
         error = _finish_error(ctx, exc)
         status = 503 if isinstance(exc, CoreUnavailable) else 409
-        progress_store.release_finish(iid, error={**error, "status": status})  # for a waiting twin
+        # for a waiting twin; without the links, which carry this session's reference
+        kept = {**error, "status": status, "fields": [{**f, "url": None, "has_url": bool(f["url"])}
+                                                      for f in error["fields"]]}
+        progress_store.release_finish(iid, error=kept)
         return _render_review(ctx, error=error, status=status)
     except BaseException:
         progress_store.release_finish(iid)
@@ -297,6 +300,9 @@ def _await_other_finish(ctx, wait: float = 15.0):
         return _see_other(ctx.url("wizard.done"))
     error = progress_store.finish_error(ctx.iid)
     if error:  # the same answer as the request that talked to the core (the browser shows this one)
+        where = {sid: s for s in ctx.engine.active() for sid in s.slot_ids}
+        error["fields"] = [{**f, "url": ctx.url("wizard.screen", n=where[f["slot"]].number)
+                            if f.get("has_url") and f.get("slot") in where else None} for f in error.get("fields", [])]
         return _render_review(ctx, error=error, status=error.get("status", 409))
     return _see_other(ctx.url("wizard.review"))
 
@@ -310,6 +316,7 @@ def _finish_error(ctx, exc: CoreError) -> dict:
         slot = slots.get(sid)
         screen = where.get(sid)
         fields.append({
+            "slot": sid,
             "title": slot["title"] if slot else sid,
             "message": msg,
             "url": ctx.url("wizard.screen", n=screen.number) if screen and slot and not slot.get("hidden") else None,
