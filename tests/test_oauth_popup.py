@@ -178,6 +178,40 @@ def test_scopes_are_not_checked_for_providers_that_rename_them(live_server, star
     assert sorted(accounts.get(result["authId"]).scopes) == ["chat:write", "profile"]
 
 
+def test_a_service_declared_by_its_metadata_url_alone(app, live_server, tmp_path, sandbox_config, core, user,
+                                                      monkeypatch):
+    """An ISV's YAML service with `server_metadata_url` and no endpoints: Authlib reads the
+    sandbox's RFC 8414 metadata over HTTP and the whole dance runs through it."""
+    from wizard.sandbox import CLIENT_ID
+    from wizard.sandbox.provider import client_secret
+
+    monkeypatch.setenv("META_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("META_CLIENT_SECRET", client_secret(app.config))
+    services = tmp_path / "services.yaml"
+    services.write_text(f"""
+services:
+  - name: sandbox-meta
+    title: Sandbox by metadata
+    auth: oauth2
+    server_metadata_url: {live_server}/sandbox/.well-known/oauth-authorization-server
+    scopes: [profile]
+    client_id_env: META_CLIENT_ID
+    client_secret_env: META_CLIENT_SECRET
+    api_base: {live_server}/sandbox/api
+    test: {{method: GET, path: /me}}
+""")
+    sandbox_config(WIZARD_SERVICES_FILE=str(services))
+    core.publish("id: meta\ntitle: Meta\nauth:\n  - {externalId: acct, service: sandbox-meta, title: Workspace}\n")
+    inst = core.create_instance(user.id, "meta")
+    sid = wizard_session(user.id, inst.id)
+    dance = Dance(live_server)
+    authorize_url = dance.start(f"/connect/{inst.id}/s/{sid}/acct")
+    assert authorize_url.startswith(f"{live_server}/sandbox/oauth/authorize?")  # from the metadata
+    result = message_of(dance.finish(dance.consent(authorize_url, workspace="initech")).text)
+    auth = accounts.get(result["authId"], owner_id=user.id)
+    assert (auth.service, auth.name) == ("sandbox-meta", "Initech")
+
+
 def test_rename_needs_csrf_and_only_renames_ones_own(app, client, instance, sid, user, fred):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"access_token": "a"}, name="old")
     theirs = accounts.create(fred.id, "sandbox", "oauth2", {"access_token": "b"}, name="fred's")

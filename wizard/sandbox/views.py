@@ -38,6 +38,18 @@ class ConsentForm(FlaskForm):
     deny = SubmitField("Deny")
 
 
+@bp.get("/.well-known/oauth-authorization-server")
+def metadata():
+    """RFC 8414 server metadata, so that a service can be declared by `server_metadata_url`
+    alone (as Google's preset is) and that path is tested against a real server."""
+    base = current_app.config["WIZARD_PUBLIC_URL"] + "/sandbox"
+    return jsonify(issuer=base, authorization_endpoint=base + "/oauth/authorize",
+                   token_endpoint=base + "/oauth/token", response_types_supported=["code"],
+                   grant_types_supported=["authorization_code", "refresh_token"],
+                   code_challenge_methods_supported=["S256"], scopes_supported=sorted(SCOPES),
+                   token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"])
+
+
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize():
     server, _ = _server()
