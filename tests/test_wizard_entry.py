@@ -9,19 +9,7 @@ import pytest
 
 from wizard.extensions import db
 from wizard.models import AuthorizationCode, utcnow
-from wizard_support import Wizard, body_attr, csrf_of, simple_solution
-
-
-@pytest.fixture
-def wiz(client, core, user):
-    w = Wizard(client, core, user)
-    w.publish(simple_solution())
-    return w
-
-
-@pytest.fixture
-def inst(wiz):
-    return wiz.instance("notes")
+from wizard_support import Wizard, body_attr, csrf_of, inst, simple_solution, wiz  # noqa: F401  (fixtures)
 
 
 def test_entry_redirects_to_a_session_url_without_the_code(wiz, inst, client):

@@ -205,16 +205,22 @@ AUTH_SOLUTION = {
 }
 
 
+def open_auth_wizard(client, core, user):
+    """The wizard opened on an instance of AUTH_SOLUTION (a sandbox account, then a channel)."""
+    w = Wizard(client, core, user)
+    w.publish(AUTH_SOLUTION)
+    inst = w.instance("withauth")
+    w.open(inst.id)
+    return w, inst
+
+
 def test_auth_slot_offers_the_users_accounts_only(client, core, user, fred):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="Ada's workspace")
     stale = accounts.create(user.id, "sandbox", "oauth2", {"t": 2}, name="Old workspace")
     accounts.mark_needs_reconnect(stale)
     accounts.create(user.id, "other", "api_key", {"k": 1}, name="Elsewhere")
     freds = accounts.create(fred.id, "sandbox", "oauth2", {"t": 3}, name="Fred's workspace")
-    w = Wizard(client, core, user)
-    w.publish(AUTH_SOLUTION)
-    inst = w.instance("withauth")
-    w.open(inst.id)
+    w, inst = open_auth_wizard(client, core, user)
     assert "Ada&#39;s workspace" in w.page and "Old workspace" in w.page
     assert "needs reconnecting" in w.page
     assert "Elsewhere" not in w.page and "Fred" not in w.page
@@ -234,10 +240,7 @@ def test_auth_slot_offers_the_users_accounts_only(client, core, user, fred):
 
 def test_dynamic_options_say_when_they_cannot_be_loaded(client, core, user, monkeypatch):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
-    w = Wizard(client, core, user)
-    w.publish(AUTH_SOLUTION)
-    inst = w.instance("withauth")
-    w.open(inst.id)
+    w, inst = open_auth_wizard(client, core, user)
     # Before an account is chosen: a pointer back to the connect screen.
     w.get(f"{w.base}/screen/2")
     assert "Connect Your workspace first." in w.page and f'href="{w.base}/screen/1"' in w.page
@@ -261,10 +264,7 @@ def test_options_of_an_account_that_needs_reconnecting_point_to_reconnect(client
     from wizard.services import options as options_service
 
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
-    w = Wizard(client, core, user)
-    w.publish(AUTH_SOLUTION)
-    inst = w.instance("withauth")
-    w.open(inst.id)
+    w, inst = open_auth_wizard(client, core, user)
     w.post({"acct": mine.id})
 
     def revoked(source, owner_id, auth_id):
@@ -283,10 +283,7 @@ def test_options_of_an_account_that_needs_reconnecting_point_to_reconnect(client
 def test_an_account_is_renamed_from_its_auth_screen_and_only_ones_own(client, core, user, fred):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
     theirs = accounts.create(fred.id, "sandbox", "oauth2", {"t": 2}, name="Fred's")
-    w = Wizard(client, core, user)
-    w.publish(AUTH_SOLUTION)
-    inst = w.instance("withauth")
-    w.open(inst.id)
+    w, inst = open_auth_wizard(client, core, user)
     assert f'name="rename_{mine.id}"' in w.page and "Reconnect" in w.page  # every account offers both
     w.post({"acct": mine.id, f"rename_{mine.id}": "  Work space "}, action=f"rename:{mine.id}")
     assert w.resp.status_code == 200 and "The account is now called Work space." in w.page
@@ -314,10 +311,7 @@ def test_dynamic_options_are_fetched_with_the_chosen_account_and_enforced(client
     from wizard.flow import context
 
     monkeypatch.setattr(context, "fetch_dynamic_options", fetch)
-    w = Wizard(client, core, user)
-    w.publish(AUTH_SOLUTION)
-    inst = w.instance("withauth")
-    w.open(inst.id)
+    w, inst = open_auth_wizard(client, core, user)
     w.post({"acct": mine.id})
     assert '<option value="C2">#random</option>' in w.page
     assert calls[-1] == ("sandbox.channels", user.id, mine.id)
@@ -333,10 +327,7 @@ def test_dynamic_options_are_fetched_with_the_chosen_account_and_enforced(client
 
 def test_an_account_connected_in_the_popup_is_preselected(client, core, user, app):
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="Fresh")
-    w = Wizard(client, core, user)
-    w.publish(AUTH_SOLUTION)
-    inst = w.instance("withauth")
-    w.open(inst.id)
+    w, inst = open_auth_wizard(client, core, user)
     from wizard.crypto import hash_secret
     from wizard.models import BrowserSession
 

@@ -9,19 +9,7 @@ import pytest
 from wizard.core import CoreUnavailable
 from wizard.models import WizardProgress
 from wizard.extensions import db
-from wizard_support import Wizard, body_attr, simple_solution
-
-
-@pytest.fixture
-def wiz(client, core, user):
-    w = Wizard(client, core, user)
-    w.publish(simple_solution())
-    return w
-
-
-@pytest.fixture
-def inst(wiz):
-    return wiz.instance("notes")
+from wizard_support import Wizard, body_attr, inst, simple_solution, wiz  # noqa: F401  (fixtures)
 
 
 def test_a_solution_without_auth_slots_from_start_to_finish(wiz, inst, core):

@@ -6,6 +6,8 @@ import html
 import re
 from urllib.parse import urlsplit
 
+import pytest
+
 from wizard import identity
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -122,3 +124,17 @@ def simple_solution(**over) -> dict:
     }
     d.update(over)
     return d
+
+
+# Fixtures for modules that `from wizard_support import wiz, inst`: a Wizard on the small solution.
+
+@pytest.fixture
+def wiz(client, core, user):
+    w = Wizard(client, core, user)
+    w.publish(simple_solution())
+    return w
+
+
+@pytest.fixture
+def inst(wiz):
+    return wiz.instance("notes")

@@ -21,16 +21,21 @@ document.getElementById("open").addEventListener("click", function () {
 </script></body></html>"""
 
 
-def test_the_isv_page_receives_tray_authpopup_finish(page, host, live_server, user):
-    code = identity.generate_code(user.id)
-    dialog_url = f"{live_server}/external/auth/create/emb-1?code={code}&serviceId=sandbox&scopes[]=channels:read"
-    # the ISV page, served at an allowed origin on another site than the wizard
+def open_dialog(page, host: str, dialog_url: str):
+    """Serve the ISV page at an allowed origin on another site than the wizard, and click its
+    Connect button: return the dialog's popup."""
     page.route(f"{host}/isv-page", lambda route: route.fulfill(
         content_type="text/html", body=HOST_PAGE.replace("<body>", f'<body data-url="{dialog_url}">')))
     page.goto(f"{host}/isv-page")
     with page.expect_popup() as dialog_info:
         page.click("#open")
-    dialog = dialog_info.value
+    return dialog_info.value
+
+
+def test_the_isv_page_receives_tray_authpopup_finish(page, host, live_server, user):
+    code = identity.generate_code(user.id)
+    dialog_url = f"{live_server}/external/auth/create/emb-1?code={code}&serviceId=sandbox&scopes[]=channels:read"
+    dialog = open_dialog(page, host, dialog_url)
     dialog.wait_for_load_state()
     assert "/external/auth/s/" in dialog.url and "code=" not in dialog.url
     with dialog.expect_popup() as popup_info:
@@ -53,11 +58,7 @@ def test_a_used_code_reports_tray_authpopup_error(page, host, live_server, user)
     code = identity.generate_code(user.id)
     identity.consume_code(code)
     dialog_url = f"{live_server}/external/auth/create/emb-1?code={code}&serviceId=sandbox"
-    page.route(f"{host}/isv-page", lambda route: route.fulfill(
-        content_type="text/html", body=HOST_PAGE.replace("<body>", f'<body data-url="{dialog_url}">')))
-    page.goto(f"{host}/isv-page")
-    with page.expect_popup():
-        page.click("#open")
+    open_dialog(page, host, dialog_url)
     page.wait_for_function("window.received.length > 0")
     (message,) = page.evaluate("window.received")
     assert message["origin"] == live_server
@@ -69,12 +70,7 @@ def test_when_the_provider_cuts_the_opener_the_status_endpoint_tells(page, host,
     sandbox_config(SANDBOX_CONSENT_COOP=True)  # the consent page severs window.opener
     code = identity.generate_code(user.id)
     dialog_url = f"{live_server}/external/auth/create/emb-1?code={code}&serviceId=sandbox"
-    page.route(f"{host}/isv-page", lambda route: route.fulfill(
-        content_type="text/html", body=HOST_PAGE.replace("<body>", f'<body data-url="{dialog_url}">')))
-    page.goto(f"{host}/isv-page")
-    with page.expect_popup() as dialog_info:
-        page.click("#open")
-    dialog = dialog_info.value
+    dialog = open_dialog(page, host, dialog_url)
     with dialog.expect_popup() as popup_info:
         dialog.click("#dialog-connect")
     consent = popup_info.value

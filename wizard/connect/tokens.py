@@ -183,24 +183,28 @@ NAME_KEYS = ("name", "email", "login", "team", "user", "username")
 ID_KEYS = ("id", "user_id", "account_id", "team_id", "workspace", "email", "login")
 
 
-def account_name(body, fallback: str) -> str:
-    """A label for a new connection from its test call's answer (e.g. /me)."""
+def _first_field(body, keys, types) -> tuple[str, object] | None:
+    """The first of `keys` with a non-empty value of `types` in a test call's answer, or in its
+    `data` object (APIs wrap it either way)."""
     for obj in (body, body.get("data") if isinstance(body, dict) else None):
         if isinstance(obj, dict):
-            for key in NAME_KEYS:
-                if isinstance(obj.get(key), str) and obj[key].strip():
-                    return obj[key].strip()[:200]
-    return fallback
+            for key in keys:
+                value = obj.get(key)
+                if isinstance(value, types) and not isinstance(value, bool) and str(value).strip():
+                    return key, value
+    return None
+
+
+def account_name(body, fallback: str) -> str:
+    """A label for a new connection from its test call's answer (e.g. /me)."""
+    found = _first_field(body, NAME_KEYS, str)
+    return found[1].strip()[:200] if found else fallback
 
 
 def account_id(body) -> str | None:
     """The account's id at the service from its test call's answer, when it says one."""
-    for obj in (body, body.get("data") if isinstance(body, dict) else None):
-        if isinstance(obj, dict):
-            for key in ID_KEYS:
-                if isinstance(obj.get(key), (str, int)) and not isinstance(obj.get(key), bool) and str(obj[key]).strip():
-                    return f"{key}:{obj[key]}"
-    return None
+    found = _first_field(body, ID_KEYS, (str, int))
+    return f"{found[0]}:{found[1]}" if found else None
 
 
 @dataclass

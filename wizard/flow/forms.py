@@ -241,9 +241,13 @@ def apply_errors(form: ScreenForm, errors: dict[str, str]) -> None:
 def raw_from_formdata(formdata, slots: list[dict]) -> dict:
     """The raw submission of a screen (field -> list of strings), without secrets, CSRF and
     the wizard's buttons: kept with the progress and used to redisplay a left-half-done screen."""
-    secret = {field_name(s["externalId"]) for s in slots if s.get("type") == "secret"}
-    return {k: formdata.getlist(k) for k in formdata.keys()
-            if k not in secret and k not in ("csrf_token", "wizard_action")}
+    return raw_without(formdata, {field_name(s["externalId"]) for s in slots if s.get("type") == "secret"})
+
+
+def raw_without(formdata, secret_fields) -> dict:
+    """raw_from_formdata when only the secret fields' names are known (no definition at hand)."""
+    skip = set(secret_fields) | {"csrf_token", "wizard_action"}
+    return {k: formdata.getlist(k) for k in formdata.keys() if k not in skip}
 
 
 def mapping_rows_action(formdata, action: str):

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from ..crypto import DecryptionError, decrypt, encrypt
 from ..extensions import db
 from ..models import WizardProgress, utcnow
-from .forms import field_name
+from .forms import field_name, raw_without
 
 ENC = "$enc"
 FORMAT = 1
@@ -126,8 +126,7 @@ def keep_draft(instance_id: str, screen: int, formdata) -> bool:
         return False  # without the list of secret fields, nothing typed may be stored
     if formdata.get("wizard_screen") != str(screen):
         return False
-    skip = set(data.get("secret_fields") or []) | {"csrf_token", "wizard_action"}
-    draft = {k: formdata.getlist(k) for k in formdata.keys() if k not in skip}
+    draft = raw_without(formdata, data["secret_fields"])
     data["drafts"] = {**(data.get("drafts") or {}), str(screen): draft}
     row.data = data
     row.updated = utcnow()
