@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 
 from wizard.extensions import db
 from wizard.models import AuthorizationCode, utcnow
