@@ -80,7 +80,7 @@ def test_an_unexpected_error_is_generic_for_the_caller_and_logged_for_the_operat
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["data"] is None
-    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "name": "InternalError"}
     assert body["errors"][0]["path"] == ["createExternalUser"]
     text = resp.get_data(as_text=True)
     assert "internal detail" not in text and "Traceback" not in text and "RuntimeError" not in text

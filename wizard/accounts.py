@@ -5,14 +5,14 @@ they reach the database; `credentials_of` is the only way back, for server-side 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from .core.base import NotFound
 from .crypto import decrypt, encrypt, hash_secret
 from .extensions import db
-from .models import Authentication, SolutionInstance
+from .models import Authentication, SolutionInstance, utcnow
 
 
 def account_ref(account: str | None) -> str | None:
@@ -22,10 +22,11 @@ def account_ref(account: str | None) -> str | None:
 
 def create(owner_id: str, service: str, auth_type: str, credentials: dict, *, name: str = "",
            scopes: list[str] | None = None, expires_at: datetime | None = None,
-           account: str | None = None) -> Authentication:
+           account: str | None = None, hidden: bool = False) -> Authentication:
     auth = Authentication(owner_id=owner_id, service=service, auth_type=auth_type,
-                          credentials=encrypt(credentials), name=name or service, scopes=scopes or [],
-                          expires_at=expires_at, status="ok", account_ref=account_ref(account))
+                          credentials=encrypt(credentials), name=(name or service)[:200], scopes=scopes or [],
+                          expires_at=expires_at, status="ok", account_ref=account_ref(account),
+                          hidden=bool(hidden))
     db.session.add(auth)
     db.session.commit()
     return auth
@@ -39,14 +40,63 @@ def get(auth_id: str, owner_id: str | None = None) -> Authentication:
     return auth
 
 
-def list_accounts(owner_id: str | None, service: str | None = None) -> list[Authentication]:
-    """The owner's authentications (all users' with owner_id=None), newest first."""
+def list_accounts(owner_id: str | None, service: str | None = None, *,
+                  include_hidden: bool = False) -> list[Authentication]:
+    """The owner's authentications (all users' with owner_id=None), newest first: what the
+    wizard's pickers offer, so accounts the ISV imported as hidden are left out unless asked for."""
     stmt = select(Authentication)
+    if not include_hidden:
+        stmt = stmt.where(Authentication.hidden.is_(False))
     if owner_id is not None:
         stmt = stmt.where(Authentication.owner_id == owner_id)
     if service:
         stmt = stmt.where(Authentication.service == service)
     return list(db.session.scalars(stmt.order_by(Authentication.created.desc(), Authentication.id)))
+
+
+class ImportError_(ValueError):
+    """Credentials handed to `imported_credentials` that do not fit the service; names the key."""
+
+
+def imported_credentials(service, data: dict, scopes: list[str] | None = None) -> tuple[dict, list, datetime | None]:
+    """Credentials an ISV already holds (createUserAuthentication's `data`) in the form a
+    connection made here stores: (credentials, scopes, expires_at).
+
+    OAuth 2: access_token (required), refresh_token, token_type, expires_in or expires_at
+    (seconds), scope (space-separated). API key / basic: exactly the service's credential fields.
+    """
+    if not isinstance(data, dict):
+        raise ImportError_("data must be a JSON object of credentials")
+    if service.auth == "oauth2":
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token.strip():
+            raise ImportError_("data.access_token is required (a string)")
+        creds = {"access_token": token.strip(), "token_type": str(data.get("token_type") or "Bearer")}
+        if data.get("refresh_token"):
+            creds["refresh_token"] = str(data["refresh_token"])
+        expires_at = None
+        try:
+            if data.get("expires_at") is not None:
+                expires_at = datetime.fromtimestamp(int(data["expires_at"]), tz=timezone.utc)
+            elif data.get("expires_in") is not None:
+                expires_at = utcnow() + timedelta(seconds=int(data["expires_in"]))
+        except (TypeError, ValueError, OverflowError, OSError):
+            raise ImportError_("data.expires_at / data.expires_in must be a number of seconds") from None
+        granted = data.get("scope")
+        if isinstance(granted, str) and granted.strip():
+            scopes = granted.split()
+        return creds, list(scopes or []), expires_at
+    names = [f["name"] for f in service.fields]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ImportError_(f"data.{unknown[0]} is not a credential of {service.name} (it takes {', '.join(names)})")
+    creds = {}
+    for name in names:
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise ImportError_(f"data.{name} is required (a string)")
+        creds[name] = value.strip()
+    return creds, list(scopes or []), None
 
 
 def credentials_of(auth: Authentication) -> dict:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .core.base import CoreError, NotFound
@@ -32,11 +32,11 @@ class Principal:
     user_id: str | None = None
 
 
-def create_user(external_user_id: str, name: str = "") -> ExternalUser:
+def create_user(external_user_id: str, name: str = "", *, is_test_user: bool = False) -> ExternalUser:
     external_user_id = (external_user_id or "").strip()
     if not external_user_id:
         raise CoreError("externalUserId must not be empty", fields={"externalUserId": "required"})
-    user = ExternalUser(external_user_id=external_user_id, name=name or "")
+    user = ExternalUser(external_user_id=external_user_id, name=name or "", is_test_user=bool(is_test_user))
     db.session.add(user)
     try:
         db.session.commit()
@@ -52,6 +52,59 @@ def get_user(user_id: str) -> ExternalUser:
     if user is None:
         raise NotFound(f"no user with id {user_id!r}", fields={"userId": "unknown"})
     return user
+
+
+def update_user(user_id: str, *, is_test_user: bool | None = None, name: str | None = None) -> ExternalUser:
+    """Change what is given (None leaves it)."""
+    user = get_user(user_id)
+    if is_test_user is not None:
+        user.is_test_user = bool(is_test_user)
+    if name is not None:
+        user.name = name.strip()[:200]
+    db.session.commit()
+    return user
+
+
+def remove_user(user_id: str) -> None:
+    """Remove the user and everything of theirs in one transaction: instances (disabled first,
+    with their user-specific versions and wizard progress), authentications, pending
+    connections, tokens, codes and wizard or dialog sessions. Nothing is left half-removed."""
+    from .connect.models import ConnectFlow
+    from .models import (
+        Authentication, BrowserSession, SolutionInstance, SolutionVersion, WizardProgress,
+    )
+
+    user = get_user(user_id)
+    instances = select(SolutionInstance.id).where(SolutionInstance.owner_id == user.id)
+    try:
+        db.session.execute(update(SolutionInstance).where(SolutionInstance.owner_id == user.id)
+                           .values(enabled=False))
+        db.session.execute(delete(WizardProgress).where(WizardProgress.instance_id.in_(instances)))
+        db.session.execute(delete(SolutionVersion).where(SolutionVersion.for_instance_id.in_(instances)))
+        db.session.execute(delete(SolutionInstance).where(SolutionInstance.owner_id == user.id))
+        db.session.execute(delete(Authentication).where(Authentication.owner_id == user.id))
+        db.session.execute(delete(ConnectFlow).where(ConnectFlow.owner_id == user.id))
+        db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        db.session.execute(delete(AuthorizationCode).where(AuthorizationCode.user_id == user.id))
+        # Sessions keep their user inside their data (wizard and auth-dialog bindings).
+        doomed = [row.sid_hash for row in db.session.scalars(select(BrowserSession))
+                  if _session_user(row.data) == user.id]
+        if doomed:
+            db.session.execute(delete(BrowserSession).where(BrowserSession.sid_hash.in_(doomed)))
+        db.session.delete(user)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _session_user(data) -> str | None:
+    data = data or {}
+    for key in ("wizard", "auth_dialog"):
+        bound = data.get(key)
+        if isinstance(bound, dict) and bound.get("user_id"):
+            return bound["user_id"]
+    return None
 
 
 def create_master_token(name: str = "cli") -> str:

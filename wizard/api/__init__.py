@@ -14,12 +14,13 @@ SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schema.graphql")
 
 
 def build_schema():
-    from . import authentications, instances, solutions, users
+    from . import authentications, instances, scalars, solutions, users, viewer
     from .root import mutation, query
 
     return make_executable_schema(
-        load_schema_from_path(SCHEMA_FILE), query, mutation,
+        load_schema_from_path(SCHEMA_FILE), query, mutation, *scalars.bindables,
         *users.bindables, *solutions.bindables, *instances.bindables, *authentications.bindables,
+        *viewer.bindables,
     )
 
 

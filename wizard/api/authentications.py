@@ -1,34 +1,61 @@
-"""Connected accounts: list and delete. A user token reaches only its own."""
+"""Connected accounts: list, import (createUserAuthentication) and remove. A user token reaches
+only its own."""
 from __future__ import annotations
 
 from ariadne import ObjectType
 from sqlalchemy import select
 
-from .. import accounts
+from .. import accounts, identity
 from ..models import Authentication
 from .access import operation, owner_filter, principal
+from .errors import FORBIDDEN, ApiError, bad_input
 from .pagination import connection, keyset
 from .root import mutation, query
+from .values import decode_json
 
 authentication_type = ObjectType("Authentication")
 
 
-def service_title(name: str) -> str:
-    """The service's title from the registry (wizard.services) when it knows it, else its name."""
+def _registry_service(name: str):
+    """The registry's service of that name, or None."""
+    from ..services import registry
+
     try:
-        from ..services import registry
-    except ModuleNotFoundError:
-        return name
-    try:
-        service = registry().get(name)
+        return registry().get(name)
     except (KeyError, LookupError):
-        return name
+        return None
+
+
+def environment_id(name: str) -> str:
+    """A service's single environment has an id too (tray-compat.md)."""
+    return f"{name}-default"
+
+
+def service_title(name: str) -> str:
+    """The service's title from the registry when it knows it, else its name."""
+    service = _registry_service(name)
     return getattr(service, "title", None) or name
+
+
+def service_node(name: str) -> dict:
+    service = _registry_service(name)
+    return {"id": name, "name": name, "version": "1", "title": service_title(name),
+            "icon": (getattr(service, "icon", None) or "")}
 
 
 @authentication_type.field("service")
 def resolve_service(auth: Authentication, _info) -> dict:
-    return {"name": auth.service, "title": service_title(auth.service)}
+    return service_node(auth.service)
+
+
+@authentication_type.field("serviceEnvironment")
+def resolve_service_environment(auth: Authentication, _info) -> dict:
+    return {"id": environment_id(auth.service), "name": "default", "title": service_title(auth.service)}
+
+
+@authentication_type.field("customFields")
+def resolve_custom_fields(_auth: Authentication, _info):
+    return None
 
 
 @authentication_type.field("owner")
@@ -36,14 +63,14 @@ def resolve_owner(auth: Authentication, _info) -> str:
     return auth.owner_id
 
 
-@authentication_type.field("created")
-def resolve_created(auth: Authentication, _info) -> str | None:
-    return auth.created.isoformat() if auth.created else None
+@authentication_type.field("hidden")
+def resolve_hidden(auth: Authentication, _info) -> bool:
+    return bool(auth.hidden)
 
 
 @query.field("authentications")
 @operation()
-def resolve_authentications(_, info, criteria=None, first=None, after=None) -> dict:
+def resolve_authentications(_, info, criteria=None, first=None, after=None, last=None, before=None) -> dict:
     """Authentications, oldest first: a user token's own, or (master) everyone's / one owner's."""
     criteria = criteria or {}
     stmt = select(Authentication)
@@ -52,9 +79,58 @@ def resolve_authentications(_, info, criteria=None, first=None, after=None) -> d
         stmt = stmt.where(Authentication.owner_id == owner)
     if criteria.get("service"):
         stmt = stmt.where(Authentication.service == criteria["service"])
-    return connection(*keyset(stmt, Authentication, first, after))
+    return connection(keyset(stmt, Authentication, first, after, last, before))
 
 
+def viewer_authentications(_, info) -> dict:
+    """viewer.authentications: the user token's own, the master token's everyone's (whole list)."""
+    return resolve_authentications(None, info)
+
+
+@mutation.field("createUserAuthentication")
+@operation()
+def create_user_authentication(_, info, input: dict) -> dict:
+    """Import an account the ISV already holds: checked against the service (its test call when
+    it defines one), stored encrypted like any other; `hidden` keeps it out of the wizard."""
+    from ..connect.tokens import ApiError as ServiceError, check_connection
+
+    p = principal(info)
+    owner = input.get("userId")
+    if p.is_master:
+        if not owner:
+            raise bad_input("userId", "is required with the master token (the account's owner)")
+        identity.get_user(owner)
+    elif owner and owner != p.user_id:
+        raise ApiError("userId: a user token imports accounts only for its own user", FORBIDDEN)
+    else:
+        owner = p.user_id
+    service = _registry_service(input["serviceId"])
+    if service is None:
+        raise bad_input("serviceId", f"no service {input['serviceId']!r} is configured on this server",
+                        reason="not_found")
+    if input["serviceEnvironmentId"] not in (environment_id(service.name), service.name, "default"):
+        raise bad_input("serviceEnvironmentId", f"{service.name} has one environment, {environment_id(service.name)!r}")
+    data = input["data"]
+    if isinstance(data, str):
+        try:
+            data = decode_json("data", data, None)
+        except ApiError:
+            raise bad_input("data", "must be JSON text of an object of credentials") from None
+    try:
+        creds, scopes, expires_at = accounts.imported_credentials(service, data, input.get("scopes"))
+    except accounts.ImportError_ as exc:
+        raise bad_input("data", str(exc).removeprefix("data.").removeprefix("data ")) from None
+    try:
+        checked = check_connection(service, service.auth, creds)
+    except ServiceError as exc:
+        raise bad_input("data", f"{service.title} refused these credentials: {exc.message}") from None
+    name = (input.get("name") or "").strip() or checked.name
+    auth = accounts.create(owner, service.name, service.auth, creds, name=name, scopes=scopes,
+                           expires_at=expires_at, account=checked.account, hidden=bool(input.get("hidden")))
+    return {"authenticationId": auth.id, "clientMutationId": input.get("clientMutationId")}
+
+
+@mutation.field("removeAuthentication")
 @mutation.field("deleteAuthentication")
 @operation()
 def delete_authentication(_, info, input: dict) -> dict:

@@ -16,13 +16,13 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import identity
-from .errors import UNAUTHENTICATED, ErrorLog, format_error
+from .errors import UNAUTHENTICATED, ErrorLog, error_name, format_error
 
 bp = Blueprint("api", __name__)
 
 
 def _errors(status: int, message: str, code: str, headers: dict | None = None):
-    response = jsonify(errors=[{"message": message, "extensions": {"code": code}}])
+    response = jsonify(errors=[{"message": message, "extensions": {"code": code, "name": error_name(code)}}])
     response.status_code = status
     response.headers.update(headers or {})
     return response

@@ -26,6 +26,16 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 INTERNAL_MESSAGE = "Internal server error. The details are in the server's log."
 
+# Tray's `extensions.name` beside our code: GraphQLError for a document that cannot run (it has
+# no code of ours until the endpoint gives it one), PreconditionError for a refused state or
+# argument, InternalError for a fault.
+NAMES = {UNAUTHENTICATED: "PreconditionError", FORBIDDEN: "PreconditionError",
+         BAD_USER_INPUT: "PreconditionError", INTERNAL: "InternalError"}
+
+
+def error_name(code: str | None) -> str:
+    return NAMES.get(code, "GraphQLError")
+
 
 class ApiError(GraphQLError):
     """An expected error, answered as it is (never logged as a fault)."""
@@ -99,11 +109,14 @@ def format_error(error: GraphQLError, debug: bool = False) -> dict:
     """ariadne's error formatter: expected errors as they are; faults as a generic message with
     no exception text (which may hold values or SQL)."""
     if is_unexpected(error):
-        out = {"message": INTERNAL_MESSAGE, "extensions": {"code": INTERNAL}}
+        out = {"message": INTERNAL_MESSAGE, "extensions": {"code": INTERNAL, "name": error_name(INTERNAL)}}
         if error.path:
             out["path"] = error.path
         return out
-    return dict(error.formatted)
+    out = dict(error.formatted)
+    extensions = out["extensions"] = dict(out.get("extensions") or {})
+    extensions.setdefault("name", error_name(extensions.get("code")))
+    return out
 
 
 class ErrorLog(logging.LoggerAdapter):

@@ -14,10 +14,10 @@ from ..core import embedded_core
 from ..core.base import CoreError, InstanceData, MissingValues
 from ..core.embedded import latest_shared_version
 from ..extensions import db
-from ..models import Solution
+from ..models import Solution, SolutionInstance
 from .access import operation, own_instance, owner_filter, principal
 from .errors import FORBIDDEN, ApiError, bad_input, from_core_error
-from .pagination import check_cursor, connection, page_size
+from .pagination import Page, connection, keyset, total
 from .root import mutation, query
 from .values import auth_input, auth_output, config_input, config_output, prefixes
 
@@ -29,9 +29,10 @@ def resolve_owner(data: InstanceData, _info) -> str:
     return data.owner_id
 
 
-@instance_type.field("created")
-def resolve_created(data: InstanceData, _info) -> str | None:
-    return data.created.isoformat() if data.created else None
+@instance_type.field("workflows")
+def resolve_workflows(_data: InstanceData, _info) -> dict:
+    """This server runs no workflows (tray-compat.md): always empty."""
+    return {"edges": []}
 
 
 @instance_type.field("solutionVersionFlags")
@@ -94,16 +95,35 @@ def _call(fn, config: dict, auth: dict, *args, **kwargs):
         raise from_core_error(exc, prefixes(config, auth)) from None
 
 
+def _instances(criteria: dict, owner: str | None, first, after, last, before) -> dict:
+    core = embedded_core()
+    ids = criteria.get("ids")
+    stmt = core.instances_query(owner_id=owner, solution_id=criteria.get("solutionId"),
+                                instance_id=criteria.get("id"), ids=ids, name=criteria.get("name"))
+    page = keyset(stmt, SolutionInstance, first, after, last, before)
+    return connection(page, node=core.to_data, totalCount=total(stmt))
+
+
 @query.field("solutionInstances")
 @operation()
-def resolve_solution_instances(_, info, criteria=None, first=None, after=None) -> dict:
-    """Instances, oldest first: a user token's own, or (master) everyone's, filtered by criteria."""
+def resolve_solution_instances(_, info, criteria=None, first=None, after=None, last=None, before=None) -> dict:
+    """Instances, oldest first: a user token's own (another owner is FORBIDDEN), or (master)
+    everyone's, filtered by criteria."""
     criteria = criteria or {}
-    check_cursor(after)  # bad input is answered before the core sees it
-    items, has_next = embedded_core().list_instances(
-        owner_id=owner_filter(info, criteria.get("owner")), solution_id=criteria.get("solutionId"),
-        instance_id=criteria.get("id"), first=page_size(first), after=after)
-    return connection(items, has_next)
+    return _instances(criteria, owner_filter(info, criteria.get("owner")), first, after, last, before)
+
+
+def viewer_solution_instances(_, info, criteria=None, first=None, after=None, last=None, before=None) -> dict:
+    """viewer.solutionInstances: as the root field, except that a user token asking for another
+    owner gets an empty list (Tray clients send `owner` with either token)."""
+    criteria = criteria or {}
+    p = principal(info)
+    owner = criteria.get("owner") or None
+    if not p.is_master:
+        if owner and owner != p.user_id:
+            return connection(Page([], False, False), totalCount=0)
+        owner = p.user_id
+    return _instances(criteria, owner, first, after, last, before)
 
 
 @mutation.field("createSolutionInstance")
@@ -168,9 +188,12 @@ def upgrade_solution_instance(_, info, input: dict) -> dict:
     config = _config(info, input.get("configValues"), data.newest_definition or data.definition)
     auth = auth_input(input.get("authValues"))
     data = _call(embedded_core().upgrade, config, auth, data.id, config_values=config, auth_values=auth)
+    if input.get("instanceName") is not None:
+        data = embedded_core().save_values(data.id, name=input["instanceName"])
     return _payload(data, input)
 
 
+@mutation.field("removeSolutionInstance")
 @mutation.field("deleteSolutionInstance")
 @operation()
 def delete_solution_instance(_, info, input: dict) -> dict:

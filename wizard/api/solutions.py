@@ -1,7 +1,6 @@
-"""Solutions and publishing versions (master token only)."""
+"""Solutions: listing (root `solutions`, master; `viewer.solutions`, either token) and publishing
+versions (master token only)."""
 from __future__ import annotations
-
-import json
 
 from ariadne import ObjectType
 from sqlalchemy import select
@@ -9,6 +8,7 @@ from sqlalchemy import select
 from ..cli import known_services
 from ..core import embedded_core
 from ..core.embedded import latest_shared_version
+from ..extensions import db
 from ..models import Solution
 from .access import operation
 from .pagination import connection, keyset
@@ -38,18 +38,42 @@ def resolve_config_slots(solution: Solution, _info) -> list[dict]:
     return _definition(solution)["config"]
 
 
+@solution_type.field("tags")
+def resolve_tags(solution: Solution, _info) -> list[str]:
+    return list(_definition(solution).get("tags") or [])
+
+
+@solution_type.field("customFields")
+def resolve_custom_fields(solution: Solution, _info) -> list[dict]:
+    return [{"key": k, "value": v} for k, v in (_definition(solution).get("customFields") or {}).items()]
+
+
 @config_slot_type.field("defaultValue")
-def resolve_default(slot: dict, _info) -> str | None:
-    if "default" not in slot:
+def resolve_default(slot: dict, _info):
+    """The default as a JSON value (the Json scalar writes it as JSON text); a secret has none."""
+    if "default" not in slot or slot["type"] == "secret":
         return None
-    return json.dumps("********" if slot["type"] == "secret" else slot["default"])
+    return slot["default"]
 
 
 @query.field("solutions")
 @operation(master_only=True)
-def resolve_solutions(_, _info, first=None, after=None) -> dict:
-    """Every solution, oldest first, one page."""
-    return connection(*keyset(select(Solution), Solution, first, after))
+def resolve_solutions(_, _info, first=None, after=None, last=None, before=None) -> dict:
+    """Every solution, oldest first."""
+    return connection(keyset(select(Solution), Solution, first, after, last, before))
+
+
+def viewer_solutions(_, _info, criteria=None, first=None, after=None, last=None, before=None) -> dict:
+    """viewer.solutions: every solution (either token); `tags` keeps those with any of them."""
+    stmt = select(Solution)
+    tags = set((criteria or {}).get("tags") or [])
+    if tags:
+        # Tags live in the published definition (JSON), the same on SQLite and PostgreSQL:
+        # match them here; an ISV has tens of solutions, not millions.
+        ids = [s.id for s in db.session.scalars(select(Solution))
+               if tags & set(_definition(s).get("tags") or [])]
+        stmt = stmt.where(Solution.id.in_(ids))
+    return connection(keyset(stmt, Solution, first, after, last, before))
 
 
 @mutation.field("publishSolutionVersion")

@@ -1,7 +1,7 @@
 """End users, user tokens and authorization codes (master token only)."""
 from __future__ import annotations
 
-from ariadne import ObjectType
+from ariadne import InterfaceType, ObjectType
 from sqlalchemy import select
 
 from .. import identity
@@ -10,7 +10,8 @@ from .access import operation
 from .pagination import connection, keyset
 from .root import mutation, query
 
-user_type = ObjectType("User")
+user_type = ObjectType("ExternalUser")
+user_interface = InterfaceType("User", lambda obj, *_: "ExternalUser")
 
 
 @user_type.field("externalUserId")
@@ -18,24 +19,50 @@ def resolve_external_user_id(user: ExternalUser, _info) -> str:
     return user.external_user_id
 
 
-@user_type.field("created")
-def resolve_created(user: ExternalUser, _info) -> str | None:
-    return user.created.isoformat() if user.created else None
+@user_type.field("isTestUser")
+def resolve_is_test_user(user: ExternalUser, _info) -> bool:
+    return bool(user.is_test_user)
 
 
 @query.field("users")
 @operation(master_only=True)
-def resolve_users(_, _info, first=None, after=None) -> dict:
-    """Every end user, oldest first, one page."""
-    return connection(*keyset(select(ExternalUser), ExternalUser, first, after))
+def resolve_users(_, _info, criteria=None, first=None, after=None, last=None, before=None) -> dict:
+    """End users, oldest first; criteria match exactly (no match: `edges: []`, never an error)."""
+    criteria = criteria or {}
+    stmt = select(ExternalUser)
+    if criteria.get("externalUserId") is not None:
+        stmt = stmt.where(ExternalUser.external_user_id == criteria["externalUserId"].strip())
+    if criteria.get("name") is not None:
+        stmt = stmt.where(ExternalUser.name == criteria["name"])
+    if criteria.get("userId") is not None:
+        stmt = stmt.where(ExternalUser.id == criteria["userId"])
+    if criteria.get("isTestUser") is not None:
+        stmt = stmt.where(ExternalUser.is_test_user.is_(bool(criteria["isTestUser"])))
+    return connection(keyset(stmt, ExternalUser, first, after, last, before))
 
 
 @mutation.field("createExternalUser")
 @operation(master_only=True)
 def create_external_user(_, _info, input: dict) -> dict:
     """Create the end user once; a second user with the same externalUserId is refused."""
-    user = identity.create_user(input["externalUserId"], input.get("name") or "")
+    user = identity.create_user(input["externalUserId"], input.get("name") or "",
+                                is_test_user=bool(input.get("isTestUser")))
     return {"userId": user.id, "clientMutationId": input.get("clientMutationId")}
+
+
+@mutation.field("updateExternalUser")
+@operation(master_only=True)
+def update_external_user(_, _info, input: dict) -> dict:
+    user = identity.update_user(input["userId"], is_test_user=input.get("isTestUser"), name=input.get("name"))
+    return {"user": user, "clientMutationId": input.get("clientMutationId")}
+
+
+@mutation.field("removeExternalUser")
+@operation(master_only=True)
+def remove_external_user(_, _info, input: dict) -> dict:
+    """The user and everything of theirs, in one transaction (identity.remove_user)."""
+    identity.remove_user(input["userId"])
+    return {"clientMutationId": input.get("clientMutationId")}
 
 
 @mutation.field("authorize")
@@ -54,4 +81,4 @@ def generate_authorization_code(_, _info, input: dict) -> dict:
     return {"authorizationCode": code, "clientMutationId": input.get("clientMutationId")}
 
 
-bindables = [user_type]
+bindables = [user_type, user_interface]

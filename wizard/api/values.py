@@ -1,6 +1,12 @@
-"""Values between their API form (lists of {externalId, value: JSON text} / {externalId, authId})
+"""Values between their API form (lists of {externalId, value: Json} / {externalId, authId})
 and the dicts the core takes. Only conversion lives here: the rules are in wizard.solutions.values
 and the core checks every value against its slot.
+
+Tray's Json encoding (tray-compat.md): a value that arrives as a string is JSON text
+('"#general"', '7', '{"a":1}'); a string that is not JSON text is taken as the string itself
+for string-like slots (Tray's docs write `value: "support@example.com"`); a variable holding a
+non-string JSON value (7, true, {...}) is that value. Whatever comes out is still checked against
+the slot by the core.
 """
 from __future__ import annotations
 
@@ -12,6 +18,21 @@ from .errors import bad_input
 # What a secret slot's value reads as in every answer (the JSON text of a string).
 MASK = "********"
 MASKED_JSON = json.dumps(MASK)
+# Slot types whose values are strings: a bare (non-JSON) string is taken as the value itself.
+STRING_LIKE = {"string", "text", "secret", "email", "url", "date", "select"}
+
+
+def decode_json(sid: str, value, slot: dict | None):
+    """One Json input value -> the Python value for slot `sid` (see the module docstring)."""
+    if not isinstance(value, str):
+        return value  # a variable that held a non-string JSON value
+    try:
+        return parse_json_text(sid, value)
+    except ValueError_:
+        if slot is not None and slot.get("type") in STRING_LIKE and len(value) < 100_000:
+            return str(value)
+        raise bad_input(f"configValues.{sid}", 'value must be JSON text, e.g. "\\"#general\\"", "7" or "true"',
+                        reason="invalid_values", fields={sid: "not JSON text"}) from None
 
 
 def _unique(items: list[dict], field: str) -> None:
@@ -27,17 +48,14 @@ def config_input(items: list[dict] | None, definition: dict | None = None) -> di
     sent back for a secret slot of `definition` is left out, so the stored secret is kept."""
     items = items or []
     _unique(items, "configValues")
-    secret = {s["externalId"] for s in (definition or {}).get("config", []) if s["type"] == "secret"}
+    slots = {s["externalId"]: s for s in (definition or {}).get("config", [])}
     out = {}
     for item in items:
         sid = item["externalId"]
-        if sid in secret and item["value"] == MASKED_JSON:
+        value = item.get("value")
+        if slots.get(sid, {}).get("type") == "secret" and value in (MASKED_JSON, MASK):
             continue
-        try:
-            out[sid] = parse_json_text(sid, item["value"])
-        except ValueError_:
-            raise bad_input(f"configValues.{sid}", 'value must be JSON text, e.g. "\\"#general\\"", "7" or "true"',
-                            reason="invalid_values", fields={sid: "not JSON text"}) from None
+        out[sid] = None if value is None else decode_json(sid, value, slots.get(sid))
     return out
 
 
@@ -54,14 +72,15 @@ def prefixes(config: dict, auth: dict) -> dict[str, str]:
 
 
 def config_output(definition: dict, values: dict) -> list[dict]:
-    """{externalId: value} -> [{externalId, value: JSON text}] in slot order; secrets masked."""
+    """{externalId: value} -> [{externalId, value}] in slot order, secrets masked; the Json
+    scalar writes each value as JSON text."""
     slots = {s["externalId"]: s for s in definition["config"]}
     order = [s["externalId"] for s in definition["config"] if s["externalId"] in values]
     order += sorted(k for k in values if k not in slots)
     out = []
     for sid in order:
         secret = slots.get(sid, {}).get("type") == "secret"
-        out.append({"externalId": sid, "value": MASKED_JSON if secret else json.dumps(values[sid])})
+        out.append({"externalId": sid, "value": MASK if secret else values[sid]})
     return out
 
 

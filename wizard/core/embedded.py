@@ -295,16 +295,25 @@ class EmbeddedCore(Core):
         db.session.delete(row)
         db.session.commit()
 
-    def list_instances(self, *, owner_id=None, solution_id=None, instance_id=None,
-                       first: int = 50, after: str | None = None) -> tuple[list[InstanceData], bool]:
-        """Stable order (created, id); `after` is an opaque cursor from `cursor_for`."""
+    def instances_query(self, *, owner_id=None, solution_id=None, instance_id=None, ids=None, name=None):
+        """A select of the instances matching every criterion given (the API pages it)."""
         stmt = select(SolutionInstance)
         if owner_id:
             stmt = stmt.where(SolutionInstance.owner_id == owner_id)
         if solution_id:
             stmt = stmt.where(SolutionInstance.solution_id == solution_id)
         if instance_id:
-            stmt = stmt.where(SolutionInstance.id == instance_id)
+            stmt = stmt.where(SolutionInstance.id == str(instance_id))
+        if ids is not None:
+            stmt = stmt.where(SolutionInstance.id.in_([str(i) for i in ids]))
+        if name is not None:
+            stmt = stmt.where(SolutionInstance.name == name)
+        return stmt
+
+    def list_instances(self, *, owner_id=None, solution_id=None, instance_id=None,
+                       first: int = 50, after: str | None = None) -> tuple[list[InstanceData], bool]:
+        """Stable order (created, id); `after` is an opaque cursor from `cursor_for`."""
+        stmt = self.instances_query(owner_id=owner_id, solution_id=solution_id, instance_id=instance_id)
         if after:
             created, last_id = decode_cursor(after)
             stmt = stmt.where(or_(SolutionInstance.created > created,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -23,6 +24,9 @@ class Authentication(db.Model):
     # Hash of the account's id at the service (from the test call), so that reconnecting cannot
     # quietly put another account behind the same authentication.
     account_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Imported by the ISV with `hidden: true` (createUserAuthentication): usable as an auth value,
+    # but not offered in the wizard's account pickers.
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

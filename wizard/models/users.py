@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -15,6 +16,8 @@ class ExternalUser(db.Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     external_user_id: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    # Tray's isTestUser: the ISV's own flag (viewer / users criteria filter on it)
+    is_test_user: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

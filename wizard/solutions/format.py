@@ -3,6 +3,8 @@
 `parse_definition(text)` returns the normalised definition:
 
     {"id", "title", "description", "autoEnable",
+     "tags":    [tag, ...]                  # for the ISV's marketplace (viewer.solutions criteria)
+     "customFields": {key: string, ...}     # free key -> string pairs (Solution.customFields)
      "auth":    [auth slot, ...],
      "config":  [config slot, ...]           # every config slot, in screen order
      "screens": [{"title", "description", "slots": [externalId, ...]}]}
@@ -30,7 +32,9 @@ SLOT_KEYS = {
     "showIf", "minLength", "maxLength", "pattern", "min", "max", "options", "schema", "lhs", "rhs",
 }
 AUTH_KEYS = {"externalId", "service", "title", "scopes", "required", "help"}
-TOP_KEYS = {"id", "title", "description", "autoEnable", "auth", "config", "screens"}
+TOP_KEYS = {"id", "title", "description", "autoEnable", "tags", "customFields", "auth", "config", "screens"}
+MAX_TAGS = 50
+MAX_CUSTOM_FIELDS = 50
 
 
 class DefinitionError(ValueError):
@@ -279,6 +283,40 @@ def _auth_slot(c: _Collector, path: tuple, raw, known_services) -> dict | None:
     }
 
 
+def _tags(c: _Collector, raw) -> list[str]:
+    """tags: a list of short strings, kept in order without repeats."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(t, str) and t.strip() and len(t) <= 100 for t in raw):
+        c.add(("tags",), "tags must be a list of non-empty strings of at most 100 characters")
+        return []
+    if len(raw) > MAX_TAGS:
+        c.add(("tags",), f"at most {MAX_TAGS} tags")
+        return []
+    return list(dict.fromkeys(t.strip() for t in raw))
+
+
+def _custom_fields(c: _Collector, raw) -> dict[str, str]:
+    """customFields: a mapping of keys to strings (numbers and booleans are written as text,
+    since Tray's CustomField.value is a string)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or len(raw) > MAX_CUSTOM_FIELDS:
+        c.add(("customFields",), f"customFields must be a mapping of at most {MAX_CUSTOM_FIELDS} keys to strings")
+        return {}
+    out = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > 100:
+            c.add(("customFields", key), f"customFields key {key!r} must be a string of 1 to 100 characters")
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)) and len(str(value)) <= 2000:
+            out[key] = str(value)
+        else:
+            c.add(("customFields", key), f"customFields.{key} must be a string (at most 2000 characters)")
+    return out
+
+
 def validate_definition(data, known_services: set[str] | None = None, lines: dict | None = None) -> dict:
     from .values import ValueError_, check_value  # late: values imports this module
 
@@ -293,6 +331,9 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         c.add(("title",), "title is required")
+
+    tags = _tags(c, data.get("tags"))
+    custom_fields = _custom_fields(c, data.get("customFields"))
 
     auth_raw = data.get("auth") or []
     if not isinstance(auth_raw, list):
@@ -385,6 +426,8 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
         "title": title.strip(),
         "description": str(data.get("description") or ""),
         "autoEnable": bool(data.get("autoEnable", True)),
+        "tags": tags,
+        "customFields": custom_fields,
         "auth": auth,
         "config": config,
         "screens": screens,
