@@ -325,3 +325,20 @@ def test_dialog_urls_accept_skip_title_field_and_skip_auth_settings(client, user
     resp = client.get(f"/external/auth/create/emb-1?code={code}&serviceId=sandbox&skipTitleField=true"
                       f"&skipAuthSettings=true&unknown=1")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/external/auth/s/")
+
+
+def test_the_wizard_shows_a_hidden_account_only_where_the_isv_chose_it(client, core, demo_solution, user):
+    """hidden: true keeps an imported account out of the pickers, except on the slot the ISV set
+    it on (the wizard must show what the instance uses)."""
+    from wizard_support import Wizard
+
+    chosen = accounts.create(user.id, "sandbox", "oauth2", {"access_token": "a"}, name="Chosen by the ISV", hidden=True)
+    accounts.create(user.id, "sandbox", "oauth2", {"access_token": "b"}, name="Other hidden", hidden=True)
+    accounts.create(user.id, "sandbox", "oauth2", {"access_token": "c"}, name="Visible one")
+    wiz = Wizard(client, core, user)
+    with_value = core.create_instance(user.id, "slack-alerts", auth_values={"external_sandbox_authentication": chosen.id})
+    without = core.create_instance(user.id, "slack-alerts")
+    wiz.open(without.id)
+    assert "Visible one" in wiz.page and "Chosen by the ISV" not in wiz.page and "Other hidden" not in wiz.page
+    wiz.open(with_value.id, "start=1")
+    assert "Visible one" in wiz.page and "Chosen by the ISV" in wiz.page and "Other hidden" not in wiz.page

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .core.base import NotFound
 from .crypto import decrypt, encrypt, hash_secret
@@ -40,13 +40,15 @@ def get(auth_id: str, owner_id: str | None = None) -> Authentication:
     return auth
 
 
-def list_accounts(owner_id: str | None, service: str | None = None, *,
-                  include_hidden: bool = False) -> list[Authentication]:
+def list_accounts(owner_id: str | None, service: str | None = None, *, include_hidden: bool = False,
+                  keep: str | None = None) -> list[Authentication]:
     """The owner's authentications (all users' with owner_id=None), newest first: what the
-    wizard's pickers offer, so accounts the ISV imported as hidden are left out unless asked for."""
+    wizard's pickers offer, so accounts the ISV imported as hidden are left out unless asked for
+    (`include_hidden`), or unless it is the one already chosen for the slot (`keep`)."""
     stmt = select(Authentication)
     if not include_hidden:
-        stmt = stmt.where(Authentication.hidden.is_(False))
+        shown = Authentication.hidden.is_(False)
+        stmt = stmt.where(or_(shown, Authentication.id == keep) if keep else shown)
     if owner_id is not None:
         stmt = stmt.where(Authentication.owner_id == owner_id)
     if service:

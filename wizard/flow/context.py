@@ -131,7 +131,9 @@ class WizardContext:
         return start, status
 
     def accounts_for(self, slot: dict):
-        return accounts.list_accounts(self.user_id, slot["service"])
+        engine = getattr(self, "engine", None)
+        chosen = engine.auth.get(slot["externalId"]) if engine is not None else None
+        return accounts.list_accounts(self.user_id, slot["service"], keep=chosen)
 
     def take_connected(self) -> dict:
         """Accounts connected in the popup since the last page (then forgotten)."""
