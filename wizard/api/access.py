@@ -11,8 +11,8 @@ import functools
 
 from ..core import embedded_core
 from ..core.base import InstanceData, NotFound
-from ..identity import Principal
-from .errors import FORBIDDEN, UNAUTHENTICATED, ApiError, maps_errors
+from ..identity import Principal, get_user
+from .errors import FORBIDDEN, UNAUTHENTICATED, ApiError, bad_input, maps_errors
 
 
 def principal(info) -> Principal:
@@ -49,6 +49,21 @@ def owner_filter(info, requested: str | None) -> str | None:
         return requested or None
     if requested and requested != p.user_id:
         raise ApiError("criteria.owner: a user token lists only its own user's items", FORBIDDEN)
+    return p.user_id
+
+
+def owner_of_new(info, requested: str | None, what: str) -> str:
+    """The owner of something a mutation creates (`what`: "instances", "accounts"): a user token
+    creates its own (naming another user is FORBIDDEN); the master token must name the user in
+    userId, which must exist."""
+    p = principal(info)
+    if p.is_master:
+        if not requested:
+            raise bad_input("userId", f"is required with the master token (the owner of the {what})")
+        get_user(requested)
+        return requested
+    if requested and requested != p.user_id:
+        raise ApiError(f"userId: a user token creates {what} only for its own user", FORBIDDEN)
     return p.user_id
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from ariadne import ObjectType
 from sqlalchemy import select
 
-from .. import accounts, identity
+from .. import accounts
 from ..models import Authentication
-from .access import operation, owner_filter, principal
-from .errors import FORBIDDEN, ApiError, bad_input
+from .access import operation, owner_filter, owner_of_new, principal
+from .errors import ApiError, bad_input
 from .pagination import connection, keyset
 from .root import mutation, query
 from .values import decode_json
@@ -94,16 +94,7 @@ def create_user_authentication(_, info, input: dict) -> dict:
     it defines one), stored encrypted like any other; `hidden` keeps it out of the wizard."""
     from ..connect.tokens import ApiError as ServiceError, check_connection
 
-    p = principal(info)
-    owner = input.get("userId")
-    if p.is_master:
-        if not owner:
-            raise bad_input("userId", "is required with the master token (the account's owner)")
-        identity.get_user(owner)
-    elif owner and owner != p.user_id:
-        raise ApiError("userId: a user token imports accounts only for its own user", FORBIDDEN)
-    else:
-        owner = p.user_id
+    owner = owner_of_new(info, input.get("userId"), "accounts")
     service = _registry_service(input["serviceId"])
     if service is None:
         raise bad_input("serviceId", f"no service {input['serviceId']!r} is configured on this server",

@@ -9,14 +9,13 @@ import json
 
 from ariadne import ObjectType
 
-from .. import identity
 from ..core import embedded_core
 from ..core.base import CoreError, InstanceData, MissingValues
 from ..core.embedded import latest_shared_version
 from ..extensions import db
 from ..models import Solution, SolutionInstance
-from .access import operation, own_instance, owner_filter, principal
-from .errors import FORBIDDEN, ApiError, bad_input, from_core_error
+from .access import operation, own_instance, owner_filter, owner_of_new, principal
+from .errors import FORBIDDEN, ApiError, from_core_error
 from .pagination import Page, connection, keyset, total
 from .root import mutation, query
 from .values import auth_input, auth_output, config_input, config_output, prefixes
@@ -131,16 +130,7 @@ def viewer_solution_instances(_, info, criteria=None, first=None, after=None, la
 def create_solution_instance(_, info, input: dict) -> dict:
     """A new (disabled) instance of the solution's newest shared version. A user token creates
     its own; the master token names the owner in userId."""
-    p = principal(info)
-    owner = input.get("userId")
-    if p.is_master:
-        if not owner:
-            raise bad_input("userId", "is required with the master token (the instance's owner)")
-        identity.get_user(owner)
-    elif owner and owner != p.user_id:
-        raise ApiError("userId: a user token creates instances only for its own user", FORBIDDEN)
-    else:
-        owner = p.user_id
+    owner = owner_of_new(info, input.get("userId"), "instances")
     version = latest_shared_version(input["solutionId"])
     config = _config(info, input.get("configValues"), version.definition if version else None)
     auth = auth_input(input.get("authValues"))

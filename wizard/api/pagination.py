@@ -32,11 +32,6 @@ def _size(name: str, value: int | None) -> int | None:
     return value
 
 
-def page_size(first: int | None) -> int:
-    """The size of a forward page: `first`, or the whole list (MAX_LIST)."""
-    return _size("first", first) or MAX_LIST
-
-
 def check_cursor(cursor: str | None, name: str = "after"):
     """Decode a cursor (None stays None); one not made by this API is bad input naming `name`."""
     if not cursor:
