@@ -342,3 +342,41 @@ def test_the_wizard_shows_a_hidden_account_only_where_the_isv_chose_it(client, c
     assert "Visible one" in wiz.page and "Chosen by the ISV" not in wiz.page and "Other hidden" not in wiz.page
     wiz.open(with_value.id, "start=1")
     assert "Visible one" in wiz.page and "Chosen by the ISV" in wiz.page and "Other hidden" not in wiz.page
+
+
+@pytest.mark.parametrize("mutation", [
+    'removeExternalUser(input: {userId: "ADA"}) { clientMutationId }',
+    'updateExternalUser(input: {userId: "ADA", isTestUser: true}) { clientMutationId }',
+])
+def test_a_user_token_cannot_change_or_remove_users(api, user, fred, mutation):
+    token = identity.issue_user_token(fred.id)
+    body = api("mutation { %s }" % mutation.replace("ADA", user.id), token=token)
+    assert gql_errors(body) == ["FORBIDDEN"] and body["errors"][0]["extensions"]["name"] == "PreconditionError"
+    assert identity.get_user(user.id).is_test_user is False
+
+
+# -- tags and customFields in the solution format -------------------------------------------------
+
+def test_tags_and_custom_fields_are_read_from_the_definition(api):
+    definition = ("id: tagged\ntitle: Tagged\ntags: [crm, sync, crm]\n"
+                  "customFields:\n  image: https://acme.example/i.svg\n  order: 3\n  beta: true\n")
+    assert "errors" not in api('mutation($d: String!) { publishSolutionVersion(input: {definition: $d}) '
+                               '{ solution { id } } }', {"d": definition})
+    node = api("{ viewer { solutions { edges { node { tags customFields { key value } } } } } }")[
+        "data"]["viewer"]["solutions"]["edges"][0]["node"]
+    assert node == {"tags": ["crm", "sync"], "customFields": [
+        {"key": "image", "value": "https://acme.example/i.svg"}, {"key": "order", "value": "3"},
+        {"key": "beta", "value": "true"}]}
+
+
+@pytest.mark.parametrize("extra,says", [
+    ("tags: crm\n", "line 3: tags must be a list"),
+    ("tags: [crm, '']\n", "line 3: tags must be a list"),
+    ("customFields: [a, b]\n", "line 3: customFields must be a mapping"),
+    ("customFields:\n  image: {url: x}\n", "line 4: customFields.image must be a string"),
+])
+def test_bad_tags_or_custom_fields_name_the_line(api, extra, says):
+    body = api('mutation($d: String!) { publishSolutionVersion(input: {definition: $d}) { solution { id } } }',
+               {"d": "id: tagged\ntitle: Tagged\n" + extra})
+    assert gql_errors(body) == ["BAD_USER_INPUT"]
+    assert any(e.startswith(says) for e in body["errors"][0]["extensions"]["errors"]), body["errors"][0]
