@@ -175,6 +175,7 @@ def test_a_tray_backend_runs_unchanged(live_server, page, context, demo_solution
 
     # -- the user: looked up, created when missing, authorized --------------------------------
     assert master(FIND_USER, externalUserId="acme-42")["users"]["edges"] == []
+    assert master.client.schema.get_type("AuthValue") is not None  # gql validates against the served schema
     user_id = master(CREATE_USER, externalUserId="acme-42", name="Ada")["createExternalUser"]["userId"]
     found = master(FIND_USER, externalUserId="acme-42")["users"]["edges"]
     assert [e["node"] for e in found] == [{"id": user_id, "name": "Ada", "externalUserId": "acme-42", "isTestUser": True}]
