@@ -159,3 +159,37 @@ def test_the_sample_listener_closes_the_popup_on_error(page, context, live_serve
     popup.wait_for_event("close")
     expect(logged(page).filter(has_text="error: This link has already been used")).to_have_count(1)
     expect(logged(page).filter(has_text="closed unfinished")).to_have_count(1)
+
+
+# As in the sample app's iframe component (src/components/ConfigWizard.js): a "Loading..." overlay
+# hidden on tray.configPopup.ready, the frame removed on finish, cancel or error.
+TRAY_IFRAME_HOST = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme integrations</title></head>
+<body><main><h1>Acme integrations</h1><div id="loading">Loading...</div>
+<iframe id="wizard" title="Configure" style="width:100%%;height:600px;border:0" src=%(url)s></iframe>
+<ul id="log"></ul></main>
+<script>
+window.addEventListener('message', function (e) {
+  if (!e.data || !e.data.type) return;
+  var li = document.createElement('li'); li.textContent = e.data.type; document.getElementById('log').appendChild(li);
+  if (e.data.type === 'tray.configPopup.ready') { document.getElementById('loading').style.display = 'none'; }
+  if (['tray.configPopup.finish', 'tray.configPopup.cancel', 'tray.configPopup.error'].indexOf(e.data.type) !== -1) {
+    var frame = document.getElementById('wizard'); if (frame) frame.remove();
+  }
+});
+</script></body></html>"""
+
+
+def test_a_tray_iframe_host_hides_its_overlay_on_ready_and_removes_the_frame_on_finish(
+        page, live_server, other_server, allowed_other, tray_instance):
+    path = other_server.add("/iframe-host", TRAY_IFRAME_HOST % {
+        "url": json.dumps(wizard_url(live_server, tray_instance.id))})
+    page.goto(allowed_other + path)
+    expect(page.locator("#loading")).to_be_hidden()
+    frame = page.frame_locator("#wizard")
+    frame.get_by_label("Note").fill("framed")
+    frame.locator("#wizard-next").click()
+    expect(frame.locator("h1#screen-title")).to_have_text("Review and finish")
+    frame.locator("#wizard-finish").click()
+    expect(page.locator("#wizard")).to_have_count(0)
+    expect(logged(page).filter(has_text="tray.configPopup.finish")).to_have_count(1)
+    assert fresh_instance(tray_instance.id).config_values == {"external_note": "framed"}
