@@ -2,7 +2,7 @@
 import pytest
 
 from wizard.solutions import check_value, drop_unshown, missing_required, parse_definition
-from wizard.solutions.values import ValueError_, parse_json_text
+from wizard.solutions.values import SlotValueError, parse_json_text
 
 SLOTS = {
     "string": {"type": "string", "minLength": 2, "maxLength": 5, "pattern": "[a-z]+"},
@@ -45,7 +45,7 @@ def test_good_value_passes(t):
 
 @pytest.mark.parametrize("t, value", [(t, v) for t, vs in sorted(BAD.items()) for v in vs])
 def test_bad_value_is_refused_with_the_slot_title(t, value):
-    with pytest.raises(ValueError_) as exc:
+    with pytest.raises(SlotValueError) as exc:
         check_value(slot(t), value)
     assert t.title() in str(exc.value)
 
@@ -56,7 +56,7 @@ def test_integer_accepts_whole_floats_as_ints():
 
 def test_json_text_parsing():
     assert parse_json_text("x", '"#general"') == "#general"
-    with pytest.raises(ValueError_, match="configValues\\[x\\]"):
+    with pytest.raises(SlotValueError, match="configValues\\[x\\]"):
         parse_json_text("x", "#general")
 
 

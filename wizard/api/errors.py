@@ -16,7 +16,7 @@ from graphql import GraphQLError
 
 from ..core.base import CoreError, Forbidden, InvalidValues, MissingValues
 from ..solutions import DefinitionError
-from ..solutions.values import ValueError_
+from ..solutions.values import SlotValueError
 
 log = logging.getLogger("wizard.api")
 
@@ -91,7 +91,7 @@ def maps_errors(fn):
             return fn(*args, **kwargs)
         except DefinitionError as exc:
             raise from_definition_error(exc) from None
-        except ValueError_ as exc:
+        except SlotValueError as exc:
             raise ApiError(str(exc), BAD_USER_INPUT, reason="invalid_values") from None
         except CoreError as exc:
             raise from_core_error(exc) from None

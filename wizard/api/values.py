@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from ..solutions.values import ValueError_, parse_json_text
+from ..solutions.values import SlotValueError, parse_json_text
 from .errors import bad_input
 
 # What a secret slot's value reads as in every answer (the JSON text of a string).
@@ -28,7 +28,7 @@ def decode_json(sid: str, value, slot: dict | None):
         return value  # a variable that held a non-string JSON value
     try:
         return parse_json_text(sid, value)
-    except ValueError_:
+    except SlotValueError:
         if slot is not None and slot.get("type") in STRING_LIKE and len(value) < 100_000:
             return str(value)
         raise bad_input(f"configValues.{sid}", 'value must be JSON text, e.g. "\\"#general\\"", "7" or "true"',

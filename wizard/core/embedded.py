@@ -10,6 +10,7 @@ import json
 
 from sqlalchemy import delete, func, or_, select
 
+from .. import slot_types
 from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion
@@ -17,7 +18,7 @@ from ..solutions import (
     DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
 )
-from ..solutions.values import ValueError_
+from ..solutions.values import SlotValueError
 from .base import Core, CoreError, InstanceData, InvalidValues, MissingValues, NotFound, VersionFlags
 
 ENC = "$enc"
@@ -26,7 +27,7 @@ ENC = "$enc"
 # -- helpers ---------------------------------------------------------------------------------
 
 def _secret_ids(definition: dict) -> set[str]:
-    return {s["externalId"] for s in definition["config"] if s["type"] == "secret"}
+    return slot_types.secret_ids(definition)
 
 
 def _decrypt_values(definition: dict, stored: dict) -> dict:
@@ -67,7 +68,7 @@ def carry_values(new_def: dict, config_values: dict, auth_values: dict) -> tuple
         if k in by_id and v is not None:
             try:
                 config[k] = check_value(by_id[k], v)
-            except ValueError_:
+            except SlotValueError:
                 pass
     return config, {k: v for k, v in auth_values.items() if k in auth_ids}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
-from .. import accounts
+from .. import accounts, slot_types
 from ..core import CoreError, CoreUnavailable, InstanceData, InvalidValues, NotFound, embedded_core, get_core
 from ..core.embedded import carry_values
 from ..web.errors import WizardError
@@ -105,7 +105,7 @@ class WizardContext:
     @property
     def secrets_kept(self) -> set[str]:
         """Secret slots with a value: saved in the instance, or typed earlier in this wizard."""
-        secret_ids = {s["externalId"] for s in self.definition["config"] if s["type"] == "secret"}
+        secret_ids = slot_types.secret_ids(self.definition)
         return set(self.progress.secrets_saved) | {k for k in self.progress.config if k in secret_ids}
 
     def save(self) -> None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .. import slot_types
 from ..solutions import all_slots, diff_versions, missing_required
 from ..solutions.values import (
-    ValueError_, check_value, drop_unshown, effective_values, is_empty, is_shown,
+    SlotValueError, check_value, drop_unshown, effective_values, is_empty, is_shown,
 )
 
 
@@ -289,18 +290,12 @@ class WizardEngine:
         return self._load_options(spec, {"auth_id": auth_id})
 
     def _with_fetched_options(self, slot: dict) -> dict:
-        """The slot with dynamic options replaced by the fetched list, so that check_value can
+        """The slot with dynamic options replaced by the fetched lists, so that check_value can
         check a submitted choice against them (the one rule for choices)."""
-        if slot["type"] in ("select", "multiselect") and isinstance(slot.get("options"), dict):
-            return {**slot, "options": self.options_for(slot["options"])}
-        if slot["type"] == "mapping":
-            out = dict(slot)
-            for side in ("lhs", "rhs"):
-                spec = (slot.get(side) or {}).get("options")
-                if isinstance(spec, dict):
-                    out[side] = {**slot[side], "options": self.options_for(spec)}
-            return out
-        return slot
+        stype = slot_types.get(slot["type"])
+        fetched = {side: self.options_for(spec) for side, spec in stype.option_specs(slot).items()
+                   if isinstance(spec, dict)}
+        return stype.with_options(slot, fetched) if fetched else slot
 
     def validate_screen(self, screen: Screen, config: dict, auth: dict, *, keep_secret: set[str] = frozenset(),
                         rendered: list[str] | None = None, strict_options: bool = True) -> ScreenResult:
@@ -330,7 +325,7 @@ class WizardEngine:
             if rendered is not None and sid not in rendered and is_empty(value):
                 result.appeared.append(sid)
             if is_empty(value):
-                if slot["type"] == "secret" and sid in keep_secret:
+                if slot_types.get(slot["type"]).secret and sid in keep_secret:
                     continue  # the saved secret stays
                 result.config[sid] = None
                 if slot["required"] and "default" not in slot:
@@ -349,7 +344,7 @@ class WizardEngine:
                 continue
             try:
                 result.config[sid] = check_value(checked_slot, value, dynamic_ok=False)
-            except ValueError_ as exc:
+            except SlotValueError as exc:
                 result.errors[sid] = str(exc)
                 result.config[sid] = value
         for slot in screen.slots:
@@ -413,7 +408,7 @@ class WizardEngine:
             sid = slot["externalId"]
             if slot.get("hidden"):
                 continue
-            if slot["type"] == "secret" and sid not in self.config:
+            if slot_types.get(slot["type"]).secret and sid not in self.config:
                 continue  # no new secret typed: keep the saved one
             config[sid] = self.config.get(sid)
         eff = effective_values(self.definition, {k: v for k, v in config.items() if v is not None})

@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from .. import slot_types
 from ..crypto import DecryptionError, decrypt, encrypt
 from ..extensions import db
 from ..models import WizardProgress, utcnow
-from .forms import field_name, raw_without
+from .forms import raw_without, secret_fields
 
 ENC = "$enc"
 FORMAT = 1
@@ -48,7 +49,7 @@ class Progress:
 
 
 def _seal(definition: dict, config: dict) -> dict:
-    secret_ids = {s["externalId"] for s in definition["config"] if s["type"] == "secret"}
+    secret_ids = slot_types.secret_ids(definition)
     return {k: ({ENC: encrypt(v)} if k in secret_ids and v is not None else v) for k, v in config.items()}
 
 
@@ -92,7 +93,7 @@ def save(progress: Progress, definition: dict, *, release: bool = False) -> None
         "secrets_saved": sorted(set(progress.secrets_saved)), "raw": progress.raw, "drafts": progress.drafts,
         "done": sorted(set(progress.done)), "finished": progress.finished, "enabled": progress.enabled,
         # the form fields never to keep in a draft, for keep_draft (which runs without the core)
-        "secret_fields": sorted(field_name(s["externalId"]) for s in definition["config"] if s["type"] == "secret"),
+        "secret_fields": sorted(secret_fields(definition["config"])),
     }
     row = db.session.get(WizardProgress, progress.instance_id)
     if row is None:
@@ -108,7 +109,7 @@ def save(progress: Progress, definition: dict, *, release: bool = False) -> None
 def begin(instance, definition: dict, *, mode: str, version: int, config: dict, auth: dict) -> Progress:
     """Fresh progress prefilled with the instance's values (editing an instance opens with what
     it has; secrets are only remembered as "saved", never sent back to the page)."""
-    secret_ids = {s["externalId"] for s in definition["config"] if s["type"] == "secret"}
+    secret_ids = slot_types.secret_ids(definition)
     return Progress(
         instance_id=instance.id, mode=mode, version=version, name=instance.name,
         config={k: v for k, v in config.items() if k not in secret_ids},

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from flask import render_template
 
 from .. import accounts
+from .. import slot_types
+from ..core import NotFound
 from ..solutions.values import is_empty
 from . import forms
 from .context import WizardContext, validation_timeout_ms
@@ -33,9 +35,10 @@ class ScreenPage:
             item = {"slot": slot, "id": sid, "name": name, "field": self.form[name], "shown": sid in shown,
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
                     "required": bool(slot.get("required")), "note": self.notes.get(sid),
-                    "saved_secret": slot.get("type") == "secret" and sid in self.ctx.secrets_kept}
+                    "saved_secret": sid in self.ctx.secrets_kept, "part": slot_types.get(slot["type"]).part
+                    if slot["kind"] == "config" else "auth"}
             item.update(self.extra.get(sid, {}))
-            omap = self.maps.get((sid, "options"))
+            omap = self.maps.get(sid, {}).get("options")
             if omap is not None:  # JSON values of the choices, for customValidation in the script
                 item["option_values"] = json.dumps({k: v for k, v in omap.by_key.items()})
             out.append(item)
@@ -99,7 +102,7 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
         sid = slot["externalId"]
         if slot["kind"] == "auth":
             found = ctx.accounts_for(slot)
-            maps[(sid, "auth")] = forms.OptionMap([{"value": a.id, "text": a.name} for a in found])
+            maps[sid] = {"auth": forms.OptionMap([{"value": a.id, "text": a.name} for a in found])}
             start, status = ctx.connect_urls(sid)
             extra[sid] = {
                 "accounts": [{"id": a.id, "name": a.name, "needs_reconnect": a.status == "needs_reconnect",
@@ -107,13 +110,9 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
                              for a in found],
                 "connect_url": start, "status_url": status,
             }
-        elif slot["type"] in ("select", "multiselect"):
-            maps[(sid, "options")] = _options(ctx, sid, slot.get("options"), notes)
-        elif slot["type"] == "mapping":
-            for side in ("lhs", "rhs"):
-                spec = (slot.get(side) or {}).get("options")
-                if spec is not None:
-                    maps[(sid, side)] = _options(ctx, sid, spec, notes)
+        else:
+            maps[sid] = {side: _options(ctx, sid, spec, notes)
+                         for side, spec in slot_types.get(slot["type"]).option_specs(slot).items()}
     name_field = ctx.engine.shows_name_field(screen)
     if formdata is not None:
         form = forms.build_form(slots, maps, name_field=name_field, formdata=formdata)
@@ -133,16 +132,9 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
 MASK = "••••••"
 
 
-def _text_of(omap: forms.OptionMap | None, value) -> str:
-    if omap is not None:
-        for o in omap.options:
-            if o["value"] == value:
-                return str(o.get("text", value))
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def display(ctx: WizardContext, slot: dict):
-    """(kind, text) of a value on the review: secrets masked, choices by their text."""
+    """(kind, text) of a value on the review: secrets masked, choices by their text (the slot
+    type's `display`)."""
     sid = slot["externalId"]
     if slot["kind"] == "auth":
         auth_id = ctx.engine.auth.get(sid)
@@ -150,34 +142,21 @@ def display(ctx: WizardContext, slot: dict):
             return "empty", None
         try:
             return "text", accounts.get(auth_id, owner_id=ctx.user_id).name
-        except Exception:
+        except NotFound:
             return "text", "An account that no longer exists"
-    t = slot["type"]
-    if t == "secret":
+    stype = slot_types.get(slot["type"])
+    if stype.secret:
         return ("text", MASK) if sid in ctx.secrets_kept else ("empty", None)
     value = ctx.engine.config.get(sid, slot.get("default"))
     if is_empty(value):
         return "empty", None
-
-    def omap(spec):
+    maps = {}
+    for side, spec in stype.option_specs(slot).items():
         try:
-            return forms.OptionMap(ctx.engine.options_for(spec)) if spec is not None else None
+            maps[side] = forms.OptionMap(ctx.engine.options_for(spec)) if spec is not None else None
         except (NeedsAuth, OptionsError):
-            return None
-
-    if t == "boolean":
-        return "text", "Yes" if value else "No"
-    if t == "select":
-        return "text", _text_of(omap(slot.get("options")), value)
-    if t == "multiselect":
-        m = omap(slot.get("options"))
-        return "text", ", ".join(_text_of(m, v) for v in value)
-    if t == "json":
-        return "code", json.dumps(value, indent=2, ensure_ascii=False)
-    if t == "mapping":
-        left, right = omap((slot.get("lhs") or {}).get("options")), omap((slot.get("rhs") or {}).get("options"))
-        return "rows", [f"{_text_of(left, r.get('lhs'))} → {_text_of(right, r.get('rhs'))}" for r in value]
-    return "text", value if isinstance(value, str) else json.dumps(value)
+            maps[side] = None
+    return stype.display(slot, value, maps)
 
 
 def review_sections(ctx: WizardContext) -> list[dict]:
@@ -200,7 +179,7 @@ def review_payload(ctx: WizardContext) -> str:
     for screen in engine.active():
         for slot in engine.visible_slots(screen):
             visible.append(slot["externalId"])
-            if slot["kind"] == "config" and slot["type"] != "secret":
+            if slot["kind"] == "config" and not slot_types.get(slot["type"]).secret:
                 value = engine.config.get(slot["externalId"], slot.get("default"))
                 if not is_empty(value):
                     values[slot["externalId"]] = value

@@ -1,6 +1,6 @@
 """Solution definitions and the values their slots take: plain Python, no Flask."""
 from .format import DefinitionError, all_slots, diff_versions, parse_definition, validate_definition  # noqa: F401
 from .values import (  # noqa: F401
-    ValueError_, check_value, drop_unshown, effective_values, is_shown, missing_required,
+    SlotValueError, check_value, drop_unshown, effective_values, is_shown, missing_required,
     parse_json_text, validate_config_values,
 )

@@ -17,20 +17,13 @@ from __future__ import annotations
 import json
 import re
 
-import jsonschema
 import yaml
 
-SLOT_TYPES = {
-    "string", "text", "secret", "email", "url", "number", "integer", "boolean", "date",
-    "select", "multiselect", "json", "mapping",
-}
-OPTION_TYPES = {"select", "multiselect"}
+from .. import slot_types
+from .values import SlotValueError, check_value
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-SLOT_KEYS = {
-    "externalId", "title", "type", "required", "default", "hidden", "help", "placeholder",
-    "showIf", "minLength", "maxLength", "pattern", "min", "max", "options", "schema", "lhs", "rhs",
-}
 AUTH_KEYS = {"externalId", "service", "title", "scopes", "required", "help"}
 TOP_KEYS = {"id", "title", "description", "autoEnable", "tags", "customFields", "auth", "config", "screens"}
 MAX_TAGS = 50
@@ -138,36 +131,6 @@ def parse_definition(text: str, known_services: set[str] | None = None) -> dict:
         raise DefinitionError(["the definition is nested too deeply"]) from None
 
 
-def _options(c: _Collector, path, sid, value, auth_ids) -> list | dict | None:
-    """Static options -> [{"value", "text"}]; dynamic -> {"source", "auth"}."""
-    if isinstance(value, dict):
-        source = value.get("source")
-        if not isinstance(source, str) or "." not in source:
-            c.add(path + ("source",), "options.source must look like 'service.optionsName'", sid)
-            return None
-        auth = value.get("auth")
-        if auth not in auth_ids:
-            c.add(path + ("auth",), f"options.auth must name an auth slot of this solution, not {auth!r}", sid)
-            return None
-        return {"source": source, "auth": auth}
-    if not isinstance(value, list) or not value:
-        c.add(path, "options must be a non-empty list or {source, auth}", sid)
-        return None
-    out, seen = [], set()
-    for i, opt in enumerate(value):
-        if not isinstance(opt, dict):
-            opt = {"value": opt}
-        if "value" not in opt or isinstance(opt["value"], (dict, list)):
-            c.add(path + (i,), "each option needs a scalar 'value'", sid)
-            continue
-        key = json.dumps(opt["value"])
-        if key in seen:
-            c.add(path + (i,), f"duplicate option value {opt['value']!r}", sid)
-        seen.add(key)
-        out.append({"value": opt["value"], "text": str(opt.get("text", opt["value"]))})
-    return out
-
-
 def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | None:
     if not isinstance(raw, dict):
         c.add(path, "a config slot must be a mapping with externalId, title and type")
@@ -176,11 +139,11 @@ def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | 
     if not isinstance(sid, str) or not EXTERNAL_ID_RE.match(sid):
         c.add(path + ("externalId",), f"externalId must be a name like external_channel, not {sid!r}")
         return None
-    for key in set(raw) - SLOT_KEYS:
+    for key in set(raw) - slot_types.slot_keys():
         c.add(path + (key,), f"unknown key {key!r}", sid)
     stype = raw.get("type", "string")
-    if stype not in SLOT_TYPES:
-        c.add(path + ("type",), f"unknown type {stype!r} (one of {', '.join(sorted(SLOT_TYPES))})", sid)
+    if stype not in slot_types.names():
+        c.add(path + ("type",), f"unknown type {stype!r} (one of {', '.join(slot_types.names())})", sid)
         return None
     slot = {
         "externalId": sid,
@@ -210,42 +173,16 @@ def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | 
             slot["pattern"] = str(raw["pattern"])
         except re.error as exc:
             c.add(path + ("pattern",), f"pattern is not a valid regular expression: {exc}", sid)
-    if stype in OPTION_TYPES:
-        if "options" not in raw:
-            c.add(path, f"a {stype} slot needs options", sid)
-        else:
-            slot["options"] = _options(c, path + ("options",), sid, raw["options"], auth_ids)
-    elif "options" in raw:
-        c.add(path + ("options",), f"options only apply to select and multiselect, not {stype}", sid)
-    if stype == "json" and "schema" in raw:
-        try:
-            jsonschema.validators.validator_for(raw["schema"]).check_schema(raw["schema"])
-            slot["schema"] = raw["schema"]
-        except jsonschema.SchemaError as exc:
-            c.add(path + ("schema",), f"schema is not a valid JSON Schema: {exc.message}", sid)
-    if stype == "mapping":
-        for side in ("lhs", "rhs"):
-            spec = raw.get(side) or {}
-            if not isinstance(spec, dict):
-                c.add(path + (side,), f"{side} must be a mapping with title and options", sid)
-                continue
-            side_out = {"title": str(spec.get("title") or ("From" if side == "lhs" else "To"))}
-            if "options" in spec:
-                side_out["options"] = _options(c, path + (side, "options"), sid, spec["options"], auth_ids)
-            slot[side] = side_out
+    slot_types.get(stype).definition(slot_types.DefinitionRules(raw, slot, auth_ids,
+                                                      lambda sub, message: c.add(path + sub, message, sid)))
     if "showIf" in raw:
         cond = raw["showIf"]
         if not isinstance(cond, dict) or not cond:
             c.add(path + ("showIf",), "showIf must map another slot's externalId to a value or list", sid)
         else:
             slot["showIf"] = {k: (v if isinstance(v, list) else [v]) for k, v in cond.items()}
-    if "default" in raw:
-        if stype == "secret":
-            # a definition is stored and served as it is: a secret in it would not be a secret
-            c.add(path + ("default",), "a secret slot cannot have a default; set its value through the API, "
-                  "where it is stored encrypted", sid)
-        else:
-            slot["default"] = raw["default"]
+    if "default" in raw and not slot_types.get(stype).secret:
+        slot["default"] = raw["default"]
     if slot["hidden"] and slot["required"] and "default" not in raw:
         pass  # allowed: the ISV supplies it (requiresSystemInputToUpdateVersion)
     return slot
@@ -318,8 +255,6 @@ def _custom_fields(c: _Collector, raw) -> dict[str, str]:
 
 
 def validate_definition(data, known_services: set[str] | None = None, lines: dict | None = None) -> dict:
-    from .values import ValueError_, check_value  # late: values imports this module
-
     c = _Collector(lines or {})
     if not isinstance(data, dict):
         raise DefinitionError(["the definition must be a mapping (id, title, auth, screens)"])
@@ -412,10 +347,8 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
         if "default" in slot:
             try:
                 slot["default"] = check_value(slot, slot["default"], dynamic_ok=True)
-            except ValueError_ as exc:
+            except SlotValueError as exc:
                 c.add(path + ("default",), f"default: {exc}", slot["externalId"])
-        if slot["type"] in OPTION_TYPES and slot.get("options") is None:
-            slot["options"] = []
     for slot in config:
         slot.pop("_path", None)
 

@@ -6,114 +6,19 @@ text (`parse_json_text`); the wizard's forms produce them already decoded.
 from __future__ import annotations
 
 import json
-import math
-import re
-from datetime import date
-from urllib.parse import urlparse
 
-import jsonschema
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class ValueError_(ValueError):
-    """A value that does not fit its slot. The message is for people and names no secret."""
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _check_options(slot_title, options, value):
-    if isinstance(options, list) and options:
-        allowed = [o["value"] for o in options]
-        if value not in allowed:
-            raise ValueError_(f"{value!r} is not one of the choices for {slot_title}")
-    elif isinstance(value, (dict, list)):  # dynamic options are scalars
-        raise ValueError_(f"{slot_title} takes a single choice")
+from .. import slot_types
+from ..slot_types import SlotValueError
 
 
 def check_value(slot: dict, value, *, dynamic_ok: bool = True):
-    """Check `value` against `slot` and return it normalised (e.g. 7.0 -> 7 for integers).
+    """Check `value` against `slot` and return it normalised (e.g. 7.0 -> 7 for integers); the
+    rules are the slot type's (wizard.slot_types). Raises SlotValueError.
 
     Dynamic options cannot be checked here (they live at the service): `dynamic_ok` lets any
     scalar through; the wizard checks them against the options it fetched.
     """
-    t, title = slot["type"], slot.get("title", slot["externalId"])
-    if t in ("string", "text", "secret", "email", "url"):
-        if not isinstance(value, str):
-            raise ValueError_(f"{title} must be text")
-        if "minLength" in slot and len(value) < slot["minLength"]:
-            raise ValueError_(f"{title} must be at least {slot['minLength']} characters")
-        if "maxLength" in slot and len(value) > slot["maxLength"]:
-            raise ValueError_(f"{title} must be at most {slot['maxLength']} characters")
-        if "pattern" in slot and not re.fullmatch(slot["pattern"], value):
-            raise ValueError_(f"{title} is not in the expected format")
-        if t == "email" and not EMAIL_RE.match(value):
-            raise ValueError_(f"{title} must be an email address like name@example.com")
-        if t == "url":
-            parsed = urlparse(value)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                raise ValueError_(f"{title} must be a web address starting with https://")
-        return value
-    if t in ("number", "integer"):
-        if not _is_number(value):
-            raise ValueError_(f"{title} must be a number")
-        if t == "integer":
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise ValueError_(f"{title} must be a whole number")
-                value = int(value)
-        if "min" in slot and value < slot["min"]:
-            raise ValueError_(f"{title} must be at least {slot['min']}")
-        if "max" in slot and value > slot["max"]:
-            raise ValueError_(f"{title} must be at most {slot['max']}")
-        return value
-    if t == "boolean":
-        if not isinstance(value, bool):
-            raise ValueError_(f"{title} must be true or false")
-        return value
-    if t == "date":
-        try:
-            if not isinstance(value, str) or len(value) != 10:
-                raise ValueError
-            date.fromisoformat(value)
-        except ValueError:
-            raise ValueError_(f"{title} must be a date like 2026-01-31") from None
-        return value
-    if t == "select":
-        if value is None or isinstance(value, (dict, list)):
-            raise ValueError_(f"{title} takes a single choice")
-        _check_options(title, slot.get("options"), value)
-        return value
-    if t == "multiselect":
-        if not isinstance(value, list):
-            raise ValueError_(f"{title} must be a list of choices")
-        if len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
-            raise ValueError_(f"{title} lists a choice twice")
-        for v in value:
-            _check_options(title, slot.get("options"), v)
-        return value
-    if t == "json":
-        if "schema" in slot:
-            try:
-                jsonschema.validate(value, slot["schema"])
-            except jsonschema.ValidationError as exc:
-                where = "/".join(str(p) for p in exc.absolute_path)
-                raise ValueError_(f"{title} does not match its schema{' at ' + where if where else ''}: {exc.message}") from None
-        return value
-    if t == "mapping":
-        if not isinstance(value, list):
-            raise ValueError_(f"{title} must be a list of rows")
-        for i, row in enumerate(value, 1):
-            if not isinstance(row, dict) or set(row) != {"lhs", "rhs"}:
-                raise ValueError_(f"{title}: row {i} must have exactly lhs and rhs")
-            for side in ("lhs", "rhs"):
-                if row[side] in (None, "") or isinstance(row[side], (dict, list)):
-                    raise ValueError_(f"{title}: row {i} needs a value on both sides")
-                _check_options(f"{title} row {i}", (slot.get(side) or {}).get("options"), row[side])
-        return value
-    raise ValueError_(f"{title} has an unknown type {t!r}")
+    return slot_types.get(slot["type"]).check(slot, value, dynamic_ok=dynamic_ok)
 
 
 def parse_json_text(external_id: str, text: str):
@@ -121,7 +26,7 @@ def parse_json_text(external_id: str, text: str):
     try:
         return json.loads(text)
     except (json.JSONDecodeError, TypeError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise ValueError_(f"configValues[{external_id}].value must be JSON text, e.g. \"\\\"text\\\"\" or \"7\"") from None
+        raise SlotValueError(f"configValues[{external_id}].value must be JSON text, e.g. \"\\\"text\\\"\" or \"7\"") from None
 
 
 def is_empty(value) -> bool:
@@ -177,7 +82,7 @@ def validate_config_values(definition: dict, values: dict) -> tuple[dict, dict[s
             continue
         try:
             out[sid] = check_value(slot, value)
-        except ValueError_ as exc:
+        except SlotValueError as exc:
             errors[sid] = str(exc)
     return out, errors
 

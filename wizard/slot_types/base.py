@@ -1,0 +1,196 @@
+"""The slot-type registry and the base class every type extends."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+from wtforms import StringField
+
+EMPTY_CHOICE = ""
+# Keys every config slot may carry, whatever its type.
+COMMON_KEYS = frozenset({
+    "externalId", "title", "type", "required", "default", "hidden", "help", "placeholder", "showIf",
+    "minLength", "maxLength", "pattern", "min", "max",
+})
+
+_TYPES: dict[str, "SlotType"] = {}
+
+
+class SlotValueError(ValueError):
+    """A value that does not fit its slot. The message is for people and names no secret."""
+
+
+class Conversion(Exception):
+    """A submitted field that cannot become a value (e.g. malformed JSON): the message says why."""
+
+
+class DefinitionRules:
+    """What a type's `definition` hook gets: the slot as written (`raw`), the normalised slot it
+    fills in, the auth slots' ids, and `problem(subpath, message)` to report an error at a key."""
+
+    def __init__(self, raw: dict, slot: dict, auth_ids: set[str], problem: Callable[[tuple, str], None]):
+        self.raw, self.slot, self.auth_ids, self.problem = raw, slot, auth_ids, problem
+
+    def options(self, subpath: tuple, value):
+        """Static options -> [{"value", "text"}]; dynamic -> {"source", "auth"}; None when wrong."""
+        if isinstance(value, dict):
+            source = value.get("source")
+            if not isinstance(source, str) or "." not in source:
+                self.problem(subpath + ("source",), "options.source must look like 'service.optionsName'")
+                return None
+            auth = value.get("auth")
+            if auth not in self.auth_ids:
+                self.problem(subpath + ("auth",), f"options.auth must name an auth slot of this solution, not {auth!r}")
+                return None
+            return {"source": source, "auth": auth}
+        if not isinstance(value, list) or not value:
+            self.problem(subpath, "options must be a non-empty list or {source, auth}")
+            return None
+        out, seen = [], set()
+        for i, opt in enumerate(value):
+            if not isinstance(opt, dict):
+                opt = {"value": opt}
+            if "value" not in opt or isinstance(opt["value"], (dict, list)):
+                self.problem(subpath + (i,), "each option needs a scalar 'value'")
+                continue
+            key = json.dumps(opt["value"])
+            if key in seen:
+                self.problem(subpath + (i,), f"duplicate option value {opt['value']!r}")
+            seen.add(key)
+            out.append({"value": opt["value"], "text": str(opt.get("text", opt["value"]))})
+        return out
+
+
+class SlotType:
+    """One slot type. Subclasses override the hooks their type needs; the defaults describe a
+    single-line text value."""
+
+    name = ""
+    part = "input"          # template part: templates/wizard/slots/<part>.html
+    keys = frozenset()      # definition keys of this type besides COMMON_KEYS
+    secret = False          # never shown again, masked on the review, encrypted at rest
+
+    # -- the definition ------------------------------------------------------------------------
+
+    def definition(self, rules: DefinitionRules) -> None:
+        """Called when a definition is validated, after the common keys: check and copy this
+        type's own keys from `rules.raw` into `rules.slot`."""
+        if "options" in rules.raw:
+            rules.problem(("options",), f"options only apply to select and multiselect, not {self.name}")
+
+    # -- values --------------------------------------------------------------------------------
+
+    def check(self, slot: dict, value, *, dynamic_ok: bool = True):
+        """Called for every value from the API, the core and the wizard: return it normalised or
+        raise SlotValueError. `dynamic_ok` lets any scalar through for options that live at a
+        service (the wizard checks those against the options it fetched)."""
+        raise SlotValueError(f"{title(slot)} has an unknown type {self.name!r}")
+
+    def option_specs(self, slot: dict) -> dict:
+        """The option lists of the slot by side ("options", or "lhs"/"rhs"), static or dynamic."""
+        return {}
+
+    def with_options(self, slot: dict, fetched: dict) -> dict:
+        """The slot with its dynamic option lists replaced by `fetched` (by side), so that `check`
+        can hold a choice against them."""
+        return slot
+
+    # -- the wizard's form ---------------------------------------------------------------------
+
+    def field(self, slot: dict, maps: dict):
+        """The WTForms field (labels and help come from the template part). `maps[side]` are the
+        slot's OptionMaps."""
+        field = StringField(slot["title"])
+        for key in ("minLength", "maxLength"):
+            if key in slot:
+                field.kwargs.setdefault("render_kw", {})[key.lower()] = slot[key]
+        return field
+
+    def prefill(self, slot: dict, value, maps: dict):
+        """Form data for a known (non-empty) JSON value."""
+        return value if isinstance(value, str) else json.dumps(value)
+
+    def convert(self, slot: dict, field, maps: dict):
+        """The submitted field as a JSON value; None when empty; Conversion when it cannot be."""
+        return (field.data or "").strip() or None
+
+    # -- the review ----------------------------------------------------------------------------
+
+    def display(self, slot: dict, value, maps: dict) -> tuple[str, object]:
+        """(kind, text) of a non-empty value on the review; kind is text, code or rows. `maps` are
+        the OptionMaps by side, None where the options cannot be had."""
+        return "text", value if isinstance(value, str) else json.dumps(value)
+
+
+def register(cls: type[SlotType]) -> type[SlotType]:
+    """Class decorator: make the type known by its `name`."""
+    if cls.name in _TYPES:
+        raise RuntimeError(f"slot type {cls.name!r} is registered twice")
+    _TYPES[cls.name] = cls()
+    return cls
+
+
+def get(name: str) -> SlotType:
+    """The type of this name; an unknown name gets a type that refuses every value."""
+    return _TYPES.get(name) or _Unknown(name)
+
+
+def names() -> list[str]:
+    return sorted(_TYPES)
+
+
+def slot_keys() -> frozenset:
+    """Every key a config slot may carry, over all types."""
+    return COMMON_KEYS.union(*(t.keys for t in _TYPES.values()))
+
+
+class _Unknown(SlotType):
+    def __init__(self, name):
+        self.name = name
+
+
+def title(slot: dict) -> str:
+    return slot.get("title", slot["externalId"])
+
+
+def check_text(slot: dict, value) -> str:
+    """The rules of every text-valued type: length and pattern."""
+    t = title(slot)
+    if not isinstance(value, str):
+        raise SlotValueError(f"{t} must be text")
+    if "minLength" in slot and len(value) < slot["minLength"]:
+        raise SlotValueError(f"{t} must be at least {slot['minLength']} characters")
+    if "maxLength" in slot and len(value) > slot["maxLength"]:
+        raise SlotValueError(f"{t} must be at most {slot['maxLength']} characters")
+    if "pattern" in slot and not re.fullmatch(slot["pattern"], value):
+        raise SlotValueError(f"{t} is not in the expected format")
+    return value
+
+
+def option_key(value) -> str:
+    """The HTML value of an option: the text itself for strings, JSON for other scalars."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def text_of(omap, value) -> str:
+    """An option's text on the review (the value itself when the options are not at hand)."""
+    if omap is not None:
+        for o in omap.options:
+            if o["value"] == value:
+                return str(o.get("text", value))
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def check_choice(slot_title: str, options, value) -> None:
+    """A choice must be one of static options; dynamic ones (a dict) take any scalar here."""
+    if isinstance(options, list) and options:
+        if value not in [o["value"] for o in options]:
+            raise SlotValueError(f"{value!r} is not one of the choices for {slot_title}")
+    elif isinstance(value, (dict, list)):  # dynamic options are scalars
+        raise SlotValueError(f"{slot_title} takes a single choice")
+
+
+def secret_ids(definition: dict) -> set[str]:
+    """The externalIds of a definition's secret slots."""
+    return {s["externalId"] for s in definition["config"] if get(s["type"]).secret}

@@ -1,0 +1,76 @@
+"""Choice types: select (one) and multiselect (several), over static or dynamic options."""
+from __future__ import annotations
+
+import json
+
+from wtforms import SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+
+from .base import EMPTY_CHOICE, SlotType, SlotValueError, check_choice, option_key, register, text_of, title
+
+
+@register
+class Select(SlotType):
+    name = "select"
+    keys = frozenset({"options"})
+
+    def definition(self, rules):
+        if "options" not in rules.raw:
+            rules.problem((), f"a {self.name} slot needs options")
+        else:
+            rules.slot["options"] = rules.options(("options",), rules.raw["options"])
+        if rules.slot.get("options") is None:
+            rules.slot["options"] = []  # (an error was reported) so that `check` has a list
+
+    def option_specs(self, slot):
+        return {"options": slot.get("options")}
+
+    def with_options(self, slot, fetched):
+        return {**slot, **fetched}
+
+    def check(self, slot, value, *, dynamic_ok=True):
+        if value is None or isinstance(value, (dict, list)):
+            raise SlotValueError(f"{title(slot)} takes a single choice")
+        check_choice(title(slot), slot.get("options"), value)
+        return value
+
+    def field(self, slot, maps):
+        return SelectField(slot["title"], choices=[SelectChoice(EMPTY_CHOICE, "— Choose —")] + maps["options"].choices,
+                           validate_choice=False)
+
+    def prefill(self, slot, value, maps):
+        return option_key(value)
+
+    def convert(self, slot, field, maps):
+        return maps["options"].value(field.data) if field.data not in (None, EMPTY_CHOICE) else None
+
+    def display(self, slot, value, maps):
+        return "text", text_of(maps.get("options"), value)
+
+
+@register
+class MultiSelect(Select):
+    name = "multiselect"
+    part = "choices"
+
+    def check(self, slot, value, *, dynamic_ok=True):
+        t = title(slot)
+        if not isinstance(value, list):
+            raise SlotValueError(f"{t} must be a list of choices")
+        if len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
+            raise SlotValueError(f"{t} lists a choice twice")
+        for v in value:
+            check_choice(t, slot.get("options"), v)
+        return value
+
+    def field(self, slot, maps):
+        return SelectMultipleField(slot["title"], choices=maps["options"].choices, validate_choice=False)
+
+    def prefill(self, slot, value, maps):
+        return [option_key(v) for v in value] if isinstance(value, list) else []
+
+    def convert(self, slot, field, maps):
+        return [maps["options"].value(k) for k in (field.data or [])] or None
+
+    def display(self, slot, value, maps):
+        return "text", ", ".join(text_of(maps.get("options"), v) for v in value)

@@ -1,0 +1,62 @@
+"""Numeric types: number and integer."""
+from __future__ import annotations
+
+import math
+
+from wtforms import StringField
+from wtforms.widgets import NumberInput
+
+from .base import SlotType, SlotValueError, register, title
+
+
+def _number(text: str):
+    """'7' -> 7, '2.5' -> 2.5; anything else stays text for `check` to refuse."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+@register
+class Number(SlotType):
+    name = "number"
+    whole = False
+
+    def check(self, slot, value, *, dynamic_ok=True):
+        t = title(slot)
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
+            raise SlotValueError(f"{t} must be a number")
+        if self.whole and isinstance(value, float):
+            if not value.is_integer():
+                raise SlotValueError(f"{t} must be a whole number")
+            value = int(value)
+        if "min" in slot and value < slot["min"]:
+            raise SlotValueError(f"{t} must be at least {slot['min']}")
+        if "max" in slot and value > slot["max"]:
+            raise SlotValueError(f"{t} must be at most {slot['max']}")
+        return value
+
+    def field(self, slot, maps):
+        kw = {"step": "1" if self.whole else "any"}
+        for key in ("min", "max"):
+            if key in slot:
+                kw[key] = slot[key]
+        return StringField(slot["title"], widget=NumberInput(),
+                           render_kw={**kw, "inputmode": "numeric" if self.whole else "decimal"})
+
+    def prefill(self, slot, value, maps):
+        return str(value)
+
+    def convert(self, slot, field, maps):
+        text = (field.data or "").strip()
+        return _number(text) if text else None
+
+
+@register
+class Integer(Number):
+    name = "integer"
+    whole = True

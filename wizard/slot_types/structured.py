@@ -1,0 +1,139 @@
+"""Structured types: json (with an optional JSON Schema) and mapping (rows of lhs -> rhs)."""
+from __future__ import annotations
+
+import json
+
+import jsonschema
+from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from .base import (
+    EMPTY_CHOICE, Conversion, SlotType, SlotValueError, check_choice, option_key, register, text_of, title,
+)
+
+SIDES = ("lhs", "rhs")
+
+
+@register
+class Json(SlotType):
+    name = "json"
+    keys = frozenset({"schema"})
+
+    def definition(self, rules):
+        super().definition(rules)
+        if "schema" in rules.raw:
+            try:
+                jsonschema.validators.validator_for(rules.raw["schema"]).check_schema(rules.raw["schema"])
+                rules.slot["schema"] = rules.raw["schema"]
+            except jsonschema.SchemaError as exc:
+                rules.problem(("schema",), f"schema is not a valid JSON Schema: {exc.message}")
+
+    def check(self, slot, value, *, dynamic_ok=True):
+        if "schema" in slot:
+            try:
+                jsonschema.validate(value, slot["schema"])
+            except jsonschema.ValidationError as exc:
+                where = "/".join(str(p) for p in exc.absolute_path)
+                raise SlotValueError(f"{title(slot)} does not match its schema"
+                                     f"{' at ' + where if where else ''}: {exc.message}") from None
+        return value
+
+    def field(self, slot, maps):
+        return TextAreaField(slot["title"], render_kw={"class": "code", "spellcheck": "false", "rows": 8})
+
+    def prefill(self, slot, value, maps):
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+    def convert(self, slot, field, maps):
+        text = (field.data or "").strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Conversion(f"{slot['title']} is not valid JSON: {exc.msg} "
+                             f"(line {exc.lineno}, column {exc.colno}).") from None
+        except RecursionError:
+            raise Conversion(f"{slot['title']} is nested too deeply.") from None
+
+    def display(self, slot, value, maps):
+        return "code", json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class MappingRow(Form):
+    """One row of a mapping slot (no CSRF of its own: the screen form has it)."""
+
+
+@register
+class Mapping(SlotType):
+    name = "mapping"
+    part = "mapping"
+    keys = frozenset({"lhs", "rhs"})
+
+    def definition(self, rules):
+        super().definition(rules)
+        for side in SIDES:
+            spec = rules.raw.get(side) or {}
+            if not isinstance(spec, dict):
+                rules.problem((side,), f"{side} must be a mapping with title and options")
+                continue
+            side_out = {"title": str(spec.get("title") or ("From" if side == "lhs" else "To"))}
+            if "options" in spec:
+                side_out["options"] = rules.options((side, "options"), spec["options"])
+            rules.slot[side] = side_out
+
+    def option_specs(self, slot):
+        return {side: (slot.get(side) or {}).get("options") for side in SIDES
+                if (slot.get(side) or {}).get("options") is not None}
+
+    def with_options(self, slot, fetched):
+        return {**slot, **{side: {**slot[side], "options": opts} for side, opts in fetched.items()}}
+
+    def check(self, slot, value, *, dynamic_ok=True):
+        t = title(slot)
+        if not isinstance(value, list):
+            raise SlotValueError(f"{t} must be a list of rows")
+        for i, row in enumerate(value, 1):
+            if not isinstance(row, dict) or set(row) != set(SIDES):
+                raise SlotValueError(f"{t}: row {i} must have exactly lhs and rhs")
+            for side in SIDES:
+                if row[side] in (None, "") or isinstance(row[side], (dict, list)):
+                    raise SlotValueError(f"{t}: row {i} needs a value on both sides")
+                check_choice(f"{t} row {i}", (slot.get(side) or {}).get("options"), row[side])
+        return value
+
+    def field(self, slot, maps):
+        attrs = {}
+        for side in SIDES:
+            side_title = (slot.get(side) or {}).get("title") or side
+            omap = maps.get(side)
+            if omap is not None:
+                attrs[side] = SelectField(side_title, choices=[SelectChoice(EMPTY_CHOICE, "— Choose —")] + omap.choices,
+                                          validate_choice=False)
+            else:
+                attrs[side] = StringField(side_title)
+        row = type("Row_" + slot["externalId"], (MappingRow,), attrs)
+        return FieldList(FormField(row), min_entries=1)
+
+    def prefill(self, slot, value, maps):
+        rows = value if isinstance(value, list) else []
+        return [{side: option_key(r.get(side)) if isinstance(r, dict) else "" for side in SIDES}
+                for r in rows] or [{}]
+
+    def convert(self, slot, field, maps):
+        rows = []
+        for entry in field.entries:
+            row = {}
+            for side in SIDES:
+                data = entry.form[side].data
+                key = data.strip() if isinstance(data, str) else data
+                omap = maps.get(side)
+                row[side] = (omap.value(key) if omap is not None else key) if key not in (None, "") else None
+            if row["lhs"] is None and row["rhs"] is None:
+                continue  # an empty row is not a value
+            rows.append({side: row[side] if row[side] is not None else "" for side in SIDES})
+        return rows or None
+
+    def display(self, slot, value, maps):
+        left, right = maps.get("lhs"), maps.get("rhs")
+        return "rows", [f"{text_of(left, r.get('lhs'))} → {text_of(right, r.get('rhs'))}" for r in value]
