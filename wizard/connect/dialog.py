@@ -1,4 +1,4 @@
-"""The auth-only dialog (urls.md): connect one account without the whole wizard.
+"""The auth-only dialog (docs/events.md, "The auth-only dialog"): connect one account without the whole wizard.
 
 The ISV page opens one of the `/external/auth/...?code=` routes (popup or iframe). The code is
 used up, a fresh session bound to that user is started and the browser is sent to the dialog
@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from .. import accounts, identity
-from ..core import CoreError, NotFound, get_core
+from ..core import NotFound
 from ..crypto import hash_secret
+from ..web import guard
+from ..web import session_keys as keys
 from ..web.errors import WizardError
 from ..web.security import allow_framing, allowed_origins
 from . import flows
@@ -37,9 +39,7 @@ def _check_embedded_id(embedded_id: str) -> None:
 
 def _open(user_id: str, ctx: dict):
     """Start the dialog's own session (never one the browser brought) and leave the code's URL."""
-    session.clear()
-    sid = session.regenerate()
-    session["auth_dialog"] = {"user_id": user_id, **ctx}
+    sid = keys.start(keys.AUTH_DIALOG, {"user_id": user_id, **ctx})
     return redirect(url_for("connect.dialog", sid=sid))
 
 
@@ -60,14 +60,7 @@ def dialog_for_instance(embedded_id, iid, external_auth_id):
     """Connect the account of one auth slot of an instance; the instance's auth value is set."""
 
     def build(user_id):
-        try:
-            inst = get_core().get_instance(iid)
-        except NotFound:
-            raise WizardError(404, "not_found", "This integration does not exist.") from None
-        except CoreError as exc:
-            raise WizardError(503, "core_unavailable", exc.message) from None
-        if inst.owner_id != user_id:
-            raise WizardError(403, "forbidden", "This integration is not yours.")
+        inst = guard.owned_instance(iid, user_id)
         slots = {s["externalId"]: s for s in inst.definition["auth"]}
         if external_auth_id not in slots:
             raise WizardError(404, "not_found", f"This integration has no account step {external_auth_id!r}.")
@@ -109,7 +102,7 @@ def dialog_edit(embedded_id, auth_id):
 
 
 def _dialog_target(sid: str) -> flows.Target:
-    ctx = session.get("auth_dialog")
+    ctx = keys.binding(keys.AUTH_DIALOG)
     if not ctx:
         raise WizardError(403, "forbidden", "This dialog has expired. Open it again from the application.")
     service = service_or_error(ctx["service"])

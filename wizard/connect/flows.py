@@ -13,6 +13,7 @@ from ..core import CoreError, get_core
 from ..crypto import hash_secret
 from ..extensions import db
 from ..models import Authentication, BrowserSession, utcnow
+from ..web import session_keys
 from .models import ConnectFlow
 from .oauth import FLOW_TTL, DbCache
 
@@ -118,17 +119,17 @@ def save(flow: ConnectFlow, service, credentials: dict, *, name: str, account: s
 
 
 def remember_connected(flow: ConnectFlow) -> None:
-    """Record session["wizard_connected"][slot] = authId in the wizard's session, so the wizard
-    knows of the new account even when the popup could not tell it."""
+    """Record the new account in the wizard's session (session_keys.CONNECTED), so the wizard
+    knows of it even when the popup could not tell it."""
     if flow.mode != "wizard" or flow.status != "done":
         return
     sid = getattr(flask_session, "sid", None)
     if sid and hash_secret(sid) == flow.session_key:
-        flask_session["wizard_connected"] = {**flask_session.get("wizard_connected", {}), flow.slot: flow.auth_id}
+        session_keys.add_connected(flask_session, flow.slot, flow.auth_id)
         return
     row = db.session.get(BrowserSession, flow.session_key)
     if row is not None:
         data = dict(row.data or {})
-        data["wizard_connected"] = {**data.get("wizard_connected", {}), flow.slot: flow.auth_id}
+        session_keys.add_connected(data, flow.slot, flow.auth_id)
         row.data = data
         db.session.commit()

@@ -15,8 +15,11 @@ from flask import (
 )
 
 from .. import accounts
-from ..core import CoreError, NotFound, get_core
+from ..core import NotFound
 from ..crypto import hash_secret, new_secret
+from ..services import UnknownService, registry
+from ..web import guard
+from ..web import session_keys as keys
 from ..web.errors import WizardError
 from . import flows
 from .forms import credential_form, credentials_from
@@ -29,8 +32,6 @@ bp = Blueprint("connect", __name__)
 # -- shared steps (also used by the auth-only dialog) ----------------------------------------
 
 def service_or_error(name: str):
-    from ..services import UnknownService, registry
-
     try:
         service = registry().get(name)
     except UnknownService:
@@ -119,30 +120,13 @@ def status_response(result: dict):
     return resp
 
 
-def _bound_user(iid: str) -> str:
-    """The user of the wizard session in the path, which must be bound to this instance."""
-    bound = session.get("wizard") or {}
-    if not bound.get("user_id") or bound.get("instance_id") != iid:
-        raise WizardError(403, "forbidden", "This window is not part of an open wizard. "
-                          "Close it and press Connect in the wizard again.", iid)
-    return bound["user_id"]
-
-
-def _wizard_context(iid: str, slot: str):
-    """The session's user and the instance's auth slot `slot`."""
-    user_id = _bound_user(iid)
-    try:
-        inst = get_core().get_instance(iid)
-    except NotFound:
-        raise WizardError(404, "not_found", "This integration no longer exists.", iid) from None
-    except CoreError as exc:
-        raise WizardError(503, "core_unavailable", exc.message, iid) from None
-    if inst.owner_id != user_id:
-        raise WizardError(403, "forbidden", "This integration is not yours.", iid)
+def _wizard_slot(iid: str, slot: str) -> tuple[str, dict]:
+    """The session's user and the instance's auth slot `slot` (the guard checks the rest)."""
+    bound, inst = guard.this_instance(iid)
     slots = {s["externalId"]: s for d in (inst.definition, inst.newest_definition or {}) for s in d.get("auth", [])}
     if slot not in slots:
         raise WizardError(404, "not_found", "This step has no account to connect.", iid)
-    return user_id, slots[slot]
+    return bound["user_id"], slots[slot]
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -151,7 +135,7 @@ def _wizard_context(iid: str, slot: str):
 def start(iid, sid, slot):
     """Open in the popup by the wizard: connect an account for an auth slot (?auth=<id> to
     re-authorise an existing one)."""
-    user_id, slot_def = _wizard_context(iid, slot)
+    user_id, slot_def = _wizard_slot(iid, slot)
     service = service_or_error(slot_def["service"])
     reauth = reauth_id_or_error(request.args.get("auth"), user_id, service)
     target = flows.Target(owner_id=user_id, service=service, session_key=hash_secret(sid), slot=slot,
@@ -164,10 +148,10 @@ def start(iid, sid, slot):
 def status(iid, sid, slot):
     """What became of the latest attempt of this wizard session for this slot (for when the
     popup could not tell the wizard, e.g. a provider page cut window.opener)."""
-    _wizard_context(iid, slot)
+    _wizard_slot(iid, slot)
     result = flows.status_of(hash_secret(sid), slot)
-    if result["status"] == "done" and (session.get("wizard_connected") or {}).get(slot) != result["authId"]:
-        session["wizard_connected"] = {**session.get("wizard_connected", {}), slot: result["authId"]}
+    if result["status"] == "done" and keys.connected_for(slot) != result["authId"]:
+        keys.add_connected(session, slot, result["authId"])
     return status_response(result)
 
 
@@ -248,7 +232,7 @@ def retry():
 def rename(iid, sid, auth_id):
     """Rename one of the session user's accounts: form field `name`; answers {authId, name}."""
     try:
-        auth = accounts.get(auth_id, owner_id=_bound_user(iid))
+        auth = accounts.get(auth_id, owner_id=guard.bound_user(iid)["user_id"])
     except NotFound:
         raise WizardError(404, "not_found", "That account does not exist or is not yours.", iid) from None
     try:

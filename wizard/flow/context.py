@@ -12,29 +12,11 @@ from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
 from .. import accounts, slot_types
-from ..core import CoreError, CoreUnavailable, InstanceData, InvalidValues, NotFound, embedded_core, get_core
+from ..core import InstanceData, InvalidValues, embedded_core
 from ..core.embedded import carry_values
-from ..web.errors import WizardError
+from ..web import guard, session_keys
 from . import progress as progress_store
 from .engine import OptionsError, Options, WizardEngine
-
-SESSION_KEY = "wizard"
-CONNECTED_KEY = "wizard_connected"
-ERRORS_KEY = "wizard_errors"
-INFO_KEY = "wizard_info"  # a one-time note for the screen Finish sent the user back to
-READY_KEY = "wizard_ready_pending"  # set at entry; the first page shown says "ready", once
-
-
-def core_error(exc: CoreError, instance_id: str | None) -> WizardError:
-    """A core failure outside the finish step, as an error page (and event)."""
-    if isinstance(exc, NotFound):
-        return WizardError(404, "not_found", "This integration no longer exists.", instance_id)
-    if isinstance(exc, CoreUnavailable):
-        return WizardError(503, "core_unavailable",
-                           "The service is not reachable right now. Nothing you entered was lost; try again in a moment.",
-                           instance_id)
-    return WizardError(409, exc.code, exc.message, instance_id)
-
 
 def upgrade_mode(instance: InstanceData, options: Options) -> bool:
     """Upgrade when asked (upgrade=true) or, by default, when the newer version needs input."""
@@ -93,9 +75,8 @@ class WizardContext:
         return None
 
     def build_engine(self) -> WizardEngine:
-        p = self.progress
         self.engine = WizardEngine(
-            self.definition, config=p.config, auth=p.auth, done=p.done, options=self.options,
+            self.definition, store=self.progress, options=self.options,
             upgrade_from=self.instance.definition if self.mode == "upgrade" else None,
             load_options=self.load_options, check_auth=self.check_auth)
         return self.engine
@@ -109,8 +90,7 @@ class WizardContext:
         return set(self.progress.secrets_saved) | {k for k in self.progress.config if k in secret_ids}
 
     def save(self) -> None:
-        self.progress.config = dict(self.engine.config)
-        self.progress.auth = dict(self.engine.auth)
+        """Write the progress (the engine's store) back."""
         progress_store.save(self.progress, self.definition)
 
     def url(self, endpoint: str, **kw) -> str:
@@ -137,32 +117,12 @@ class WizardContext:
 
     def take_connected(self) -> dict:
         """Accounts connected in the popup since the last page (then forgotten)."""
-        connected = session.get(CONNECTED_KEY) or {}
-        if connected:
-            session.pop(CONNECTED_KEY, None)
-        return dict(connected)
-
-
-def binding(iid: str) -> dict:
-    """The session's wizard binding, refusing any other instance."""
-    bound = session.get(SESSION_KEY)
-    if not bound or not getattr(session, "sid", None):
-        raise WizardError(403, "session_expired",
-                          "This wizard session has ended. Open the wizard again from the application.", iid)
-    if bound.get("instance_id") != iid:
-        raise WizardError(403, "forbidden", "This wizard session belongs to another integration.", iid)
-    return bound
+        return session_keys.take_connected()
 
 
 def load(iid: str, *, lock: bool = False) -> WizardContext:
-    """Everything a wizard view needs, or a WizardError (403 / 404 / 503)."""
-    bound = binding(iid)
-    try:
-        instance = get_core().get_instance(iid)
-    except CoreError as exc:
-        raise core_error(exc, iid) from None
-    if instance.owner_id != bound["user_id"]:
-        raise WizardError(403, "forbidden", "You are not allowed to configure this integration.", iid)
+    """Everything a wizard view needs, or a WizardError (403 / 404 / 503, from the guard)."""
+    bound, instance = guard.this_instance(iid)
     options = Options.from_dict(bound.get("options"))
     upgrade = upgrade_mode(instance, options)
     definition = instance.newest_definition if upgrade else instance.definition

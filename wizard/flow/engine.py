@@ -151,22 +151,32 @@ class ScreenResult:
         return not self.errors and not self.appeared
 
 
+class State:
+    """The smallest store the engine works with: values and finished screens, in memory. The
+    wizard's own store is the saved progress (wizard.flow.progress.Progress), which has these
+    attributes and more."""
+
+    def __init__(self, config: dict | None = None, auth: dict | None = None, done: list[int] | None = None):
+        self.config = dict(config or {})
+        self.auth = dict(auth or {})
+        self.done = list(done or [])
+
+
 class WizardEngine:
     """The screens of one instance's definition and the rules between them.
 
-    `config` and `auth` are the values known so far (saved progress over the instance's values);
-    `done` the numbers of screens already submitted. The engine never mutates them: callers
-    store what `validate_screen` returns.
+    The values known so far and the screens already submitted live in `store` (the saved
+    progress, in the manner of formtools' storage): the engine reads them there on every call and
+    `merge` writes accepted values there, so there is one owner and nothing to copy back.
+    `config=`, `auth=`, `done=` build an in-memory store instead (tests, tools).
     """
 
-    def __init__(self, definition: dict, *, config: dict, auth: dict, done: list[int] | None = None,
-                 options: Options | None = None, upgrade_from: dict | None = None,
+    def __init__(self, definition: dict, *, store=None, config: dict | None = None, auth: dict | None = None,
+                 done: list[int] | None = None, options: Options | None = None, upgrade_from: dict | None = None,
                  load_options: Callable[[dict, dict], list] | None = None,
                  check_auth: Callable[[str, str], str | None] | None = None):
         self.definition = definition
-        self.config = dict(config)
-        self.auth = dict(auth)
-        self.done = list(done or [])
+        self.store = store if store is not None else State(config, auth, done)
         self.options = options or Options()
         self.upgrade_from = upgrade_from
         self._load_options = load_options
@@ -174,6 +184,21 @@ class WizardEngine:
         self.slots = all_slots(definition)
         self.config_by_id = {s["externalId"]: s for s in definition["config"]}
         self._upgrade_ids = self._slots_needing_input() if upgrade_from is not None else None
+
+    @property
+    def config(self) -> dict:
+        """The config values known so far (the store's)."""
+        return self.store.config
+
+    @property
+    def auth(self) -> dict:
+        """The chosen accounts by auth slot (the store's)."""
+        return self.store.auth
+
+    @property
+    def done(self) -> list[int]:
+        """The numbers of the screens submitted so far (the store's)."""
+        return self.store.done
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -368,19 +393,22 @@ class WizardEngine:
         return result
 
     def merge(self, result: ScreenResult) -> None:
-        """Take a screen's accepted values into the engine (the caller stores them), then drop
-        values of slots that the new values hide (on any screen)."""
+        """Hook: called when a screen's values are accepted. Writes them into the store, then
+        drops values of slots that the new values hide (on any screen)."""
+        config, auth = self.store.config, self.store.auth
         for k, v in result.config.items():
             if v is None:
-                self.config.pop(k, None)
+                config.pop(k, None)
             else:
-                self.config[k] = v
+                config[k] = v
         for k, v in result.auth.items():
             if v is None:
-                self.auth.pop(k, None)
+                auth.pop(k, None)
             else:
-                self.auth[k] = v
-        self.config = drop_unshown(self.definition, self.config)
+                auth[k] = v
+        kept = drop_unshown(self.definition, config)
+        for k in set(config) - set(kept):
+            del config[k]
 
     def stored_values(self, screen: Screen) -> tuple[dict, dict]:
         """The known values of a screen's slots, as `validate_screen` takes them."""

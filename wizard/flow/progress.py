@@ -28,7 +28,9 @@ FINISH_CLAIM_TTL = timedelta(seconds=120)
 
 @dataclass
 class Progress:
-    """The engine-facing view of a progress row (secrets decrypted, in memory only)."""
+    """One wizard's state, the one owner of it (secrets decrypted, in memory only): the engine
+    reads and writes `config`, `auth` and `done` here (it is the engine's store), the views call
+    the named changes below, and `save` writes it back. Nothing is copied between owners."""
 
     instance_id: str
     mode: str = "edit"                     # "edit" | "upgrade"
@@ -46,6 +48,39 @@ class Progress:
     @property
     def started(self) -> bool:
         return self.version is not None
+
+    # -- the named changes (formtools' storage: set_step_data and friends) -----------------------
+
+    def submitted(self, screen: int, raw: dict) -> None:
+        """A screen's values were accepted: keep its raw submission, forget its draft, mark it done."""
+        self.raw[str(screen)] = raw
+        self.drafts.pop(str(screen), None)
+        self.done = sorted(set(self.done) | {screen})
+
+    def left_with_errors(self, screen: int, raw: dict) -> None:
+        """The user went Back from a screen with errors: nothing typed is lost; it is not done."""
+        self.drafts[str(screen)] = raw
+        self.unmark(screen)
+
+    def set_draft(self, screen: int, raw: dict) -> None:
+        """What is on a screen, kept as typed (e.g. after adding a row) until it is submitted."""
+        self.drafts[str(screen)] = raw
+
+    def drop_draft(self, screen: int) -> None:
+        self.drafts.pop(str(screen), None)
+
+    def draft(self, screen: int) -> dict | None:
+        return self.drafts.get(str(screen))
+
+    def unmark(self, screen: int) -> None:
+        """The screen needs the user again (Back with errors, or Finish found it no longer holds)."""
+        self.done = [d for d in self.done if d != screen]
+
+    def choose_account(self, slot_id: str, auth_id: str) -> None:
+        self.auth[slot_id] = auth_id
+
+    def rename(self, name: str | None) -> None:
+        self.name = (name or "").strip()[:300] or None
 
 
 def _seal(definition: dict, config: dict) -> dict:
@@ -183,3 +218,9 @@ def finish(progress: Progress, definition: dict, *, enabled: bool) -> None:
     release the claim, in one commit."""
     save(Progress(instance_id=progress.instance_id, mode=progress.mode, version=progress.version,
                   finished=True, enabled=enabled), definition, release=True)
+
+
+def forget_finished(instance_id: str) -> None:
+    """Called at entry: a wizard opened again after finishing starts from the instance's values."""
+    if load(instance_id).finished:
+        save(Progress(instance_id=instance_id), {"config": []})

@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from werkzeug.datastructures import MultiDict
+from flask import Blueprint, current_app, render_template, request, session, url_for
 
-from .. import accounts, identity
+from .. import identity
 from ..core import CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..extensions import db
+from ..web import guard
+from ..web import session_keys as keys
 from ..web.errors import WizardError
 from ..web.security import allow_framing
+from . import actions
 from . import context as ctxmod
-from . import forms
 from . import progress as progress_store
+from .actions import see_other as _see_other
 from .engine import BadScreen, Options
-from .render import review_payload, review_sections, screen_page
+from .render import review_payload, review_sections
 
 bp = Blueprint("wizard", __name__)
 
@@ -40,14 +42,10 @@ def frameable():
     allow_framing()
 
 
-def _see_other(url: str):
-    return redirect(url, code=303)
-
-
 def announce_ready() -> bool:
     """Called by the layout of a screen or the review: True on the first one shown after entry,
-    which alone posts tray.configPopup.ready (events.md: "the first screen is shown")."""
-    return bool(session.pop(ctxmod.READY_KEY, False))
+    which alone posts tray.configPopup.ready (docs/events.md: "the first screen is shown")."""
+    return bool(session.pop(keys.READY, False))
 
 
 # -- entry ---------------------------------------------------------------------------------------
@@ -60,20 +58,11 @@ def entry(iid: str):
         user_id = identity.consume_code(request.args.get("code"))
     except identity.CodeError as exc:
         raise WizardError(403, exc.code, exc.message, iid) from None
-    try:
-        instance = get_core().get_instance(iid)
-    except CoreError as exc:
-        raise ctxmod.core_error(exc, iid) from None
-    if instance.owner_id != user_id:
-        raise WizardError(403, "forbidden", "You are not allowed to configure this integration.", iid)
+    guard.owned_instance(iid, user_id)
     options = Options.from_args(request.args)
-    session.clear()
-    sid = session.regenerate()
-    session[ctxmod.SESSION_KEY] = {"user_id": user_id, "instance_id": iid, "options": options.to_dict()}
-    session[ctxmod.READY_KEY] = True
-    prog = progress_store.load(iid)
-    if prog.finished:  # opened again after finishing: start from the instance's values
-        progress_store.save(progress_store.Progress(instance_id=iid), {"config": []})
+    sid = keys.start(keys.WIZARD, {"user_id": user_id, "instance_id": iid, "options": options.to_dict()})
+    session[keys.READY] = True
+    progress_store.forget_finished(iid)  # opened again after finishing: start from the instance's values
     return _see_other(url_for("wizard.index", iid=iid, sid=sid, **options.query()))
 
 
@@ -90,8 +79,8 @@ def entry_external(embedded_id: str, iid: str):
 def index(iid: str, sid: str):
     """Open at `start=n`, else the first unfinished screen, else the review."""
     if any(p in request.args for p in OPTION_PARAMS):
-        bound = ctxmod.binding(iid)
-        session[ctxmod.SESSION_KEY] = {**bound, "options": Options.from_args(request.args).to_dict()}
+        bound = guard.bound_user(iid)
+        session[keys.WIZARD] = {**bound, "options": Options.from_args(request.args).to_dict()}
     ctx = ctxmod.load(iid)
     if ctx.progress.finished:
         return _see_other(ctx.url("wizard.done"))
@@ -105,113 +94,33 @@ def index(iid: str, sid: str):
 
 @bp.route("/configure/<iid>/s/<sid>/screen/<int:n>", methods=["GET", "POST"])
 def screen(iid: str, sid: str, n: int):
-    try:
-        ctx = ctxmod.load(iid)
-    except WizardError as exc:
-        # The core did not answer a Next: keep what was typed, so the error page's promise holds.
-        if request.method == "POST" and exc.machine_code == "core_unavailable":
-            ctxmod.binding(iid)  # only into this session's own instance
-            progress_store.keep_draft(iid, n, request.form)
-        raise
+    """A screen: GET shows it; POST checks the current-screen field and runs the button's
+    action (wizard.flow.actions)."""
+    ctx = _load_keeping_typed(iid, n)
     if ctx.progress.finished:
         return _see_other(ctx.url("wizard.done"))
     current = ctx.engine.get(n)
     if current is None:  # not (or no longer) an active screen
         return _see_other(ctx.url("wizard.index"))
     if request.method == "GET":
-        return _show_screen(ctx, current)
-
+        return actions.show_screen(ctx, current)
     try:
         ctx.engine.check_current(request.form.get("wizard_screen"), current)
     except BadScreen:
         raise WizardError(400, "bad_request", "This form does not belong to this step. Reload the page.", iid) from None
-    action = request.form.get("wizard_action") or "next"
-    if action.startswith("rename:"):
-        return _show_screen(ctx, current, formdata=request.form, validate=False,
-                            info=_rename_account(ctx, action[len("rename:"):]))
-    if action.startswith(("add_row:", "remove_row:")):
-        formdata = forms.mapping_rows_action(request.form, action)
-        ctx.progress.drafts[str(n)] = forms.raw_from_formdata(formdata, current.slots)
-        ctx.save()
-        return _show_screen(ctx, current, formdata=formdata, validate=False, focus=action)
-
-    page = screen_page(ctx, current, formdata=request.form)
-    rendered = [s["externalId"] for s in ctx.engine.visible_slots(current)]
-    config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
-    result = ctx.engine.validate_screen(current, config, auth, keep_secret=ctx.secrets_kept, rendered=rendered)
-    result.errors.update(conv_errors)
-    if forms.NAME_FIELD in page.form:
-        ctx.progress.name = (page.form[forms.NAME_FIELD].data or "").strip()[:300] or None
-    raw = forms.raw_from_formdata(request.form, current.slots)
-
-    if result.errors or (result.appeared and action == "next"):
-        if action == "back":
-            # Nothing typed is lost: the screen keeps its draft and shows its errors later.
-            ctx.progress.drafts[str(n)] = raw
-            ctx.progress.done = [d for d in ctx.progress.done if d != n]
-            ctx.save()
-            target = ctx.engine.prev(current) or current
-            return _see_other(ctx.url("wizard.screen", n=target.number))
-        if not result.errors:  # fields appeared (a condition now holds): show them first
-            ctx.engine.merge(result)
-            ctx.progress.drafts.pop(str(n), None)
-            ctx.save()
-            return _show_screen(ctx, current, formdata=request.form, validate=False,
-                                info="More settings apply now. Check them, then continue.")
-        forms.apply_errors(page.form, result.errors)
-        return page.render(errors=result.errors, status=422)
-
-    ctx.engine.merge(result)
-    ctx.progress.raw[str(n)] = raw
-    ctx.progress.drafts.pop(str(n), None)
-    ctx.progress.done = sorted(set(ctx.progress.done) | {n})
-    ctx.engine.done = ctx.progress.done
-    ctx.save()
-    target = ctx.engine.prev(current) if action == "back" else ctx.engine.next(current)
-    if target is None:
-        return _see_other(ctx.url("wizard.screen", n=n) if action == "back" else ctx.url("wizard.review"))
-    return _see_other(ctx.url("wizard.screen", n=target.number))
+    return actions.handle(ctx, current, request.form.get("wizard_action"))
 
 
-def _rename_account(ctx, auth_id: str) -> str:
-    """An auth screen's "Rename" (a wizard action, so it works without JavaScript and carries
-    the screen's CSRF token): renames one of the session user's own accounts."""
+def _load_keeping_typed(iid: str, n: int):
+    """The context; when the core does not answer a Next, what was typed is kept first, so that
+    the error page's promise ("nothing you entered was lost") holds."""
     try:
-        auth = accounts.get(auth_id, owner_id=ctx.user_id)
-    except NotFound:
-        raise WizardError(404, "not_found", "That account does not exist or is not yours.", ctx.iid) from None
-    try:
-        accounts.rename(auth, request.form.get(f"rename_{auth_id}", ""))
-    except ValueError:
-        return "Enter a name for the account."
-    return f"The account is now called {auth.name}."
-
-
-def _show_screen(ctx, current, *, formdata=None, validate: bool = True, info: str | None = None, focus: str | None = None):
-    """GET of a screen: prefilled from the progress; a draft left with errors (or the errors
-    that sent the user back from Finish) are shown again."""
-    connected = ctx.take_connected()
-    for slot_id, auth_id in connected.items():
-        if slot_id in current.slot_ids and auth_id and not ctx.check_auth(slot_id, auth_id):
-            ctx.engine.auth[slot_id] = auth_id
-            ctx.save()
-    errors = {}
-    told = session.pop(ctxmod.INFO_KEY, None)
-    if info is None and told and told.get("screen") == current.number:
-        info = told.get("text")
-    sent_back = session.pop(ctxmod.ERRORS_KEY, None)
-    if sent_back and sent_back.get("screen") == current.number:
-        errors.update(sent_back.get("errors") or {})
-    draft = ctx.progress.drafts.get(str(current.number))
-    if formdata is None and draft is not None:
-        formdata = MultiDict([(k, v) for k, vs in draft.items() for v in vs])
-    page = screen_page(ctx, current, formdata=formdata)
-    if formdata is not None and validate:
-        config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
-        result = ctx.engine.validate_screen(current, config, auth, keep_secret=ctx.secrets_kept)
-        errors = {**result.errors, **conv_errors, **errors}
-    forms.apply_errors(page.form, errors)
-    return page.render(errors=errors, info=info, focus=focus)
+        return ctxmod.load(iid)
+    except WizardError as exc:
+        if request.method == "POST" and exc.machine_code == "core_unavailable":
+            guard.bound_user(iid)  # only into this session's own instance
+            progress_store.keep_draft(iid, n, request.form)
+        raise
 
 
 # -- review and finish ---------------------------------------------------------------------------
@@ -242,27 +151,43 @@ def finish(iid: str, sid: str):
         return _see_other(ctx.url("wizard.done"))
     if request.method == "GET":
         return _see_other(ctx.url("wizard.review"))
-    failing, errors = ctx.engine.validate_all(secrets_saved=ctx.secrets_kept)
-    drafted = [s for s in ctx.engine.active() if str(s.number) in ctx.progress.drafts]
-    if drafted and (failing is None or drafted[0].number < failing.number):
-        # Input left on a screen (Back with errors, a Next the core missed) is not in the stored
-        # values: Finish would silently drop it. Show it again instead, with its errors.
-        session[ctxmod.INFO_KEY] = {"screen": drafted[0].number,
-                                    "text": "You left changes on this step. Check them and continue."}
-        return _see_other(ctx.url("wizard.screen", n=drafted[0].number))
-    if failing is not None:
-        session[ctxmod.ERRORS_KEY] = {"screen": failing.number, "errors": errors}
-        ctx.progress.done = [d for d in ctx.progress.done if d != failing.number]
-        ctx.save()
-        return _see_other(ctx.url("wizard.screen", n=failing.number))
+    sent_back = _revalidation_failure(ctx)
+    if sent_back is not None:
+        return sent_back
     if not progress_store.claim_finish(iid):
         return _await_other_finish(ctx)
     db.session.expire_all()
     if progress_store.load(iid).finished:  # another Finish completed since this one loaded
         progress_store.release_finish(iid)
         return _see_other(ctx.url("wizard.done"))
+    return _done(ctx)
+
+
+def _revalidation_failure(ctx):
+    """Hook (formtools' render_revalidation_failure): called by Finish before it talks to the
+    core. Sends the user to the first screen left with input (a draft) or that no longer holds;
+    None when everything does."""
+    failing, errors = ctx.engine.validate_all(secrets_saved=ctx.secrets_kept)
+    drafted = [s for s in ctx.engine.active() if ctx.progress.draft(s.number) is not None]
+    if drafted and (failing is None or drafted[0].number < failing.number):
+        # Input left on a screen (Back with errors, a Next the core missed) is not in the stored
+        # values: Finish would silently drop it. Show it again instead, with its errors.
+        session[keys.INFO] = {"screen": drafted[0].number,
+                              "text": "You left changes on this step. Check them and continue."}
+        return _see_other(ctx.url("wizard.screen", n=drafted[0].number))
+    if failing is not None:
+        session[keys.ERRORS] = {"screen": failing.number, "errors": errors}
+        ctx.progress.unmark(failing.number)
+        ctx.save()
+        return _see_other(ctx.url("wizard.screen", n=failing.number))
+    return None
+
+
+def _done(ctx):
+    """Hook (formtools' done): called by the one Finish holding the claim. Saves the values in
+    the core and enables; a refusal keeps every value and is shown on the review."""
     config, auth = ctx.engine.final_values()
-    core = get_core()
+    core, iid = get_core(), ctx.iid
     try:
         if ctx.mode == "upgrade":
             data = core.upgrade(iid, config_values=config, auth_values=auth)
@@ -300,7 +225,7 @@ def _await_other_finish(ctx, wait: float = 15.0):
         return _see_other(ctx.url("wizard.done"))
     error = progress_store.finish_error(ctx.iid)
     if error:  # the same answer as the request that talked to the core (the browser shows this one)
-        where = {sid: s for s in ctx.engine.active() for sid in s.slot_ids}
+        where = {slot_id: s for s in ctx.engine.active() for slot_id in s.slot_ids}
         error["fields"] = [{**f, "url": ctx.url("wizard.screen", n=where[f["slot"]].number)
                             if f.get("has_url") and f.get("slot") in where else None} for f in error.get("fields", [])]
         return _render_review(ctx, error=error, status=error.get("status", 409))
@@ -310,14 +235,14 @@ def _await_other_finish(ctx, wait: float = 15.0):
 def _finish_error(ctx, exc: CoreError) -> dict:
     """What the review page says when the core refused or did not answer."""
     slots = ctx.engine.slots
-    where = {sid: s for s in ctx.engine.active() for sid in s.slot_ids}
+    where = {slot_id: s for s in ctx.engine.active() for slot_id in s.slot_ids}
     fields = []
-    for sid, msg in (exc.fields or {}).items():
-        slot = slots.get(sid)
-        screen = where.get(sid)
+    for slot_id, msg in (exc.fields or {}).items():
+        slot = slots.get(slot_id)
+        screen = where.get(slot_id)
         fields.append({
-            "slot": sid,
-            "title": slot["title"] if slot else sid,
+            "slot": slot_id,
+            "title": slot["title"] if slot else slot_id,
             "message": msg,
             "url": ctx.url("wizard.screen", n=screen.number) if screen and slot and not slot.get("hidden") else None,
         })

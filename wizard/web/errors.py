@@ -1,5 +1,7 @@
 """Error pages: a clear page with a 4xx status for the people, JSON for API clients, never a
-stack trace. Wizard views raise `WizardError` to also tell the embedding page (events.md)."""
+stack trace. Wizard views raise `WizardError` to also tell the embedding page
+(docs/events.md); `refusal` holds the one message and code of each way "this instance, this
+user" can fail (wizard.web.guard)."""
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -25,6 +27,23 @@ class WizardError(HTTPException):
         self.code = status
         self.machine_code = machine_code
         self.instance_id = instance_id
+
+
+# kind -> (HTTP status, event code, message): the guard's refusals, the same in every area.
+REFUSALS = {
+    "session_expired": (403, "session_expired",
+                        "This wizard session has ended. Open the wizard again from the application."),
+    "other_instance": (403, "forbidden", "This wizard session belongs to another integration."),
+    "not_owner": (403, "forbidden", "You are not allowed to configure this integration."),
+    "not_found": (404, "not_found", "This integration no longer exists."),
+    "core_unavailable": (503, "core_unavailable",
+                         "The service is not reachable right now. Nothing you entered was lost; try again in a moment."),
+}
+
+
+def refusal(kind: str, instance_id: str | None = None) -> WizardError:
+    status, code, message = REFUSALS[kind]
+    return WizardError(status, code, message, instance_id)
 
 
 def _wants_json() -> bool:

@@ -1,0 +1,138 @@
+"""What a screen's buttons do: one named handler per `wizard_action`, in the manner of
+formtools' WizardView hooks (render_next_step, render_goto_step, render_revalidation_failure).
+
+A button posts `wizard_action=<name>` or `<name>:<argument>` ("rename:<authId>",
+"add_row:<slot>", "remove_row:<slot>:<row>"); `handle` calls the handler of that name with the
+argument. A new action is a new handler in ACTIONS, not another branch. Every handler gets the
+wizard context and the posted screen and answers with a response.
+"""
+from __future__ import annotations
+
+from flask import redirect, request, session
+from werkzeug.datastructures import MultiDict
+
+from .. import accounts
+from ..core import NotFound
+from ..web.errors import WizardError
+from . import forms
+from ..web import session_keys as keys
+from .engine import Screen
+from .render import screen_page
+
+MORE_SETTINGS = "More settings apply now. Check them, then continue."
+
+
+def see_other(url: str):
+    return redirect(url, code=303)
+
+
+def handle(ctx, screen: Screen, value: str | None):
+    """Called by the screen view on every POST: dispatch to the named handler (Next by default)."""
+    name, _, argument = (value or "next").partition(":")
+    handler = ACTIONS.get(name, go_next)
+    return handler(ctx, screen, argument)
+
+
+# -- the handlers ----------------------------------------------------------------------------------
+
+def go_next(ctx, screen: Screen, _argument: str = ""):
+    """Next: check the screen; on success store it and go to the next active screen (or the
+    review); with errors show them; with fields that have just appeared, show those first."""
+    return _submit(ctx, screen, forward=True)
+
+
+def go_back(ctx, screen: Screen, _argument: str = ""):
+    """Back: store the screen when it holds, else keep it as a draft (nothing typed is lost);
+    then go to the previous active screen."""
+    return _submit(ctx, screen, forward=False)
+
+
+def rename_account(ctx, screen: Screen, auth_id: str):
+    """An auth screen's "Rename" (a wizard action, so it works without JavaScript and carries
+    the screen's CSRF token): renames one of the session user's own accounts."""
+    try:
+        auth = accounts.get(auth_id, owner_id=ctx.user_id)
+    except NotFound:
+        raise WizardError(404, "not_found", "That account does not exist or is not yours.", ctx.iid) from None
+    try:
+        accounts.rename(auth, request.form.get(f"rename_{auth_id}", ""))
+    except ValueError:
+        info = "Enter a name for the account."
+    else:
+        info = f"The account is now called {auth.name}."
+    return show_screen(ctx, screen, formdata=request.form, validate=False, info=info)
+
+
+def change_rows(ctx, screen: Screen, _argument: str = ""):
+    """Add row / Remove of a mapping: the screen again with the rows changed, kept as a draft."""
+    action = request.form.get("wizard_action")
+    formdata = forms.mapping_rows_action(request.form, action)
+    ctx.progress.set_draft(screen.number, forms.raw_from_formdata(formdata, screen.slots))
+    ctx.save()
+    return show_screen(ctx, screen, formdata=formdata, validate=False, focus=action)
+
+
+ACTIONS = {"next": go_next, "back": go_back, "rename": rename_account,
+           "add_row": change_rows, "remove_row": change_rows}
+
+
+# -- Next and Back -------------------------------------------------------------------------------
+
+def _submit(ctx, screen: Screen, *, forward: bool):
+    page = screen_page(ctx, screen, formdata=request.form)
+    rendered = [s["externalId"] for s in ctx.engine.visible_slots(screen)]
+    config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
+    result = ctx.engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept, rendered=rendered)
+    result.errors.update(conv_errors)
+    if forms.NAME_FIELD in page.form:
+        ctx.progress.rename(page.form[forms.NAME_FIELD].data)
+    raw = forms.raw_from_formdata(request.form, screen.slots)
+    if result.errors and not forward:
+        ctx.progress.left_with_errors(screen.number, raw)
+        ctx.save()
+        return see_other(ctx.url("wizard.screen", n=(ctx.engine.prev(screen) or screen).number))
+    if result.errors:
+        forms.apply_errors(page.form, result.errors)
+        return page.render(errors=result.errors, status=422)
+    if result.appeared and forward:  # a condition now holds: show the new fields first
+        ctx.engine.merge(result)
+        ctx.progress.drop_draft(screen.number)
+        ctx.save()
+        return show_screen(ctx, screen, formdata=request.form, validate=False, info=MORE_SETTINGS)
+    ctx.engine.merge(result)
+    ctx.progress.submitted(screen.number, raw)
+    ctx.save()
+    target = ctx.engine.next(screen) if forward else ctx.engine.prev(screen)
+    if target is not None:
+        return see_other(ctx.url("wizard.screen", n=target.number))
+    return see_other(ctx.url("wizard.review") if forward else ctx.url("wizard.screen", n=screen.number))
+
+
+# -- showing a screen ------------------------------------------------------------------------------
+
+def show_screen(ctx, screen: Screen, *, formdata=None, validate: bool = True, info: str | None = None,
+                focus: str | None = None):
+    """A screen's page: prefilled from the progress; a draft left with errors (or the errors
+    that sent the user back from Finish) are shown again, and an account connected in the popup
+    since the last page is chosen."""
+    for slot_id, auth_id in ctx.take_connected().items():
+        if slot_id in screen.slot_ids and auth_id and not ctx.check_auth(slot_id, auth_id):
+            ctx.progress.choose_account(slot_id, auth_id)
+            ctx.save()
+    errors = {}
+    told = session.pop(keys.INFO, None)
+    if info is None and told and told.get("screen") == screen.number:
+        info = told.get("text")
+    sent_back = session.pop(keys.ERRORS, None)
+    if sent_back and sent_back.get("screen") == screen.number:
+        errors.update(sent_back.get("errors") or {})
+    draft = ctx.progress.draft(screen.number)
+    if formdata is None and draft is not None:
+        formdata = MultiDict([(k, v) for k, vs in draft.items() for v in vs])
+    page = screen_page(ctx, screen, formdata=formdata)
+    if formdata is not None and validate:
+        config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
+        result = ctx.engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept)
+        errors = {**result.errors, **conv_errors, **errors}
+    forms.apply_errors(page.form, errors)
+    return page.render(errors=errors, info=info, focus=focus)

@@ -1,0 +1,52 @@
+"""The keys of the server-side session (wizard.web.session), in one place: each area reads and
+writes the session only through these names and helpers, never through string literals.
+
+  WIZARD      {"user_id", "instance_id", "options"}: the wizard session's binding (set at entry)
+  CONNECTED   {slot: authId}: accounts connected in the popup, not yet shown by the wizard
+  ERRORS      {"screen", "errors"}: why Finish sent the user back to a screen (shown once)
+  INFO        {"screen", "text"}: a one-time note for the screen Finish sent the user back to
+  READY       True from entry until the first page has said tray.configPopup.ready
+  AUTH_DIALOG {"user_id", "service", "scopes", "instance_id", "slot", "reauth_id"}: the
+              auth-only dialog's binding
+"""
+from __future__ import annotations
+
+from flask import session
+
+WIZARD = "wizard"
+CONNECTED = "wizard_connected"
+ERRORS = "wizard_errors"
+INFO = "wizard_info"
+READY = "wizard_ready_pending"
+AUTH_DIALOG = "auth_dialog"
+
+
+def start(key: str, binding: dict) -> str:
+    """A fresh session (never one the browser brought) holding only `binding` under `key`;
+    returns the new session reference."""
+    session.clear()
+    ref = session.regenerate()
+    session[key] = binding
+    return ref
+
+
+def binding(key: str = WIZARD) -> dict:
+    return session.get(key) or {}
+
+
+def add_connected(data, slot: str, auth_id: str) -> None:
+    """Record an account connected for `slot` in a session's data (the live session, or the
+    stored data of another request's session)."""
+    data[CONNECTED] = {**(data.get(CONNECTED) or {}), slot: auth_id}
+
+
+def connected_for(slot: str) -> str | None:
+    return (session.get(CONNECTED) or {}).get(slot)
+
+
+def take_connected() -> dict:
+    """Accounts connected in the popup since the last page (then forgotten)."""
+    connected = session.get(CONNECTED) or {}
+    if connected:
+        session.pop(CONNECTED, None)
+    return dict(connected)
