@@ -17,7 +17,7 @@
  *     });
  *   });
  *
- * Security rules (events.md): a message is used only when its origin is the wizard's origin
+ * Security rules (docs/events.md): a message is used only when its origin is the wizard's origin
  * (taken from the wizard URL) and its source is the window this SDK opened; answers are posted to
  * that origin only, never to "*".
  */

@@ -1,7 +1,7 @@
 /* The wizard's page script. No dependencies, no inline script: it reads its configuration from
  * data-* attributes on <body> (see templates/wizard/layout.html). The pages work as plain HTML
  * forms without it; it adds:
- *  - the events of shared/spec/events.md to the embedding page (window.opener or window.parent),
+ *  - the events of docs/events.md to the embedding page (window.opener or window.parent),
  *    never with target origin "*": once per allowed origin (the browser drops a post whose target
  *    origin does not match), or only to the embedding origin when the browser tells it and it is
  *    allowed;

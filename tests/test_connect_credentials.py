@@ -16,7 +16,7 @@ from _connect_support import (  # noqa: F401  (fixtures)
 from wizard import accounts
 from wizard.extensions import db
 from wizard.sandbox import api_key_for
-from wizard.services.options import fetch_options
+from wizard.connect.options import fetch_options
 
 KEYED = """
 id: keyed

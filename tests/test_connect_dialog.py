@@ -1,4 +1,4 @@
-"""The auth-only dialog (urls.md, events.md): code entry, the connect journey, events' origins."""
+"""The auth-only dialog (docs/events.md): code entry, the connect journey, events' origins."""
 from __future__ import annotations
 
 import html

@@ -15,7 +15,7 @@ from wizard.connect import NeedsReconnect, ensure_fresh
 from wizard.extensions import db
 from wizard.models import utcnow
 from wizard.sandbox.models import SandboxToken
-from wizard.services.options import OptionsUnavailable, fetch_options
+from wizard.connect.options import OptionsUnavailable, fetch_options
 
 
 @pytest.fixture

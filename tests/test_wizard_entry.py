@@ -223,7 +223,7 @@ def core_enabled(wiz, iid):
 
 
 def test_only_the_first_page_after_entry_announces_ready(client, core, user):
-    """events.md: tray.configPopup.ready when the first screen is shown; later pages (and a
+    """docs/events.md: tray.configPopup.ready when the first screen is shown; later pages (and a
     reload) do not say it again; a new entry (a new code) does."""
     w = Wizard(client, core, user)
     w.publish(simple_solution())

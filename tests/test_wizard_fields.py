@@ -261,7 +261,7 @@ def test_dynamic_options_say_when_they_cannot_be_loaded(client, core, user, monk
 def test_options_of_an_account_that_needs_reconnecting_point_to_reconnect(client, core, user, monkeypatch):
     """A refresh the provider refused: no Retry (it cannot help) but the reason and a way to the
     account's screen, where it is marked and offers Reconnect."""
-    from wizard.services import options as options_service
+    from wizard.connect import options as options_service
 
     mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="WS")
     w, inst = open_auth_wizard(client, core, user)

@@ -5,7 +5,15 @@ import os
 
 from flask import Flask
 
+from . import api, connect, demo, flow, models, sandbox, services  # noqa: F401  (models: register the tables)
+from .cli import register as register_cli
 from .config import check_production, load_config
+from .extensions import csrf, db, migrate
+from .logging_setup import configure_logging as setup_logging
+from .web import health
+from .web.errors import register_error_handlers
+from .web.security import csp_nonce, reset_request_state, set_security_headers
+from .web.session import ServerSessionInterface
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,25 +41,16 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    from .logging_setup import configure_logging as setup
-
-    setup(app)
+    setup_logging(app)
 
 
 def configure_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (register the tables)
-    from .extensions import csrf, db, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
 
 
 def configure_web(app: Flask) -> None:
-    from .web.errors import register_error_handlers
-    from .web.security import csp_nonce, reset_request_state, set_security_headers
-    from .web.session import ServerSessionInterface
-
     app.session_interface = ServerSessionInterface()
     app.before_request(reset_request_state)
     app.after_request(set_security_headers)
@@ -60,16 +59,12 @@ def configure_web(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    """Each area registers its blueprint(s); sandbox and demo switch themselves off by config."""
-    from . import api, connect, demo, flow, sandbox, services
-    from .web import health
-
+    """Each area registers its blueprint(s); sandbox and demo switch themselves off by config.
+    The sandbox comes before the registry is first built (services), whose entry it provides."""
     app.register_blueprint(health.bp)
-    for area in (services, sandbox, connect, flow, api, demo):
+    for area in (sandbox, services, connect, flow, api, demo):
         area.register(app)
 
 
 def configure_cli(app: Flask) -> None:
-    from .cli import register
-
-    register(app)
+    register_cli(app)

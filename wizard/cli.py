@@ -3,15 +3,21 @@ migrated with Flask-Migrate: `flask --app app db upgrade`."""
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import delete, or_
 
 from . import identity
+from .connect.models import ConnectFlow, OAuthCacheEntry
 from .core import CoreError, embedded_core
+from .crypto import reseal, rotate
+from .extensions import db
+from .flow.links import wizard_url
+from .models import ApiToken, Authentication, AuthorizationCode, BrowserSession, Solution, SolutionInstance, utcnow
+from .services import registry
 from .solutions import DefinitionError
 
 solutions_cli = AppGroup("solutions", help="Publish and list solutions.")
@@ -28,11 +34,7 @@ def _fail(message: str):
 
 
 def known_services():
-    """Service names for validating definitions, once the registry exists."""
-    try:
-        from .services import registry
-    except ModuleNotFoundError:
-        return None
+    """Service names for validating definitions."""
     return set(registry().names())
 
 
@@ -54,9 +56,6 @@ def publish(file: Path, instance_id: str | None):
 
 @solutions_cli.command("list")
 def list_solutions():
-    from .extensions import db
-    from .models import Solution
-
     for s in db.session.scalars(db.select(Solution).order_by(Solution.id)):
         latest = max((v.version for v in s.versions if v.for_instance_id is None), default=0)
         click.echo(f"{s.id}\tv{latest}\t{s.title}")
@@ -92,21 +91,14 @@ def create_instance(user_id: str, solution_id: str, name: str):
     click.echo(inst.id)
 
 
-def wizard_url(instance_id: str, **params) -> str:
-    """A ready wizard URL with a fresh authorization code for the instance's owner."""
-    inst = embedded_core().get_instance(instance_id)
-    code = identity.generate_code(inst.owner_id)
-    query = urlencode({"code": code, **{k: v for k, v in params.items() if v}})
-    return f"{current_app.config['WIZARD_PUBLIC_URL']}/configure/{inst.id}?{query}"
-
-
 @instances_cli.command("wizard-url")
 @click.argument("instance_id")
 @click.option("--custom-validation", is_flag=True)
 def print_wizard_url(instance_id: str, custom_validation: bool):
     """Print a wizard URL for INSTANCE_ID with a fresh code (valid 5 minutes, single use)."""
     try:
-        click.echo(wizard_url(instance_id, customValidation="true" if custom_validation else None))
+        inst = embedded_core().get_instance(instance_id)
+        click.echo(wizard_url(inst.owner_id, inst.id, customValidation="true" if custom_validation else None))
     except CoreError as exc:
         _fail(exc.message)
 
@@ -114,21 +106,13 @@ def print_wizard_url(instance_id: str, custom_validation: bool):
 @keys_cli.command("rotate")
 def rotate_keys():
     """Re-encrypt every stored secret with the first key of WIZARD_ENCRYPTION_KEYS."""
-    from .crypto import rotate
-    from .extensions import db
-    from .models import Authentication, SolutionInstance
-
     count = 0
     for auth in db.session.scalars(db.select(Authentication)):
         auth.credentials = rotate(auth.credentials)
         count += 1
     for inst in db.session.scalars(db.select(SolutionInstance)):
-        values = dict(inst.config_values or {})
-        for k, v in values.items():
-            if isinstance(v, dict) and "$enc" in v:
-                values[k] = {"$enc": rotate(v["$enc"])}
-                count += 1
-        inst.config_values = values
+        inst.config_values, n = reseal(dict(inst.config_values or {}))
+        count += n
     db.session.commit()
     click.echo(f"re-encrypted {count} secrets")
 
@@ -137,14 +121,6 @@ def rotate_keys():
 def purge():
     """Delete what can no longer be used: expired sessions, used or expired codes, expired user
     tokens, finished OAuth attempts. Safe to run at any time (e.g. hourly from cron)."""
-    from datetime import timedelta
-
-    from sqlalchemy import delete, or_
-
-    from .connect.models import ConnectFlow, OAuthCacheEntry
-    from .extensions import db
-    from .models import ApiToken, AuthorizationCode, BrowserSession, utcnow
-
     now = utcnow()
     counts = {}
     for label, stmt in [

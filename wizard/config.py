@@ -89,6 +89,8 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_USER_TOKEN_TTL": int(env.get("WIZARD_USER_TOKEN_TTL", str(2 * 24 * 3600))),
         "WIZARD_SESSION_TTL": int(env.get("WIZARD_SESSION_TTL", str(4 * 3600))),
         "WIZARD_SESSION_MAX_AGE": int(env.get("WIZARD_SESSION_MAX_AGE", str(12 * 3600))),
+        # how long the wizard's script waits for the page's answer to tray.configPopup.validate
+        "WIZARD_VALIDATION_TIMEOUT_MS": int(env.get("WIZARD_VALIDATION_TIMEOUT_MS", "10000")),
         "MAX_CONTENT_LENGTH": int(env.get("WIZARD_MAX_BODY", str(1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the wizard session
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
@@ -102,7 +104,7 @@ REQUIRED_IN_PRODUCTION = {
     "WIZARD_ENCRYPTION_KEYS": "WIZARD_ENCRYPTION_KEYS",
     "WIZARD_ALLOWED_ORIGINS": "WIZARD_ALLOWED_ORIGINS",
     # not WIZARD_MASTER_TOKEN: it has no development default, and `flask tokens create-master`
-    # makes one stored hashed (graphql.md allows either)
+    # makes one stored hashed (docs/api.md allows either)
 }
 
 

@@ -15,6 +15,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
 
+SEALED = "$enc"  # a value stored encrypted: {"$enc": "<Fernet token>"}
+
+
 class DecryptionError(Exception):
     pass
 
@@ -52,3 +55,36 @@ def new_secret(prefix: str = "") -> str:
 
 def hash_secret(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+# -- sealed values: secrets among JSON values ({"$enc": token}) ---------------------------------
+
+def is_sealed(value) -> bool:
+    return isinstance(value, dict) and set(value) == {SEALED}
+
+
+def seal(values: dict, secret_ids: set[str]) -> dict:
+    """`values` with those of `secret_ids` encrypted (None stays None)."""
+    return {k: ({SEALED: encrypt(v)} if k in secret_ids and v is not None else v) for k, v in values.items()}
+
+
+def unseal(values: dict | None, *, skip_unreadable: bool = False) -> dict:
+    """`values` with sealed ones decrypted. With `skip_unreadable`, a value under a retired key is
+    left out (the user types it again) instead of raising DecryptionError."""
+    out = {}
+    for k, v in (values or {}).items():
+        if not is_sealed(v):
+            out[k] = v
+            continue
+        try:
+            out[k] = decrypt(v[SEALED])
+        except DecryptionError:
+            if not skip_unreadable:
+                raise
+    return out
+
+
+def reseal(values: dict) -> tuple[dict, int]:
+    """`values` with every sealed value re-encrypted under the first key; and how many."""
+    out = {k: ({SEALED: rotate(v[SEALED])} if is_sealed(v) else v) for k, v in values.items()}
+    return out, sum(1 for v in values.values() if is_sealed(v))

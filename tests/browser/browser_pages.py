@@ -1,5 +1,5 @@
 """Pages for the host SDK tests, served by the second server: a host page that uses embed.js the
-way an ISV does, and a scripted peer on another origin that speaks the wizard's side of events.md
+way an ISV does, and a scripted peer on another origin that speaks the wizard's side of docs/events.md
 (so every branch of the SDK can be driven, including what the real wizard never sends)."""
 
 HOST = """<!doctype html>

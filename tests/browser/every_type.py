@@ -1,4 +1,4 @@
-"""A test solution with every slot type of solution-format.md, for the accessibility tour."""
+"""A test solution with every slot type of docs/solution-format.md, for the accessibility tour."""
 
 EVERY_TYPE = {
     "id": "every-type",

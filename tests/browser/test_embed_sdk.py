@@ -1,5 +1,5 @@
 """The host SDK (static/embed.js) against a scripted peer on another origin: every branch of
-events.md's "host SDK", including messages the real wizard never sends (spoofs, resize, auth)."""
+docs/events.md's "host SDK", including messages the real wizard never sends (spoofs, resize, auth)."""
 from __future__ import annotations
 
 import json

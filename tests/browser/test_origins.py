@@ -206,7 +206,7 @@ def test_spy_the_wizard_posts_only_to_allowed_origins(mode, page, context, host,
     assert {c["targetOrigin"] for c in tray} <= allowed
     if mode == "modal":
         assert {c["targetOrigin"] for c in tray} == {host}  # location.ancestorOrigins names it
-        # "ready" when the first screen is shown, not on each of the five pages (events.md)
+        # "ready" when the first screen is shown, not on each of the five pages (docs/events.md)
         assert [c["type"] for c in tray].count("tray.configPopup.ready") == 1
     # The OAuth popup reports to the wizard on the wizard's own origin only.
     assert {c["targetOrigin"] for c in calls if not (c["type"] or "").startswith("tray.")} <= {live_server}

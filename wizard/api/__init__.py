@@ -1,4 +1,4 @@
-"""The ISV API: `POST /graphql` (shared/spec/graphql.md), schema-first with Ariadne.
+"""The ISV API: `POST /graphql` (docs/api.md), schema-first with Ariadne.
 
 The schema is wizard/api/schema.graphql; resolvers live per area (users, solutions, instances,
 authentications) and stay thin: convert the input, call wizard.identity / the embedded core /
@@ -10,13 +10,15 @@ import os
 
 from ariadne import load_schema_from_path, make_executable_schema
 
+from ..extensions import csrf
+from . import authentications, instances, scalars, solutions, users, viewer
+from .endpoint import bp
+from .root import mutation, query
+
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schema.graphql")
 
 
 def build_schema():
-    from . import authentications, instances, scalars, solutions, users, viewer
-    from .root import mutation, query
-
     return make_executable_schema(
         load_schema_from_path(SCHEMA_FILE), query, mutation, *scalars.bindables,
         *users.bindables, *solutions.bindables, *instances.bindables, *authentications.bindables,
@@ -27,9 +29,6 @@ def build_schema():
 def register(app) -> None:
     """Serve the API at POST /graphql. It authenticates with bearer tokens, not cookies, so it
     is exempt from CSRF protection."""
-    from ..extensions import csrf
-    from .endpoint import bp
-
     app.extensions["wizard_graphql_schema"] = build_schema()
     csrf.exempt(bp)
     app.register_blueprint(bp)

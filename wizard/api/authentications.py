@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..models import Authentication
+from ..services import registry
 from .access import operation, owner_filter, owner_of_new, principal
 from .errors import ApiError, bad_input
 from .pagination import connection, keyset
@@ -18,8 +19,6 @@ authentication_type = ObjectType("Authentication")
 
 def _registry_service(name: str):
     """The registry's service of that name, or None."""
-    from ..services import registry
-
     try:
         return registry().get(name)
     except (KeyError, LookupError):

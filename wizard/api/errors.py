@@ -1,4 +1,4 @@
-"""GraphQL errors of the API: the codes of graphql.md, how core errors map onto them, and the
+"""GraphQL errors of the API: the codes of docs/api.md, how core errors map onto them, and the
 formatter that keeps stack traces and exception texts out of every answer.
 
 Codes (extensions.code): UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, INTERNAL_SERVER_ERROR.

@@ -71,7 +71,7 @@ def resolve_newest_definition(data: InstanceData, _info) -> str | None:
 
 
 def _config(info, items, definition: dict | None) -> dict:
-    """configValues of the input; hidden slots hold values only the ISV sets (graphql.md), so a
+    """configValues of the input; hidden slots hold values only the ISV sets (docs/api.md), so a
     user token may not set them."""
     config = config_input(items, definition)
     if not principal(info).is_master and definition:
@@ -142,7 +142,7 @@ def create_solution_instance(_, info, input: dict) -> dict:
 @mutation.field("updateSolutionInstance")
 @operation()
 def update_solution_instance(_, info, input: dict) -> dict:
-    """Save name and values, then enable or disable (graphql.md). A call that is refused
+    """Save name and values, then enable or disable (docs/api.md). A call that is refused
     changes nothing: with `enabled: false`, the values are saved first, and only when an
     enabled instance may not lose them is it disabled before they are saved."""
     core = embedded_core()

@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from ..crypto import decrypt, encrypt, hash_secret
 from ..extensions import db
 from ..models import utcnow
+from ..services import registry
 from .models import OAuthCacheEntry
 
 CALLBACK_PATH = "/connect/callback"
@@ -102,8 +103,6 @@ def api_timeout() -> float:
 def oauth_client(service):
     """Authlib's client for an oauth2 service. One PopupOAuth per registry build, so that a
     changed services file re-registers every client."""
-    from ..services import registry
-
     reg = registry()
     holder = current_app.extensions.get("wizard_oauth")
     if holder is None or holder[0] is not reg:

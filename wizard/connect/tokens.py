@@ -16,6 +16,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from .. import accounts
 from ..extensions import db
 from ..models import Authentication, utcnow
+from ..services import UnknownService, registry
 from .oauth import api_timeout, token_endpoint
 
 REFRESH_MARGIN = timedelta(seconds=60)
@@ -45,8 +46,6 @@ class NeedsReconnect(ApiError):
 
 
 def _service(name: str):
-    from ..services import UnknownService, registry
-
     try:
         return registry().get(name)
     except UnknownService:

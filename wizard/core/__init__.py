@@ -7,6 +7,7 @@ from .base import (  # noqa: F401
     VersionFlags,
 )
 from .embedded import EmbeddedCore
+from .remote import RemoteCore
 
 
 def get_core() -> Core:
@@ -15,8 +16,6 @@ def get_core() -> Core:
     if core is None:
         url = current_app.config.get("WIZARD_CORE_URL")
         if url:
-            from .remote import RemoteCore
-
             core = RemoteCore(url, current_app.config.get("WIZARD_CORE_TOKEN") or "")
         else:
             core = EmbeddedCore()

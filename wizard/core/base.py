@@ -2,7 +2,7 @@
 
 Two implementations: `EmbeddedCore` (same process, same database; the default) and `RemoteCore`
 (another server's `/graphql`). Both raise the `CoreError`s below, whose `code` is the machine code
-the wizard sends to the embedding page (events.md) and the API maps to GraphQL error codes.
+the wizard sends to the embedding page (docs/events.md) and the API maps to GraphQL error codes.
 """
 from __future__ import annotations
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 
 from .. import slot_types
-from ..crypto import decrypt, encrypt
+from ..crypto import seal, unseal
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion
 from ..solutions import (
@@ -21,8 +22,6 @@ from ..solutions import (
 from ..solutions.values import SlotValueError
 from .base import Core, CoreError, InstanceData, InvalidValues, MissingValues, NotFound, VersionFlags
 
-ENC = "$enc"
-
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -31,15 +30,11 @@ def _secret_ids(definition: dict) -> set[str]:
 
 
 def _decrypt_values(definition: dict, stored: dict) -> dict:
-    out = {}
-    for k, v in (stored or {}).items():
-        out[k] = decrypt(v[ENC]) if isinstance(v, dict) and set(v) == {ENC} else v
-    return out
+    return unseal(stored)
 
 
 def _encrypt_values(definition: dict, values: dict) -> dict:
-    secrets_ = _secret_ids(definition)
-    return {k: ({ENC: encrypt(v)} if k in secrets_ and v is not None else v) for k, v in values.items()}
+    return seal(values, _secret_ids(definition))
 
 
 def newest_version_for(instance: SolutionInstance) -> SolutionVersion:
@@ -330,8 +325,6 @@ def cursor_for(item) -> str:
 
 
 def decode_cursor(cursor: str):
-    from datetime import datetime
-
     try:
         created, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return datetime.fromisoformat(created), str(last_id)

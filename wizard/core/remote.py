@@ -1,4 +1,4 @@
-"""The remote core: the Core interface over another server's `POST /graphql` (graphql.md).
+"""The remote core: the Core interface over another server's `POST /graphql` (docs/api.md).
 
 Chosen by `get_core()` when WIZARD_CORE_URL is set; WIZARD_CORE_TOKEN is that server's master
 token (the wizard acts for whichever user owns the instance; it checks ownership itself).

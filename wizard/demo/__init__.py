@@ -6,10 +6,10 @@ Its small JSON backend plays the ISV backend and calls the embedded core directl
 """
 from __future__ import annotations
 
+from .cli import demo_cli
+from .views import bp
+
 
 def register(app) -> None:
-    from .cli import demo_cli
-    from .views import bp
-
     app.register_blueprint(bp)
     app.cli.add_command(demo_cli)

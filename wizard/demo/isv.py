@@ -3,15 +3,14 @@ wizard.identity (no Flask request in here)."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlencode
 
-from flask import current_app
 from sqlalchemy import select
 
 from .. import identity
 from ..core import NotFound, embedded_core
 from ..core.embedded import latest_shared_version
 from ..extensions import db
+from ..flow import links
 from ..models import ExternalUser, Solution
 from ..solutions import parse_definition
 
@@ -57,11 +56,7 @@ def own_instance(user: ExternalUser, instance_id: str):
 
 def wizard_url(user: ExternalUser, instance_id: str, custom_validation: bool = False) -> str:
     """The wizard URL with a fresh single-use code, on the wizard's public origin."""
-    code = identity.generate_code(user.id)
-    params = {"code": code}
-    if custom_validation:
-        params["customValidation"] = "true"
-    return f"{current_app.config['WIZARD_PUBLIC_URL']}/configure/{instance_id}?{urlencode(params)}"
+    return links.wizard_url(user.id, instance_id, customValidation="true" if custom_validation else None)
 
 
 def setup(path: Path = DEMO_SOLUTION, known_services=None) -> list[str]:

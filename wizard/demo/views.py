@@ -2,6 +2,8 @@
 by Flask-WTF; the page sends the token as X-CSRFToken)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from ..core import CoreError, NotFound, embedded_core
@@ -25,8 +27,6 @@ def core_error(exc: CoreError):
 
 
 def _wizard_origin() -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(current_app.config["WIZARD_PUBLIC_URL"])
     return f"{parts.scheme}://{parts.netloc}"
 

@@ -12,6 +12,7 @@ from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
 from .. import accounts, slot_types
+from ..connect import options as connect_options
 from ..core import InstanceData, InvalidValues, embedded_core
 from ..core.embedded import carry_values
 from ..web import guard, session_keys
@@ -29,12 +30,11 @@ def upgrade_mode(instance: InstanceData, options: Options) -> bool:
 
 
 def fetch_dynamic_options(source: str, owner_id: str, auth_id: str) -> list[dict]:
-    """The service registry's options, as the engine's OptionsError when they cannot be had."""
-    from ..services.options import OptionsUnavailable, fetch_options
-
+    """The service's options (wizard.connect.options), as the engine's OptionsError when they
+    cannot be had."""
     try:
-        return list(fetch_options(source, owner_id=owner_id, auth_id=auth_id))
-    except OptionsUnavailable as exc:
+        return list(connect_options.fetch_options(source, owner_id=owner_id, auth_id=auth_id))
+    except connect_options.OptionsUnavailable as exc:
         raise OptionsError(str(exc) or "not available", exc.code) from None
 
 
@@ -148,4 +148,5 @@ def restart(ctx: WizardContext) -> None:
 
 
 def validation_timeout_ms() -> int:
-    return int(current_app.config.get("WIZARD_VALIDATION_TIMEOUT_MS", 10000))
+    """How long the script waits for tray.configPopup.client.validation (config.py)."""
+    return int(current_app.config["WIZARD_VALIDATION_TIMEOUT_MS"])

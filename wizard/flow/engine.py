@@ -17,6 +17,7 @@ options and `check_auth(slot_id, auth_id)` for an account choice.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -50,7 +51,7 @@ class OptionsError(Exception):
 
 @dataclass
 class Options:
-    """The entry's query parameters, parsed once (urls.md)."""
+    """The entry's query parameters, parsed once (docs/api.md, "The wizard URL")."""
 
     custom_validation: bool = False
     start: int | None = None
@@ -63,8 +64,6 @@ class Options:
     def from_args(cls, args) -> "Options":
         """Parse request args (any mapping of str -> str). Malformed values are ignored rather than
         refused: the ISV page built the URL and the user can still configure."""
-        import json
-
         def flag(name):
             v = args.get(name)
             return None if v is None else str(v).lower() in ("1", "true", "yes")
@@ -104,8 +103,6 @@ class Options:
 
     def query(self) -> dict:
         """Back to query parameters (for URLs that keep them)."""
-        import json
-
         out = {}
         if self.custom_validation:
             out["customValidation"] = "true"

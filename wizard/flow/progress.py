@@ -15,12 +15,11 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 
 from .. import slot_types
-from ..crypto import DecryptionError, decrypt, encrypt
+from ..crypto import seal, unseal
 from ..extensions import db
 from ..models import WizardProgress, utcnow
 from .forms import raw_without, secret_fields
 
-ENC = "$enc"
 FORMAT = 1
 # A Finish that has not come back after this long (a crashed worker) no longer blocks another.
 FINISH_CLAIM_TTL = timedelta(seconds=120)
@@ -83,24 +82,6 @@ class Progress:
         self.name = (name or "").strip()[:300] or None
 
 
-def _seal(definition: dict, config: dict) -> dict:
-    secret_ids = slot_types.secret_ids(definition)
-    return {k: ({ENC: encrypt(v)} if k in secret_ids and v is not None else v) for k, v in config.items()}
-
-
-def _open(config: dict) -> dict:
-    out = {}
-    for k, v in (config or {}).items():
-        if isinstance(v, dict) and set(v) == {ENC}:
-            try:
-                out[k] = decrypt(v[ENC])
-            except DecryptionError:
-                continue  # a key was retired: the user types the secret again
-        else:
-            out[k] = v
-    return out
-
-
 def load(instance_id: str, *, lock: bool = False) -> Progress:
     """The instance's progress (an empty one when there is none). With `lock`, the row is locked
     until the next commit (PostgreSQL; SQLite serialises writers anyway)."""
@@ -113,7 +94,7 @@ def load(instance_id: str, *, lock: bool = False) -> Progress:
         data = {}
     return Progress(
         instance_id=instance_id, mode=data.get("mode", "edit"), version=data.get("version"),
-        name=data.get("name"), config=_open(data.get("config") or {}), auth=dict(data.get("auth") or {}),
+        name=data.get("name"), config=unseal(data.get("config"), skip_unreadable=True), auth=dict(data.get("auth") or {}),
         secrets_saved=list(data.get("secrets_saved") or []), raw=dict(data.get("raw") or {}),
         drafts=dict(data.get("drafts") or {}), done=list(data.get("done") or []),
         finished=bool(data.get("finished")), enabled=bool(data.get("enabled")),
@@ -124,7 +105,7 @@ def save(progress: Progress, definition: dict, *, release: bool = False) -> None
     """Write the progress (commits); `release` also drops the Finish claim."""
     data = {
         "format": FORMAT, "mode": progress.mode, "version": progress.version, "name": progress.name,
-        "config": _seal(definition, progress.config), "auth": progress.auth,
+        "config": seal(progress.config, slot_types.secret_ids(definition)), "auth": progress.auth,
         "secrets_saved": sorted(set(progress.secrets_saved)), "raw": progress.raw, "drafts": progress.drafts,
         "done": sorted(set(progress.done)), "finished": progress.finished, "enabled": progress.enabled,
         # the form fields never to keep in a draft, for keep_draft (which runs without the core)

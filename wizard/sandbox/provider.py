@@ -23,7 +23,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, current_app, request
 from sqlalchemy import select
 
+from ..connect.oauth import CALLBACK_PATH
 from ..extensions import db
+from ..services import Service
 from .models import SandboxClient, SandboxCode, SandboxToken
 
 CLIENT_ID = "wizard-sandbox"
@@ -55,15 +57,14 @@ def api_key_for(workspace: str, config: dict | None = None) -> str:
 
 
 def redirect_uri(config: dict) -> str:
-    from ..connect.oauth import CALLBACK_PATH
-
     return config["WIZARD_PUBLIC_URL"] + CALLBACK_PATH
 
 
 def sandbox_service(config: dict):
-    """The registry entry of the built-in `sandbox` service: this app's own /sandbox/."""
-    from ..services.registry import Service
-
+    """The registry entry of the built-in `sandbox` service: this app's own /sandbox/ (None
+    while WIZARD_SANDBOX is off). Provided to the registry by wizard.sandbox."""
+    if not config.get("WIZARD_SANDBOX"):
+        return None
     base = config["WIZARD_PUBLIC_URL"] + "/sandbox"
     return Service(
         name="sandbox", title="Sandbox", auth="oauth2", icon=None,

@@ -1,12 +1,15 @@
-"""Connectable services (services.md): the registry, the presets and dynamic options."""
+"""Connectable services (docs/services.md): the registry and the presets. Calling a service
+with a user's account (tests, dynamic options, token refresh) is wizard.connect's."""
 from __future__ import annotations
 
 from flask import Flask
 
-from .registry import Registry, Service, ServicesError, UnknownService, load_registry, parse_services, registry
+from .registry import (
+    Registry, Service, ServicesError, UnknownService, load_registry, parse_services, provide, registry,
+)
 
 __all__ = ["Registry", "Service", "ServicesError", "UnknownService", "load_registry", "parse_services",
-           "registry", "register"]
+           "provide", "registry", "register"]
 
 
 def register(app: Flask) -> None:

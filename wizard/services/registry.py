@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from string import Formatter
+from typing import Callable
 from urllib.parse import urlsplit
 
 import yaml
@@ -81,7 +82,7 @@ class Service:
 
     @property
     def auth_type(self) -> str:
-        """The `authType` of the auth-only dialog's events (events.md)."""
+        """The `authType` of the auth-only dialog's events (docs/events.md)."""
         return "oauth" if self.auth == "oauth2" else self.auth
 
     def public(self) -> dict:
@@ -244,7 +245,7 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
 
 def parse_services(text: str, source: str = "services file", env=os.environ,
                    reserved: set[str] = frozenset()) -> dict[str, Service]:
-    """Services declared in YAML (services.md). A name of a preset extends that preset."""
+    """Services declared in YAML (docs/services.md). A name of a preset extends that preset."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -280,17 +281,30 @@ def parse_services(text: str, source: str = "services file", env=os.environ,
     return out
 
 
+# Built-in services that other areas bring: name -> factory(config) -> Service, or None while
+# the area is switched off. Filled through `provide` (wizard.sandbox provides "sandbox").
+_PROVIDED: dict[str, Callable[[dict], Service | None]] = {}
+
+
+def provide(name: str, factory: Callable[[dict], Service | None]) -> None:
+    """Hook: called by an area that brings a built-in service, when it is imported (before any
+    registry is built). `factory(config)` is called for every registry built, so the area can
+    switch itself off by configuration."""
+    _PROVIDED[name] = factory
+
+
 def builtin_services(config: dict, env=os.environ) -> dict[str, Service]:
-    """The presets (configured or not) and, when WIZARD_SANDBOX is on, the sandbox."""
+    """The presets (configured or not) and the services other areas provide (the sandbox, when
+    WIZARD_SANDBOX is on)."""
     out = {}
     for name, preset in PRESETS.items():
         kwargs, errs = _check({"name": name, **preset}, f"preset {name!r}", env)
         assert not errs, errs  # presets are ours: a failing one is a bug caught by the tests
         out[name] = Service(**kwargs, origin="preset")
-    if config.get("WIZARD_SANDBOX"):
-        from ..sandbox.provider import sandbox_service
-
-        out["sandbox"] = sandbox_service(config)
+    for name, factory in _PROVIDED.items():
+        service = factory(config)
+        if service is not None:
+            out[name] = service
     return out
 
 
@@ -303,7 +317,7 @@ def load_registry(config: dict, env=os.environ) -> Registry:
                 text = f.read()
         except OSError as exc:
             raise ServicesError([f"WIZARD_SERVICES_FILE {path}: cannot be read ({exc.strerror})"]) from None
-        services.update(parse_services(text, path, env, reserved={"sandbox"}))
+        services.update(parse_services(text, path, env, reserved=set(_PROVIDED)))
     return Registry(services)
 
 

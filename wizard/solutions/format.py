@@ -1,4 +1,4 @@
-"""Solution definitions (shared/spec/solution-format.md): parse YAML or JSON, validate, normalise.
+"""Solution definitions (docs/solution-format.md): parse YAML or JSON, validate, normalise.
 
 `parse_definition(text)` returns the normalised definition:
 

@@ -13,7 +13,8 @@ from flask import current_app
 
 from .. import accounts
 from ..core import NotFound
-from .registry import UnknownService, registry
+from ..services import UnknownService, registry
+from .tokens import ApiError, NeedsReconnect, call_api
 
 CACHE_SECONDS = 60
 _lock = threading.Lock()
@@ -43,8 +44,6 @@ def _cache() -> dict:
 def fetch_options(source: str, *, owner_id: str, auth_id: str) -> list[dict]:
     """[{"value", "text"}, ...] from the service's `options[name]` endpoint, as `owner_id` through
     their authentication `auth_id`. Raises OptionsUnavailable."""
-    from ..connect.tokens import ApiError, NeedsReconnect, call_api
-
     service_name, _, name = (source or "").partition(".")
     try:
         service = registry().get(service_name)
