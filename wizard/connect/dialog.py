@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from .. import accounts, identity
 from ..core import NotFound
 from ..crypto import hash_secret
 from ..web import guard
 from ..web import session_keys as keys
-from ..web.errors import WizardError
+from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing, allowed_origins
-from . import flows
+from . import attempts
 from .views import begin_connection, bp, reauth_id_or_error, service_or_error, status_response
 
 
@@ -29,12 +29,6 @@ def _error_page(status: int, code: str, message: str):
     allow_framing()
     return render_template("connect/dialog_error.html", status=status, code=code, message=message,
                            origins=json.dumps(allowed_origins())), status
-
-
-def _check_embedded_id(embedded_id: str) -> None:
-    configured = current_app.config.get("WIZARD_EMBEDDED_ID")
-    if configured and embedded_id != configured:
-        raise WizardError(404, "not_found", "This link is not for this server.")
 
 
 def _open(user_id: str, ctx: dict):
@@ -46,7 +40,7 @@ def _open(user_id: str, ctx: dict):
 def _enter(embedded_id: str, build):
     """Use up the code, then build the dialog's context with `build(user_id)`."""
     try:
-        _check_embedded_id(embedded_id)
+        guard.embedded_id(embedded_id)
         user_id = identity.consume_code(request.args.get("code"))
         return _open(user_id, build(user_id))
     except identity.CodeError as exc:
@@ -66,7 +60,7 @@ def dialog_for_instance(embedded_id, iid, external_auth_id):
             raise WizardError(404, "not_found", f"This integration has no account step {external_auth_id!r}.")
         slot = slots[external_auth_id]
         service = service_or_error(slot["service"])
-        return {"service": service.name, "scopes": flows.merged_scopes(service.scopes, slot.get("scopes")),
+        return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, slot.get("scopes")),
                 "instance_id": iid, "slot": external_auth_id, "reauth_id": None}
 
     return _enter(embedded_id, build)
@@ -79,7 +73,7 @@ def dialog_create(embedded_id):
     def build(user_id):
         service = service_or_error(request.args.get("serviceId", ""))
         extra = request.args.getlist("scopes[]") + request.args.getlist("scopes")
-        return {"service": service.name, "scopes": flows.merged_scopes(service.scopes, extra),
+        return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, extra),
                 "instance_id": None, "slot": "", "reauth_id": None}
 
     return _enter(embedded_id, build)
@@ -93,20 +87,20 @@ def dialog_edit(embedded_id, auth_id):
         try:
             auth = accounts.get(auth_id, owner_id=user_id)
         except NotFound:
-            raise WizardError(404, "not_found", "That account does not exist or is not yours.") from None
+            raise refusal("not_your_account") from None
         service = service_or_error(auth.service)
-        return {"service": service.name, "scopes": flows.merged_scopes(service.scopes, auth.scopes),
+        return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, auth.scopes),
                 "instance_id": None, "slot": "", "reauth_id": reauth_id_or_error(auth.id, user_id, service)}
 
     return _enter(embedded_id, build)
 
 
-def _dialog_target(sid: str) -> flows.Target:
+def _dialog_target(sid: str) -> attempts.Target:
     ctx = keys.binding(keys.AUTH_DIALOG)
     if not ctx:
-        raise WizardError(403, "forbidden", "This dialog has expired. Open it again from the application.")
+        raise refusal("dialog_expired")
     service = service_or_error(ctx["service"])
-    return flows.Target(owner_id=ctx["user_id"], service=service, session_key=hash_secret(sid),
+    return attempts.Target(owner_id=ctx["user_id"], service=service, session_key=hash_secret(sid),
                         slot=ctx.get("slot") or "", scopes=list(ctx.get("scopes") or []),
                         instance_id=ctx.get("instance_id"), reauth_id=ctx.get("reauth_id"), mode="dialog")
 
@@ -134,4 +128,4 @@ def dialog_start(sid):
 @bp.get("/connect/dialog/s/<sid>/status")
 def dialog_status(sid):
     target = _dialog_target(sid)
-    return status_response(flows.status_of(target.session_key, target.slot))
+    return status_response(attempts.status_of(target.session_key, target.slot))

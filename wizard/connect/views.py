@@ -20,8 +20,8 @@ from ..crypto import hash_secret, new_secret
 from ..services import UnknownService, registry
 from ..web import guard
 from ..web import session_keys as keys
-from ..web.errors import WizardError
-from . import flows
+from ..web.errors import WizardError, refusal
+from . import attempts
 from .forms import credential_form, credentials_from
 from .oauth import BINDING_COOKIE, CALLBACK_PATH, FLOW_TTL, oauth_client, redirect_uri
 from .tokens import ApiError, check_connection, expires_at_of, fresh_new_token, token_credentials
@@ -49,53 +49,53 @@ def reauth_id_or_error(auth_id: str | None, owner_id: str, service) -> str | Non
     try:
         auth = accounts.get(auth_id, owner_id=owner_id)
     except NotFound:
-        raise WizardError(404, "not_found", "That account does not exist or is not yours.") from None
+        raise refusal("not_your_account") from None
     if auth.service != service.name:
         raise WizardError(400, "bad_request", f"That account is not a {service.title} account.")
     return auth.id
 
 
-def begin_connection(target: flows.Target, form_action: str):
+def begin_connection(target: attempts.Target, form_action: str):
     """Start connecting: redirect to the provider (oauth2) or show / check the credential form."""
     if target.service.auth == "oauth2":
         return _begin_oauth(target)
     return _credential_form(target, form_action)
 
 
-def _begin_oauth(target: flows.Target):
+def _begin_oauth(target: attempts.Target):
     service = target.service
     nonce = new_secret()
-    flow = flows.begin(target, binding=nonce)
+    flow = attempts.begin(target, binding=nonce)
     g.connect_binding = nonce
     try:
         resp = oauth_client(service).authorize_redirect(redirect_uri(), scope=" ".join(target.scopes))
     except Exception:  # an unreachable metadata URL or a broken provider configuration
         current_app.logger.warning("cannot start OAuth for service %s", service.name, exc_info=True)
-        flows.fail(flow, f"{service.title} cannot be reached right now. Try again in a moment.")
+        attempts.fail(flow, f"{service.title} cannot be reached right now. Try again in a moment.")
         return finish_page(flow, service, can_retry=False), 502
     resp.set_cookie(BINDING_COOKIE, nonce, max_age=FLOW_TTL, path="/connect/", httponly=True, samesite="Lax",
                     secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
     return resp
 
 
-def _credential_form(target: flows.Target, action: str):
+def _credential_form(target: attempts.Target, action: str):
     service = target.service
     form = credential_form(service)
     error = None
     if request.method == "GET":
-        flows.begin(target)
+        attempts.begin(target)
     elif form.validate_on_submit():
-        flow = flows.latest(target.session_key, target.slot)
+        flow = attempts.latest(target.session_key, target.slot)
         if flow is None or flow.status == "done" or flow.reauth_id != target.reauth_id:
-            flow = flows.begin(target)  # this form's own attempt: new account or reconnect, as asked
+            flow = attempts.begin(target)  # this form's own attempt: new account or reconnect, as asked
         creds = credentials_from(form, service)
         try:
             checked = check_connection(service, service.auth, creds)
         except ApiError as exc:
             error = f"These credentials did not work: {exc.message} Nothing was saved."
-            flows.fail(flow, error)
+            attempts.fail(flow, error)
         else:
-            if flows.save(flow, service, creds, name=checked.name, account=checked.account) is None:
+            if attempts.save(flow, service, creds, name=checked.name, account=checked.account) is None:
                 error = flow.message
             else:
                 return finish_page(flow, service)
@@ -125,7 +125,7 @@ def _wizard_slot(iid: str, slot: str) -> tuple[str, dict]:
     bound, inst = guard.this_instance(iid)
     slots = {s["externalId"]: s for d in (inst.definition, inst.newest_definition or {}) for s in d.get("auth", [])}
     if slot not in slots:
-        raise WizardError(404, "not_found", "This step has no account to connect.", iid)
+        raise refusal("no_account_step", iid)
     return bound["user_id"], slots[slot]
 
 
@@ -138,8 +138,8 @@ def start(iid, sid, slot):
     user_id, slot_def = _wizard_slot(iid, slot)
     service = service_or_error(slot_def["service"])
     reauth = reauth_id_or_error(request.args.get("auth"), user_id, service)
-    target = flows.Target(owner_id=user_id, service=service, session_key=hash_secret(sid), slot=slot,
-                          scopes=flows.merged_scopes(service.scopes, slot_def.get("scopes")), instance_id=iid,
+    target = attempts.Target(owner_id=user_id, service=service, session_key=hash_secret(sid), slot=slot,
+                          scopes=attempts.merged_scopes(service.scopes, slot_def.get("scopes")), instance_id=iid,
                           reauth_id=reauth)
     return begin_connection(target, url_for("connect.start", iid=iid, sid=sid, slot=slot, auth=reauth))
 
@@ -149,7 +149,7 @@ def status(iid, sid, slot):
     """What became of the latest attempt of this wizard session for this slot (for when the
     popup could not tell the wizard, e.g. a provider page cut window.opener)."""
     _wizard_slot(iid, slot)
-    result = flows.status_of(hash_secret(sid), slot)
+    result = attempts.status_of(hash_secret(sid), slot)
     if result["status"] == "done" and keys.connected_for(slot) != result["authId"]:
         keys.add_connected(session, slot, result["authId"])
     return status_response(result)
@@ -159,7 +159,7 @@ def status(iid, sid, slot):
 def callback():
     """The provider sends the popup back here. Authlib checks state and sends the PKCE verifier
     (both kept under the popup's binding); then the connection is tested and saved."""
-    flow = flows.by_binding(request.cookies.get(BINDING_COOKIE))
+    flow = attempts.by_binding(request.cookies.get(BINDING_COOKIE))
     if flow is None or flow.status != "pending":
         return render_template("connect/finish.html", service=None, retry_url=None, message={
             "type": "wizard.connect.done", "slot": "", "authId": None,
@@ -176,7 +176,7 @@ def callback():
     try:
         token = client.authorize_access_token()
     except MismatchingStateError:
-        return _ended(flows.fail(flow, "This sign-in could not be verified (it does not match the one this "
+        return _ended(attempts.fail(flow, "This sign-in could not be verified (it does not match the one this "
                                        "window started). Try again."), service)
     except OAuthError as exc:
         if exc.error == "access_denied":
@@ -185,25 +185,25 @@ def callback():
             # the provider's own description is not shown: it is text from a URL
             code = re.sub(r"[^a-z_]", "", str(exc.error))[:40]
             message = f"{service.title} could not connect the account (error: {code}). Try again."
-        return _ended(flows.fail(flow, message), service)
+        return _ended(attempts.fail(flow, message), service)
     except Exception:  # network errors, a provider answering nonsense
         current_app.logger.warning("token exchange failed for service %s", service.name)
-        return _ended(flows.fail(flow, f"{service.title} did not complete the sign-in. Try again."), service)
+        return _ended(attempts.fail(flow, f"{service.title} did not complete the sign-in. Try again."), service)
     try:
         token = fresh_new_token(service, token)
         creds = token_credentials(token)
         checked = check_connection(service, "oauth2", creds)
     except ApiError as exc:
-        return _ended(flows.fail(flow, f"The new connection did not pass its test ({exc.message}) "
+        return _ended(attempts.fail(flow, f"The new connection did not pass its test ({exc.message}) "
                                        "and was not saved."), service)
     # space-separated (RFC 6749); Slack and GitHub separate them with commas
     scopes = [s for s in re.split(r"[\s,]+", token["scope"]) if s] if token.get("scope") else list(flow.scopes)
     withheld = [s for s in flow.scopes or [] if s not in scopes] if service.check_scopes else []
     if withheld:  # the integration would fail later, on its first call that needs them
-        return _ended(flows.fail(flow, f"{service.title} did not grant everything this integration needs "
+        return _ended(attempts.fail(flow, f"{service.title} did not grant everything this integration needs "
                                        f"({', '.join(withheld)}), so nothing was connected. Try again and "
                                        "allow all of it."), service)
-    flows.save(flow, service, creds, name=checked.name, account=checked.account, scopes=scopes,
+    attempts.save(flow, service, creds, name=checked.name, account=checked.account, scopes=scopes,
                expires_at=expires_at_of(token))
     return _ended(flow, service)
 
@@ -221,11 +221,11 @@ def _ended(flow, service):
 def retry():
     """Try a failed OAuth attempt again from the popup, with the same target (found through the
     popup's binding cookie, since the popup's URL no longer carries the wizard session)."""
-    flow = flows.by_binding(request.cookies.get(BINDING_COOKIE))
+    flow = attempts.by_binding(request.cookies.get(BINDING_COOKIE))
     if flow is None or flow.status == "done":
         raise WizardError(400, "expired", "This window can no longer retry. Close it and press Connect again.")
     service = service_or_error(flow.service)
-    return _begin_oauth(flows.target_of(flow, service))
+    return _begin_oauth(attempts.target_of(flow, service))
 
 
 @bp.post("/connect/<iid>/s/<sid>/auth/<auth_id>/rename")
@@ -234,7 +234,7 @@ def rename(iid, sid, auth_id):
     try:
         auth = accounts.get(auth_id, owner_id=guard.bound_user(iid)["user_id"])
     except NotFound:
-        raise WizardError(404, "not_found", "That account does not exist or is not yours.", iid) from None
+        raise refusal("not_your_account", iid) from None
     try:
         accounts.rename(auth, request.form.get("name", ""))
     except ValueError:

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import accounts
 from ..core import NotFound
-from ..web.errors import WizardError
+from ..web.errors import refusal
 from . import forms
 from ..web import session_keys as keys
 from .engine import Screen
@@ -53,7 +53,7 @@ def rename_account(ctx, screen: Screen, auth_id: str):
     try:
         auth = accounts.get(auth_id, owner_id=ctx.user_id)
     except NotFound:
-        raise WizardError(404, "not_found", "That account does not exist or is not yours.", ctx.iid) from None
+        raise refusal("not_your_account", ctx.iid) from None
     try:
         accounts.rename(auth, request.form.get(f"rename_{auth_id}", ""))
     except ValueError:

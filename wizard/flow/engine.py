@@ -334,59 +334,59 @@ class WizardEngine:
         eff_visible = self.visible_slots(screen, merged)
         visible_ids = {s["externalId"] for s in eff_visible}
         for slot in screen.slots:
-            sid = slot["externalId"]
+            slot_id = slot["externalId"]
             if slot["kind"] == "auth":
                 continue
-            if sid not in visible_ids:
+            if slot_id not in visible_ids:
                 if slot.get("hidden"):
                     continue
                 # Hidden by its condition: keeps no stale value.
-                result.config[sid] = None
+                result.config[slot_id] = None
                 continue
-            value = config.get(sid)
-            if rendered is not None and sid not in rendered and is_empty(value):
-                result.appeared.append(sid)
+            value = config.get(slot_id)
+            if rendered is not None and slot_id not in rendered and is_empty(value):
+                result.appeared.append(slot_id)
             if is_empty(value):
-                if slot_types.get(slot["type"]).secret and sid in keep_secret:
+                if slot_types.get(slot["type"]).secret and slot_id in keep_secret:
                     continue  # the saved secret stays
-                result.config[sid] = None
+                result.config[slot_id] = None
                 if slot["required"] and "default" not in slot:
-                    result.errors[sid] = f"{slot['title']} is required."
+                    result.errors[slot_id] = f"{slot['title']} is required."
                 continue
             try:
                 checked_slot = self._with_fetched_options(slot)
             except NeedsAuth as exc:
-                result.errors[sid] = f"Connect {exc.slot['title']} first."
-                result.config[sid] = value
+                result.errors[slot_id] = f"Connect {exc.slot['title']} first."
+                result.config[slot_id] = value
                 continue
             except OptionsError:
                 if strict_options:
-                    result.errors[sid] = "The choices could not be loaded. Try again."
-                result.config[sid] = value
+                    result.errors[slot_id] = "The choices could not be loaded. Try again."
+                result.config[slot_id] = value
                 continue
             try:
-                result.config[sid] = check_value(checked_slot, value, dynamic_ok=False)
+                result.config[slot_id] = check_value(checked_slot, value, dynamic_ok=False)
             except SlotValueError as exc:
-                result.errors[sid] = str(exc)
-                result.config[sid] = value
+                result.errors[slot_id] = str(exc)
+                result.config[slot_id] = value
         for slot in screen.slots:
             if slot["kind"] != "auth":
                 continue
-            sid = slot["externalId"]
-            if self._upgrade_ids is not None and sid not in self._upgrade_ids and sid not in auth:
+            slot_id = slot["externalId"]
+            if self._upgrade_ids is not None and slot_id not in self._upgrade_ids and slot_id not in auth:
                 continue
-            chosen = auth.get(sid)
+            chosen = auth.get(slot_id)
             if not chosen:
-                result.auth[sid] = None
+                result.auth[slot_id] = None
                 if slot["required"]:
-                    result.errors[sid] = f"Choose or connect {slot['title']}."
+                    result.errors[slot_id] = f"Choose or connect {slot['title']}."
                 continue
-            problem = self._check_auth(sid, chosen) if self._check_auth else None
+            problem = self._check_auth(slot_id, chosen) if self._check_auth else None
             if problem:
-                result.errors[sid] = problem
-                result.auth[sid] = None
+                result.errors[slot_id] = problem
+                result.auth[slot_id] = None
             else:
-                result.auth[sid] = chosen
+                result.auth[slot_id] = chosen
         return result
 
     def merge(self, result: ScreenResult) -> None:
@@ -430,15 +430,15 @@ class WizardEngine:
         left alone (their values come from defaults or the ISV)."""
         config = {}
         for slot in self.definition["config"]:
-            sid = slot["externalId"]
+            slot_id = slot["externalId"]
             if slot.get("hidden"):
                 continue
-            if slot_types.get(slot["type"]).secret and sid not in self.config:
+            if slot_types.get(slot["type"]).secret and slot_id not in self.config:
                 continue  # no new secret typed: keep the saved one
-            config[sid] = self.config.get(sid)
+            config[slot_id] = self.config.get(slot_id)
         eff = effective_values(self.definition, {k: v for k, v in config.items() if v is not None})
-        for sid, v in list(config.items()):
-            if v is not None and not is_shown(self.config_by_id[sid], eff, self.config_by_id):
-                config[sid] = None
+        for slot_id, v in list(config.items()):
+            if v is not None and not is_shown(self.config_by_id[slot_id], eff, self.config_by_id):
+                config[slot_id] = None
         auth = {s["externalId"]: self.auth.get(s["externalId"]) for s in self.definition["auth"]}
         return config, auth

@@ -14,7 +14,7 @@ from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from .. import slot_types
-from ..slot_types import EMPTY_CHOICE, option_key
+from ..slot_types import option_key
 
 CONTROL = {"csrf_token", "wizard_screen", "wizard_action", "wizard_name"}
 NAME_FIELD = "wizard_name"
@@ -73,14 +73,14 @@ def prefill(slot_list: list[dict], config: dict, auth: dict, maps: dict) -> dict
     """Form data (by field name) for known JSON values (defaults where there is none)."""
     out = {}
     for slot in slot_list:
-        sid, name = slot["externalId"], field_name(slot["externalId"])
+        slot_id, name = slot["externalId"], field_name(slot["externalId"])
         if slot["kind"] == "auth":
-            out[name] = auth.get(sid)
+            out[name] = auth.get(slot_id)
             continue
-        value = config.get(sid, slot.get("default"))
+        value = config.get(slot_id, slot.get("default"))
         stype = slot_types.get(slot["type"])
         if value is not None and not stype.secret:
-            out[name] = stype.prefill(slot, value, maps.get(sid, {}))
+            out[name] = stype.prefill(slot, value, maps.get(slot_id, {}))
     return out
 
 
@@ -91,22 +91,22 @@ def convert(form: ScreenForm, slot_list: list[dict], maps: dict) -> tuple[dict, 
     An empty field gives None."""
     config, auth, errors = {}, {}, {}
     for slot in slot_list:
-        sid, field = slot["externalId"], form[field_name(slot["externalId"])]
+        slot_id, field = slot["externalId"], form[field_name(slot["externalId"])]
         if slot["kind"] == "auth":
-            auth[sid] = field.data or None
+            auth[slot_id] = field.data or None
             continue
         try:
-            config[sid] = slot_types.get(slot["type"]).convert(slot, field, maps.get(sid, {}))
+            config[slot_id] = slot_types.get(slot["type"]).convert(slot, field, maps.get(slot_id, {}))
         except slot_types.Conversion as exc:
-            config[sid] = None
-            errors[sid] = str(exc)
+            config[slot_id] = None
+            errors[slot_id] = str(exc)
     return config, auth, errors
 
 
 def apply_errors(form: ScreenForm, errors: dict[str, str]) -> None:
     """Put the engine's messages (by externalId) onto the form's fields."""
-    for sid, message in errors.items():
-        name = field_name(sid)
+    for slot_id, message in errors.items():
+        name = field_name(slot_id)
         if name in form:
             form[name].errors = [message]
 

@@ -30,15 +30,15 @@ class ScreenPage:
     def items(self, shown: set[str]) -> list[dict]:
         out = []
         for slot in self.slots:
-            sid = slot["externalId"]
-            name = forms.field_name(sid)
-            item = {"slot": slot, "id": sid, "name": name, "field": self.form[name], "shown": sid in shown,
+            slot_id = slot["externalId"]
+            name = forms.field_name(slot_id)
+            item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name], "shown": slot_id in shown,
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
-                    "required": bool(slot.get("required")), "note": self.notes.get(sid),
-                    "saved_secret": sid in self.ctx.secrets_kept, "part": slot_types.get(slot["type"]).part
+                    "required": bool(slot.get("required")), "note": self.notes.get(slot_id),
+                    "saved_secret": slot_id in self.ctx.secrets_kept, "part": slot_types.get(slot["type"]).part
                     if slot["kind"] == "config" else "auth"}
-            item.update(self.extra.get(sid, {}))
-            omap = self.maps.get(sid, {}).get("options")
+            item.update(self.extra.get(slot_id, {}))
+            omap = self.maps.get(slot_id, {}).get("options")
             if omap is not None:  # JSON values of the choices, for customValidation in the script
                 item["option_values"] = json.dumps({k: v for k, v in omap.by_key.items()})
             out.append(item)
@@ -73,23 +73,23 @@ def _connect_screen(ctx: WizardContext, auth_slot_id: str) -> int | None:
     return None
 
 
-def _options(ctx: WizardContext, sid: str, spec, notes: dict) -> forms.OptionMap:
+def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.OptionMap:
     """Static or fetched options; a note for the page when they cannot be had."""
     try:
         return forms.OptionMap(ctx.engine.options_for(spec))
     except NeedsAuth as exc:
         n = _connect_screen(ctx, exc.slot.get("externalId"))
-        notes[sid] = {"kind": "needs_auth", "message": f"Connect {exc.slot['title']} first.",
+        notes[slot_id] = {"kind": "needs_auth", "message": f"Connect {exc.slot['title']} first.",
                       "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
                       "link_text": f"Go to {exc.slot['title']}"}
     except OptionsError as exc:
         if exc.code == "needs_reconnect":  # a retry cannot help: say so, and where to fix it
             n = _connect_screen(ctx, spec.get("auth"))
-            notes[sid] = {"kind": "needs_auth", "message": f"The choices could not be loaded: {exc}",
+            notes[slot_id] = {"kind": "needs_auth", "message": f"The choices could not be loaded: {exc}",
                           "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
                           "link_text": "Reconnect the account"}
         else:
-            notes[sid] = {"kind": "unavailable", "message": "The choices could not be loaded right now."}
+            notes[slot_id] = {"kind": "unavailable", "message": "The choices could not be loaded right now."}
     return forms.OptionMap([])
 
 
@@ -99,19 +99,19 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
     slots = [s for s in screen.slots if not s.get("hidden")]
     maps, notes, extra = {}, {}, {}
     for slot in slots:
-        sid = slot["externalId"]
+        slot_id = slot["externalId"]
         if slot["kind"] == "auth":
             found = ctx.accounts_for(slot)
-            maps[sid] = {"auth": forms.OptionMap([{"value": a.id, "text": a.name} for a in found])}
-            start, status = ctx.connect_urls(sid)
-            extra[sid] = {
+            maps[slot_id] = {"auth": forms.OptionMap([{"value": a.id, "text": a.name} for a in found])}
+            start, status = ctx.connect_urls(slot_id)
+            extra[slot_id] = {
                 "accounts": [{"id": a.id, "name": a.name, "needs_reconnect": a.status == "needs_reconnect",
-                              "reconnect_url": ctx.connect_urls(sid, reconnect=a.id)[0] if start else None}
+                              "reconnect_url": ctx.connect_urls(slot_id, reconnect=a.id)[0] if start else None}
                              for a in found],
                 "connect_url": start, "status_url": status,
             }
         else:
-            maps[sid] = {side: _options(ctx, sid, spec, notes)
+            maps[slot_id] = {side: _options(ctx, slot_id, spec, notes)
                          for side, spec in slot_types.get(slot["type"]).option_specs(slot).items()}
     name_field = ctx.engine.shows_name_field(screen)
     if formdata is not None:
@@ -135,9 +135,9 @@ MASK = "••••••"
 def display(ctx: WizardContext, slot: dict):
     """(kind, text) of a value on the review: secrets masked, choices by their text (the slot
     type's `display`)."""
-    sid = slot["externalId"]
+    slot_id = slot["externalId"]
     if slot["kind"] == "auth":
-        auth_id = ctx.engine.auth.get(sid)
+        auth_id = ctx.engine.auth.get(slot_id)
         if not auth_id:
             return "empty", None
         try:
@@ -146,8 +146,8 @@ def display(ctx: WizardContext, slot: dict):
             return "text", "An account that no longer exists"
     stype = slot_types.get(slot["type"])
     if stype.secret:
-        return ("text", MASK) if sid in ctx.secrets_kept else ("empty", None)
-    value = ctx.engine.config.get(sid, slot.get("default"))
+        return ("text", MASK) if slot_id in ctx.secrets_kept else ("empty", None)
+    value = ctx.engine.config.get(slot_id, slot.get("default"))
     if is_empty(value):
         return "empty", None
     maps = {}

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask import Blueprint, render_template, request, session, url_for
 
 from .. import identity
 from ..core import CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..extensions import db
 from ..web import guard
 from ..web import session_keys as keys
-from ..web.errors import WizardError
+from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing
 from . import actions
 from . import context as ctxmod
@@ -69,9 +69,7 @@ def entry(iid: str):
 @bp.get("/external/solutions/<embedded_id>/configure/<iid>")
 def entry_external(embedded_id: str, iid: str):
     """The Tray Embedded path; the embedded id must match the configured one when there is one."""
-    configured = current_app.config.get("WIZARD_EMBEDDED_ID")
-    if configured and embedded_id != configured:
-        raise WizardError(404, "not_found", "This wizard address is not known here.", iid)
+    guard.embedded_id(embedded_id, iid)
     return entry(iid)
 
 
@@ -107,7 +105,7 @@ def screen(iid: str, sid: str, n: int):
     try:
         ctx.engine.check_current(request.form.get("wizard_screen"), current)
     except BadScreen:
-        raise WizardError(400, "bad_request", "This form does not belong to this step. Reload the page.", iid) from None
+        raise refusal("other_screen", iid) from None
     return actions.handle(ctx, current, request.form.get("wizard_action"))
 
 

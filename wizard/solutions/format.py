@@ -135,20 +135,20 @@ def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | 
     if not isinstance(raw, dict):
         c.add(path, "a config slot must be a mapping with externalId, title and type")
         return None
-    sid = raw.get("externalId")
-    if not isinstance(sid, str) or not EXTERNAL_ID_RE.match(sid):
-        c.add(path + ("externalId",), f"externalId must be a name like external_channel, not {sid!r}")
+    slot_id = raw.get("externalId")
+    if not isinstance(slot_id, str) or not EXTERNAL_ID_RE.match(slot_id):
+        c.add(path + ("externalId",), f"externalId must be a name like external_channel, not {slot_id!r}")
         return None
     for key in set(raw) - slot_types.slot_keys():
-        c.add(path + (key,), f"unknown key {key!r}", sid)
+        c.add(path + (key,), f"unknown key {key!r}", slot_id)
     stype = raw.get("type", "string")
     if stype not in slot_types.names():
-        c.add(path + ("type",), f"unknown type {stype!r} (one of {', '.join(slot_types.names())})", sid)
+        c.add(path + ("type",), f"unknown type {stype!r} (one of {', '.join(slot_types.names())})", slot_id)
         return None
     slot = {
-        "externalId": sid,
+        "externalId": slot_id,
         "kind": "config",
-        "title": str(raw.get("title") or sid),
+        "title": str(raw.get("title") or slot_id),
         "type": stype,
         "required": bool(raw.get("required", False)),
         "hidden": bool(raw.get("hidden", False)),
@@ -158,13 +158,13 @@ def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | 
     for key in ("minLength", "maxLength"):
         if key in raw:
             if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 0:
-                c.add(path + (key,), f"{key} must be a whole number >= 0", sid)
+                c.add(path + (key,), f"{key} must be a whole number >= 0", slot_id)
             else:
                 slot[key] = raw[key]
     for key in ("min", "max"):
         if key in raw:
             if not isinstance(raw[key], (int, float)) or isinstance(raw[key], bool):
-                c.add(path + (key,), f"{key} must be a number", sid)
+                c.add(path + (key,), f"{key} must be a number", slot_id)
             else:
                 slot[key] = raw[key]
     if "pattern" in raw:
@@ -172,13 +172,13 @@ def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | 
             re.compile(str(raw["pattern"]))
             slot["pattern"] = str(raw["pattern"])
         except re.error as exc:
-            c.add(path + ("pattern",), f"pattern is not a valid regular expression: {exc}", sid)
+            c.add(path + ("pattern",), f"pattern is not a valid regular expression: {exc}", slot_id)
     slot_types.get(stype).definition(slot_types.DefinitionRules(raw, slot, auth_ids,
-                                                      lambda sub, message: c.add(path + sub, message, sid)))
+                                                      lambda sub, message: c.add(path + sub, message, slot_id)))
     if "showIf" in raw:
         cond = raw["showIf"]
         if not isinstance(cond, dict) or not cond:
-            c.add(path + ("showIf",), "showIf must map another slot's externalId to a value or list", sid)
+            c.add(path + ("showIf",), "showIf must map another slot's externalId to a value or list", slot_id)
         else:
             slot["showIf"] = {k: (v if isinstance(v, list) else [v]) for k, v in cond.items()}
     if "default" in raw and not slot_types.get(stype).secret:
@@ -192,24 +192,24 @@ def _auth_slot(c: _Collector, path: tuple, raw, known_services) -> dict | None:
     if not isinstance(raw, dict):
         c.add(path, "an auth slot must be a mapping with externalId and service")
         return None
-    sid = raw.get("externalId")
-    if not isinstance(sid, str) or not EXTERNAL_ID_RE.match(sid):
-        c.add(path + ("externalId",), f"externalId must be a name like external_slack_auth, not {sid!r}")
+    slot_id = raw.get("externalId")
+    if not isinstance(slot_id, str) or not EXTERNAL_ID_RE.match(slot_id):
+        c.add(path + ("externalId",), f"externalId must be a name like external_slack_auth, not {slot_id!r}")
         return None
     for key in set(raw) - AUTH_KEYS:
-        c.add(path + (key,), f"unknown key {key!r}", sid)
+        c.add(path + (key,), f"unknown key {key!r}", slot_id)
     service = raw.get("service")
     if not isinstance(service, str) or not service:
-        c.add(path + ("service",), "service is required", sid)
+        c.add(path + ("service",), "service is required", slot_id)
         return None
     if known_services is not None and service not in known_services:
-        c.add(path + ("service",), f"unknown service {service!r} (known: {', '.join(sorted(known_services))})", sid)
+        c.add(path + ("service",), f"unknown service {service!r} (known: {', '.join(sorted(known_services))})", slot_id)
     scopes = raw.get("scopes") or []
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-        c.add(path + ("scopes",), "scopes must be a list of strings", sid)
+        c.add(path + ("scopes",), "scopes must be a list of strings", slot_id)
         scopes = []
     return {
-        "externalId": sid,
+        "externalId": slot_id,
         "kind": "auth",
         "service": service,
         "title": str(raw.get("title") or service),
@@ -322,16 +322,16 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
     # Unique ids across auth and config slots.
     seen: dict[str, str] = {}
     for slot in auth + config:
-        sid = slot["externalId"]
-        if sid in seen:
-            c.add(slot.get("_path", ()), f"externalId {sid!r} is used twice", sid)
-        seen[sid] = slot["kind"]
+        slot_id = slot["externalId"]
+        if slot_id in seen:
+            c.add(slot.get("_path", ()), f"externalId {slot_id!r} is used twice", slot_id)
+        seen[slot_id] = slot["kind"]
     placed: dict[str, int] = {}
     for n, screen in enumerate(screens):
-        for sid in screen["slots"]:
-            if sid in placed:
-                c.add(("screens", n), f"slot {sid!r} is on more than one screen", sid)
-            placed[sid] = n
+        for slot_id in screen["slots"]:
+            if slot_id in placed:
+                c.add(("screens", n), f"slot {slot_id!r} is on more than one screen", slot_id)
+            placed[slot_id] = n
     for slot in auth + config:
         if slot["externalId"] not in placed and not slot.get("hidden"):
             c.add(slot.get("_path", ()), "this slot is on no screen", slot["externalId"])
@@ -377,11 +377,11 @@ def diff_versions(old: dict, new: dict) -> dict[str, list[str]]:
     being required (the changes that matter to values already stored)."""
     a, b = all_slots(old), all_slots(new)
     changed = []
-    for sid in a.keys() & b.keys():
-        x, y = a[sid], b[sid]
+    for slot_id in a.keys() & b.keys():
+        x, y = a[slot_id], b[slot_id]
         if x["kind"] != y["kind"] or x.get("type") != y.get("type") or x.get("service") != y.get("service") \
                 or x["required"] != y["required"]:
-            changed.append(sid)
+            changed.append(slot_id)
     return {
         "added": sorted(b.keys() - a.keys()),
         "removed": sorted(a.keys() - b.keys()),

@@ -72,18 +72,18 @@ def validate_config_values(definition: dict, values: dict) -> tuple[dict, dict[s
     Unknown externalIds are errors too: a typo must not be silently stored."""
     by_id = {s["externalId"]: s for s in definition["config"]}
     out, errors = {}, {}
-    for sid, value in values.items():
-        slot = by_id.get(sid)
+    for slot_id, value in values.items():
+        slot = by_id.get(slot_id)
         if slot is None:
-            errors[sid] = f"{sid} is not a config slot of this solution"
+            errors[slot_id] = f"{slot_id} is not a config slot of this solution"
             continue
         if value is None:
-            out[sid] = None
+            out[slot_id] = None
             continue
         try:
-            out[sid] = check_value(slot, value)
+            out[slot_id] = check_value(slot, value)
         except SlotValueError as exc:
-            errors[sid] = str(exc)
+            errors[slot_id] = str(exc)
     return out, errors
 
 

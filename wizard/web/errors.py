@@ -38,6 +38,11 @@ REFUSALS = {
     "not_found": (404, "not_found", "This integration no longer exists."),
     "core_unavailable": (503, "core_unavailable",
                          "The service is not reachable right now. Nothing you entered was lost; try again in a moment."),
+    "unknown_address": (404, "not_found", "This wizard address is not known here."),
+    "not_your_account": (404, "not_found", "That account does not exist or is not yours."),
+    "no_account_step": (404, "not_found", "This step has no account to connect."),
+    "dialog_expired": (403, "forbidden", "This dialog has expired. Open it again from the application."),
+    "other_screen": (400, "bad_request", "This form does not belong to this step. Reload the page."),
 }
 
 

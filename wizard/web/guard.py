@@ -9,11 +9,18 @@ each failure has one message and one code (wizard.web.errors.REFUSALS) wherever 
 """
 from __future__ import annotations
 
-from flask import session
+from flask import current_app, session
 
 from ..core import CoreError, CoreUnavailable, InstanceData, NotFound, get_core
 from . import session_keys as keys
 from .errors import WizardError, refusal
+
+
+def embedded_id(value: str, instance_id: str | None = None) -> None:
+    """The embedded id of a Tray-style URL must be the configured one, when there is one."""
+    configured = current_app.config.get("WIZARD_EMBEDDED_ID")
+    if configured and value != configured:
+        raise refusal("unknown_address", instance_id)
 
 
 def core_error(exc: CoreError, instance_id: str | None) -> WizardError:

@@ -1,5 +1,6 @@
-"""Connection attempts: start, result, status. Plain Python over the database; the views only
-translate HTTP into these calls."""
+"""Connection attempts (a ConnectFlow row each: one popup's OAuth dance or credential form):
+start, result, status. Plain Python over the database; the views only translate HTTP into these
+calls. (Not the wizard's screens: those are wizard.flow.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
