@@ -14,6 +14,8 @@ import secrets
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
+from .extensions import per_app
+
 
 SEALED = "$enc"  # a value stored encrypted: {"$enc": "<Fernet token>"}
 
@@ -23,13 +25,9 @@ class DecryptionError(Exception):
 
 
 def _fernet() -> MultiFernet:
-    keys = current_app.config["WIZARD_ENCRYPTION_KEYS"]
-    cache = current_app.extensions.setdefault("wizard_fernet", {})
-    key = tuple(keys)
-    if key not in cache:
-        cache.clear()
-        cache[key] = MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
-    return cache[key]
+    keys = tuple(current_app.config["WIZARD_ENCRYPTION_KEYS"])
+    return per_app("wizard_fernet", lambda: MultiFernet([Fernet(k.encode() if isinstance(k, str) else k)
+                                                         for k in keys]), key=keys)
 
 
 def encrypt(obj) -> str:

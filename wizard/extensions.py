@@ -1,4 +1,5 @@
 """Extensions live unbound here and are bound to the app in `create_app` (Flask tutorial style)."""
+from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -32,3 +33,18 @@ def _sqlite_foreign_keys(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+_UNSET = object()
+
+
+def per_app(name: str, build, key=None, app=None):
+    """The one rule for what an area keeps per app (in `app.extensions[name]`): `build()` once
+    per app, and again whenever `key` differs from the key it was built for (a changed services
+    file, other encryption keys). Every such cache goes through here."""
+    app = app or current_app._get_current_object()
+    held = app.extensions.get(name, _UNSET)
+    if held is _UNSET or held[0] != key:
+        held = (key, build())
+        app.extensions[name] = held
+    return held[1]

@@ -18,7 +18,7 @@ from flask import current_app, g, request
 from sqlalchemy import delete
 
 from ..crypto import decrypt, encrypt, hash_secret
-from ..extensions import db
+from ..extensions import db, per_app
 from ..models import utcnow
 from ..services import registry
 from .models import OAuthCacheEntry
@@ -103,12 +103,8 @@ def api_timeout() -> float:
 def oauth_client(service):
     """Authlib's client for an oauth2 service. One PopupOAuth per registry build, so that a
     changed services file re-registers every client."""
-    reg = registry()
-    holder = current_app.extensions.get("wizard_oauth")
-    if holder is None or holder[0] is not reg:
-        holder = (reg, PopupOAuth(current_app._get_current_object(), cache=DbCache()))
-        current_app.extensions["wizard_oauth"] = holder
-    oauth = holder[1]
+    oauth = per_app("wizard_oauth", lambda: PopupOAuth(current_app._get_current_object(), cache=DbCache()),
+                    key=registry())
     client = oauth.create_client(service.name)
     if client is None:
         client_kwargs = {"scope": " ".join(service.scopes), "token_endpoint_auth_method": service.token_auth,

@@ -13,6 +13,7 @@ from flask import current_app
 
 from .. import accounts
 from ..core import NotFound
+from ..extensions import per_app
 from ..services import UnknownService, registry
 from .tokens import ApiError, NeedsReconnect, call_api
 
@@ -38,7 +39,7 @@ def _items(body, path: str):
 
 
 def _cache() -> dict:
-    return current_app.extensions.setdefault("wizard_options_cache", {})
+    return per_app("wizard_options_cache", dict)
 
 
 def fetch_options(source: str, *, owner_id: str, auth_id: str) -> list[dict]:

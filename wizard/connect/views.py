@@ -161,51 +161,61 @@ def callback():
     (both kept under the popup's binding); then the connection is tested and saved."""
     flow = attempts.by_binding(request.cookies.get(BINDING_COOKIE))
     if flow is None or flow.status != "pending":
-        return render_template("connect/finish.html", service=None, retry_url=None, message={
-            "type": "wizard.connect.done", "slot": "", "authId": None,
-            "error": "This sign-in was not started in this window, or it has expired. "
-                     "Close this window and press Connect again."}), 400
+        return _callback_refused("This sign-in was not started in this window, or it has expired. "
+                                 "Close this window and press Connect again.")
     service = service_or_error(flow.service)
     client = oauth_client(service)
     if client.framework.get_state_data(None, request.args.get("state")) is None:
         # Not the answer to this window's request (a forged ?error= link, say): leave the real
         # attempt untouched, and never show text that came with the link.
-        return render_template("connect/finish.html", service=service, retry_url=None, message={
-            "type": "wizard.connect.done", "slot": "", "authId": None,
-            "error": "This sign-in could not be verified. Close this window and press Connect again."}), 400
+        return _callback_refused("This sign-in could not be verified. Close this window and press Connect again.",
+                                 service)
     try:
         token = client.authorize_access_token()
-    except MismatchingStateError:
-        return _ended(attempts.fail(flow, "This sign-in could not be verified (it does not match the one this "
-                                       "window started). Try again."), service)
-    except OAuthError as exc:
+    except Exception as exc:  # every failure of the exchange ends the attempt, with a message
+        return _ended(attempts.fail(flow, _exchange_failure(service, exc)), service)
+    return _ended(_accept(flow, service, token), service)
+
+
+def _callback_refused(message: str, service=None):
+    """A callback that belongs to no attempt of this window: said in the popup, nothing changed."""
+    return render_template("connect/finish.html", service=service, retry_url=None, message={
+        "type": "wizard.connect.done", "slot": "", "authId": None, "error": message}), 400
+
+
+def _exchange_failure(service, exc: Exception) -> str:
+    """What the popup says when the code could not be exchanged for a token."""
+    if isinstance(exc, MismatchingStateError):
+        return "This sign-in could not be verified (it does not match the one this window started). Try again."
+    if isinstance(exc, OAuthError):
         if exc.error == "access_denied":
-            message = f"You did not allow access to {service.title}, so nothing was connected."
-        else:
-            # the provider's own description is not shown: it is text from a URL
-            code = re.sub(r"[^a-z_]", "", str(exc.error))[:40]
-            message = f"{service.title} could not connect the account (error: {code}). Try again."
-        return _ended(attempts.fail(flow, message), service)
-    except Exception:  # network errors, a provider answering nonsense
-        current_app.logger.warning("token exchange failed for service %s", service.name)
-        return _ended(attempts.fail(flow, f"{service.title} did not complete the sign-in. Try again."), service)
+            return f"You did not allow access to {service.title}, so nothing was connected."
+        # the provider's own description is not shown: it is text from a URL
+        code = re.sub(r"[^a-z_]", "", str(exc.error))[:40]
+        return f"{service.title} could not connect the account (error: {code}). Try again."
+    # network errors, a provider answering nonsense
+    current_app.logger.warning("token exchange failed for service %s", service.name)
+    return f"{service.title} did not complete the sign-in. Try again."
+
+
+def _accept(flow, service, token: dict):
+    """A token for the attempt: renew it if it is already expiring, test it, check the granted
+    scopes, save the account. Returns the attempt, done or failed."""
     try:
         token = fresh_new_token(service, token)
         creds = token_credentials(token)
         checked = check_connection(service, "oauth2", creds)
     except ApiError as exc:
-        return _ended(attempts.fail(flow, f"The new connection did not pass its test ({exc.message}) "
-                                       "and was not saved."), service)
+        return attempts.fail(flow, f"The new connection did not pass its test ({exc.message}) and was not saved.")
     # space-separated (RFC 6749); Slack and GitHub separate them with commas
     scopes = [s for s in re.split(r"[\s,]+", token["scope"]) if s] if token.get("scope") else list(flow.scopes)
     withheld = [s for s in flow.scopes or [] if s not in scopes] if service.check_scopes else []
     if withheld:  # the integration would fail later, on its first call that needs them
-        return _ended(attempts.fail(flow, f"{service.title} did not grant everything this integration needs "
-                                       f"({', '.join(withheld)}), so nothing was connected. Try again and "
-                                       "allow all of it."), service)
+        return attempts.fail(flow, f"{service.title} did not grant everything this integration needs "
+                                   f"({', '.join(withheld)}), so nothing was connected. Try again and allow all of it.")
     attempts.save(flow, service, creds, name=checked.name, account=checked.account, scopes=scopes,
-               expires_at=expires_at_of(token))
-    return _ended(flow, service)
+                  expires_at=expires_at_of(token))
+    return flow
 
 
 def _ended(flow, service):

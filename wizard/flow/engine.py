@@ -329,65 +329,61 @@ class WizardEngine:
         shown before moving on. With `strict_options=False` dynamic choices that cannot be
         fetched right now are not held against the user (they were checked when entered)."""
         result = ScreenResult()
-        merged = {**self.config, **{k: v for k, v in config.items()}}
-        merged = {k: v for k, v in merged.items() if v is not None}
-        eff_visible = self.visible_slots(screen, merged)
-        visible_ids = {s["externalId"] for s in eff_visible}
+        merged = {k: v for k, v in {**self.config, **config}.items() if v is not None}
+        visible_ids = {s["externalId"] for s in self.visible_slots(screen, merged)}
         for slot in screen.slots:
             slot_id = slot["externalId"]
             if slot["kind"] == "auth":
-                continue
-            if slot_id not in visible_ids:
-                if slot.get("hidden"):
-                    continue
-                # Hidden by its condition: keeps no stale value.
-                result.config[slot_id] = None
-                continue
-            value = config.get(slot_id)
-            if rendered is not None and slot_id not in rendered and is_empty(value):
-                result.appeared.append(slot_id)
-            if is_empty(value):
-                if slot_types.get(slot["type"]).secret and slot_id in keep_secret:
-                    continue  # the saved secret stays
-                result.config[slot_id] = None
-                if slot["required"] and "default" not in slot:
-                    result.errors[slot_id] = f"{slot['title']} is required."
-                continue
-            try:
-                checked_slot = self._with_fetched_options(slot)
-            except NeedsAuth as exc:
-                result.errors[slot_id] = f"Connect {exc.slot['title']} first."
-                result.config[slot_id] = value
-                continue
-            except OptionsError:
-                if strict_options:
-                    result.errors[slot_id] = "The choices could not be loaded. Try again."
-                result.config[slot_id] = value
-                continue
-            try:
-                result.config[slot_id] = check_value(checked_slot, value, dynamic_ok=False)
-            except SlotValueError as exc:
-                result.errors[slot_id] = str(exc)
-                result.config[slot_id] = value
-        for slot in screen.slots:
-            if slot["kind"] != "auth":
-                continue
-            slot_id = slot["externalId"]
-            if self._upgrade_ids is not None and slot_id not in self._upgrade_ids and slot_id not in auth:
-                continue
-            chosen = auth.get(slot_id)
-            if not chosen:
-                result.auth[slot_id] = None
-                if slot["required"]:
-                    result.errors[slot_id] = f"Choose or connect {slot['title']}."
-                continue
-            problem = self._check_auth(slot_id, chosen) if self._check_auth else None
-            if problem:
-                result.errors[slot_id] = problem
-                result.auth[slot_id] = None
-            else:
-                result.auth[slot_id] = chosen
+                self._check_auth_slot(slot, auth, result)
+            elif slot_id in visible_ids:
+                value = config.get(slot_id)
+                if rendered is not None and slot_id not in rendered and is_empty(value):
+                    result.appeared.append(slot_id)
+                self._check_config_slot(slot, value, result, keep_secret=keep_secret, strict_options=strict_options)
+            elif not slot.get("hidden"):
+                result.config[slot_id] = None  # hidden by its condition: keeps no stale value
         return result
+
+    def _check_config_slot(self, slot: dict, value, result: ScreenResult, *, keep_secret, strict_options) -> None:
+        """One shown config slot of a posted screen: required, the fetched choices, the value rules."""
+        slot_id = slot["externalId"]
+        if is_empty(value):
+            if slot_types.get(slot["type"]).secret and slot_id in keep_secret:
+                return  # the saved secret stays
+            result.config[slot_id] = None
+            if slot["required"] and "default" not in slot:
+                result.errors[slot_id] = f"{slot['title']} is required."
+            return
+        result.config[slot_id] = value  # kept as typed unless it passes
+        try:
+            checked_slot = self._with_fetched_options(slot)
+        except NeedsAuth as exc:
+            result.errors[slot_id] = f"Connect {exc.slot['title']} first."
+            return
+        except OptionsError:
+            if strict_options:
+                result.errors[slot_id] = "The choices could not be loaded. Try again."
+            return
+        try:
+            result.config[slot_id] = check_value(checked_slot, value, dynamic_ok=False)
+        except SlotValueError as exc:
+            result.errors[slot_id] = str(exc)
+
+    def _check_auth_slot(self, slot: dict, auth: dict, result: ScreenResult) -> None:
+        """One auth slot of a posted screen: a choice when required, an account that may be used."""
+        slot_id = slot["externalId"]
+        if self._upgrade_ids is not None and slot_id not in self._upgrade_ids and slot_id not in auth:
+            return
+        chosen = auth.get(slot_id)
+        if not chosen:
+            result.auth[slot_id] = None
+            if slot["required"]:
+                result.errors[slot_id] = f"Choose or connect {slot['title']}."
+            return
+        problem = self._check_auth(slot_id, chosen) if self._check_auth else None
+        if problem:
+            result.errors[slot_id] = problem
+        result.auth[slot_id] = None if problem else chosen
 
     def merge(self, result: ScreenResult) -> None:
         """Hook: called when a screen's values are accepted. Writes them into the store, then

@@ -14,13 +14,14 @@ from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .provider import SCOPES, WORKSPACES, Workspace, api_key_for
+from ..extensions import per_app
+from .provider import SCOPES, WORKSPACES, Workspace, api_key_for, build
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 
 def _server():
-    return current_app.extensions["wizard_sandbox"]
+    return per_app("wizard_sandbox", lambda: build(current_app._get_current_object()))
 
 
 @bp.before_request

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import yaml
 from flask import Flask, current_app
 
+from ..extensions import per_app
 from .presets import PRESETS
 
 AUTH_KINDS = ("oauth2", "api_key", "basic")
@@ -331,9 +332,4 @@ def _cache_key(app: Flask):
 def registry(app: Flask | None = None) -> Registry:
     """The app's registry, built once per app and rebuilt when the services file changes."""
     app = app or current_app._get_current_object()
-    key = _cache_key(app)
-    cached = app.extensions.get("wizard_services")
-    if cached is None or cached[0] != key:
-        cached = (key, load_registry(app.config))
-        app.extensions["wizard_services"] = cached
-    return cached[1]
+    return per_app("wizard_services", lambda: load_registry(app.config), key=_cache_key(app), app=app)
