@@ -23,6 +23,7 @@ EVERY_TYPE = {
              "min": 1, "max": 10, "default": 3},
             {"externalId": "active", "title": "Send on weekends", "type": "boolean", "help": "Saturday and Sunday."},
             {"externalId": "start", "title": "Start date", "type": "date"},
+            {"externalId": "quiet_from", "title": "Quiet from", "type": "time", "help": "24-hour clock."},
             {"externalId": "level", "title": "Level", "type": "select", "required": True,
              "options": [{"value": "low", "text": "Low"}, {"value": "high", "text": "High"}]},
             {"externalId": "topics", "title": "Topics", "type": "multiselect", "required": True,

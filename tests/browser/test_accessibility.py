@@ -97,7 +97,7 @@ def test_every_screen_kind(page, context, live_server, every_type, user, core):
     page.get_by_label("Status page").fill("https://status.example.com")
     next_(page)
 
-    # Numbers and choices: number, integer, boolean, date, select, multiselect, dynamic select.
+    # Numbers and choices: number, integer, boolean, date, time, select, multiselect, dynamic select.
     heading(page, "Numbers and choices")
     expect(page.get_by_label("Retries")).to_have_value("3")  # the default
     check(page, "choices-screen")
@@ -109,6 +109,7 @@ def test_every_screen_kind(page, context, live_server, every_type, user, core):
     page.get_by_label("Sampling ratio").fill("0.5")
     page.get_by_label("Send on weekends").check()
     page.get_by_label("Start date").fill("2026-12-01")
+    page.get_by_label("Quiet from").fill("21:30")
     page.get_by_label("Level").select_option(label="High")
     page.get_by_role("checkbox", name="deploy").check()
     page.get_by_label("Channel").select_option(label="#alerts")
@@ -136,6 +137,7 @@ def test_every_screen_kind(page, context, live_server, every_type, user, core):
     check(page, "done")
     values = core.get_instance(every_type.id).config_values
     assert values["field_map"] == [{"lhs": "severity", "rhs": "level"}] and values["payload"] == {"source": "acme"}
+    assert values["quiet_from"] == "21:30"  # the time type, through Chromium's time input
 
     # Cancel page, on another instance.
     other = core.create_instance(user.id, EVERY_TYPE["id"])
