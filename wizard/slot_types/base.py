@@ -88,19 +88,20 @@ class SlotType:
         raise SlotValueError(f"{title(slot)} has an unknown type {self.name!r}")
 
     def option_specs(self, slot: dict) -> dict:
-        """The option lists of the slot by side ("options", or "lhs"/"rhs"), static or dynamic."""
+        """Called when a screen or the review is built and when a choice is checked: the slot's
+        option lists by side ("options", or "lhs"/"rhs"), static or dynamic."""
         return {}
 
     def with_options(self, slot: dict, fetched: dict) -> dict:
-        """The slot with its dynamic option lists replaced by `fetched` (by side), so that `check`
-        can hold a choice against them."""
+        """Called by the engine before `check` on a posted screen: the slot with its dynamic option
+        lists replaced by `fetched` (by side), so that `check` can hold a choice against them."""
         return slot
 
     # -- the wizard's form ---------------------------------------------------------------------
 
     def field(self, slot: dict, maps: dict):
-        """The WTForms field (labels and help come from the template part). `maps[side]` are the
-        slot's OptionMaps."""
+        """Called when a screen's form is built: the WTForms field (labels and help come from the
+        template part). `maps[side]` are the slot's OptionMaps."""
         field = StringField(slot["title"])
         for key in ("minLength", "maxLength"):
             if key in slot:
@@ -108,18 +109,20 @@ class SlotType:
         return field
 
     def prefill(self, slot: dict, value, maps: dict):
-        """Form data for a known (non-empty) JSON value."""
+        """Called when a screen is shown from saved values (not from a draft or a post): the form
+        data for a known JSON value (never called for secrets)."""
         return value if isinstance(value, str) else json.dumps(value)
 
     def convert(self, slot: dict, field, maps: dict):
-        """The submitted field as a JSON value; None when empty; Conversion when it cannot be."""
+        """Called for every posted (or drafted) screen, before the engine checks it: the field as
+        a JSON value; None when empty; raises Conversion when it cannot be one."""
         return (field.data or "").strip() or None
 
     # -- the review ----------------------------------------------------------------------------
 
     def display(self, slot: dict, value, maps: dict) -> tuple[str, object]:
-        """(kind, text) of a non-empty value on the review; kind is text, code or rows. `maps` are
-        the OptionMaps by side, None where the options cannot be had."""
+        """Called by the review for a non-empty value: (kind, text), kind being text, code or rows.
+        `maps` are the OptionMaps by side, None where the options cannot be had."""
         return "text", value if isinstance(value, str) else json.dumps(value)
 
 
