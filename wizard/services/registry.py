@@ -127,19 +127,46 @@ def _placeholders(template: str) -> set[str]:
 
 
 def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
-    """Validate one merged entry; return the Service kwargs or the errors."""
+    """Validate one merged entry; return the Service kwargs or the errors (each naming the
+    service and the field)."""
     errs: list[str] = []
 
     def err(key, message):
         errs.append(f"{where}: field {key!r}: {message}")
 
+    auth = raw.get("auth")
+    title, scopes = _check_common(raw, err)
+    client_id, client_secret = _check_oauth(raw, err, env) if auth == "oauth2" else (None, None)
+    fields = _check_fields(raw, auth, err)
+    header = _check_header(raw, auth, fields, err)
+    test = _check_test(raw, err)
+    options = _check_options(raw, err)
+    if (test or options) and not raw.get("api_base"):
+        err("api_base", "is required for a service with a test call or options")
+    if errs:
+        return None, errs
+    return dict(
+        name=raw.get("name"), title=title.strip(), auth=auth, icon=raw.get("icon"),
+        server_metadata_url=raw.get("server_metadata_url"), authorize_url=raw.get("authorize_url"),
+        token_url=raw.get("token_url"), scopes=tuple(scopes), pkce=raw.get("pkce", True),
+        check_scopes=raw.get("check_scopes", False),
+        token_auth=raw.get("token_auth", "client_secret_basic"),
+        authorize_params=dict(raw.get("authorize_params") or {}),
+        client_id_env=raw.get("client_id_env"), client_secret_env=raw.get("client_secret_env"),
+        client_id=client_id, client_secret=client_secret,
+        api_base=(raw.get("api_base") or "").rstrip("/") or None, test=test, options=options,
+        fields=tuple(fields), header=dict(header or {}),
+    ), []
+
+
+def _check_common(raw: dict, err) -> tuple:
+    """Keys every service has: known keys, auth kind, title, scopes, URLs, flags. Returns
+    (title, scopes)."""
     for key in sorted(set(raw) - KEYS):
         err(key, "unknown field (known: " + ", ".join(sorted(KEYS)) + ")")
-    name = raw.get("name")
-    auth = raw.get("auth")
-    if auth not in AUTH_KINDS:
+    if raw.get("auth") not in AUTH_KINDS:
         err("auth", "must be one of " + ", ".join(AUTH_KINDS))
-    title = raw.get("title", name)
+    title = raw.get("title", raw.get("name"))
     if not isinstance(title, str) or not title.strip():
         err("title", "must be a non-empty string")
     scopes = raw.get("scopes", [])
@@ -156,61 +183,81 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
         err("token_auth", "must be client_secret_basic or client_secret_post")
     if not isinstance(raw.get("authorize_params", {}), dict):
         err("authorize_params", "must be a mapping")
+    return title, scopes
 
-    client_id = client_secret = None
-    if auth == "oauth2":
-        if not raw.get("server_metadata_url") and not (raw.get("authorize_url") and raw.get("token_url")):
-            err("authorize_url", "an oauth2 service needs server_metadata_url, or authorize_url and token_url")
-        for key in ("client_id_env", "client_secret_env"):
-            if not isinstance(raw.get(key), str) or not raw.get(key):
-                err(key, "names the environment variable holding the client credential")
-        if "client_id" in raw or "client_secret" in raw:
-            err("client_id", "put client credentials in the environment, not in the file")
-        client_id = env.get(raw.get("client_id_env") or "") or None
-        client_secret = env.get(raw.get("client_secret_env") or "") or None
 
+def _check_oauth(raw: dict, err, env) -> tuple:
+    """An oauth2 service's endpoints and the environment variables of its client credentials.
+    Returns (client_id, client_secret) from the environment (None when unset)."""
+    if not raw.get("server_metadata_url") and not (raw.get("authorize_url") and raw.get("token_url")):
+        err("authorize_url", "an oauth2 service needs server_metadata_url, or authorize_url and token_url")
+    for key in ("client_id_env", "client_secret_env"):
+        if not isinstance(raw.get(key), str) or not raw.get(key):
+            err(key, "names the environment variable holding the client credential")
+    if "client_id" in raw or "client_secret" in raw:
+        err("client_id", "put client credentials in the environment, not in the file")
+    return env.get(raw.get("client_id_env") or "") or None, env.get(raw.get("client_secret_env") or "") or None
+
+
+def _check_fields(raw: dict, auth, err) -> list[dict]:
+    """The credential form of an api_key or basic service: [{name, title, secret}]."""
+    if auth not in ("api_key", "basic"):
+        return []
     fields = raw.get("fields", DEFAULT_FIELDS.get(auth, []))
     clean_fields = []
-    if auth in ("api_key", "basic"):
-        if not isinstance(fields, list) or not fields:
-            err("fields", "must be a non-empty list of {name, title}")
-            fields = []
-        for i, f in enumerate(fields):
-            if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not NAME.match(f["name"]):
-                err(f"fields[{i}]", "each field needs a name (letters, digits, _ or -)")
-                continue
-            clean_fields.append({"name": f["name"], "title": str(f.get("title") or f["name"]),
-                                 "secret": bool(f.get("secret", auth == "api_key" or f["name"] == "password"))})
-        if auth == "basic" and {f["name"] for f in clean_fields} != {"username", "password"}:
-            err("fields", "a basic service has the fields username and password")
-    header = raw.get("header")
-    if auth == "api_key":
-        if header is None:
-            header = {"Authorization": "Bearer {" + (clean_fields[0]["name"] if clean_fields else "api_key") + "}"}
-        if not isinstance(header, dict) or not header or not all(isinstance(v, str) for v in header.values()):
-            err("header", "must map header names to templates such as \"{api_key}\"")
-            header = {}
-        known = {f["name"] for f in clean_fields}
-        for h, template in header.items():
-            try:
-                unknown = _placeholders(template) - known
-            except ValueError:
-                err("header", f"{h}: not a valid template")
-                continue
-            if unknown:
-                err("header", f"{h}: unknown field(s) {', '.join(sorted(unknown))} (fields: {', '.join(sorted(known))})")
-    elif header is not None:
-        err("header", "only api_key services send their key in a header")
-        header = {}
+    if not isinstance(fields, list) or not fields:
+        err("fields", "must be a non-empty list of {name, title}")
+        fields = []
+    for i, f in enumerate(fields):
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not NAME.match(f["name"]):
+            err(f"fields[{i}]", "each field needs a name (letters, digits, _ or -)")
+            continue
+        clean_fields.append({"name": f["name"], "title": str(f.get("title") or f["name"]),
+                             "secret": bool(f.get("secret", auth == "api_key" or f["name"] == "password"))})
+    if auth == "basic" and {f["name"] for f in clean_fields} != {"username", "password"}:
+        err("fields", "a basic service has the fields username and password")
+    return clean_fields
 
+
+def _check_header(raw: dict, auth, fields: list[dict], err) -> dict | None:
+    """How an api_key service sends its key: header -> template over the fields."""
+    header = raw.get("header")
+    if auth != "api_key":
+        if header is not None:
+            err("header", "only api_key services send their key in a header")
+            return {}
+        return header
+    if header is None:
+        header = {"Authorization": "Bearer {" + (fields[0]["name"] if fields else "api_key") + "}"}
+    if not isinstance(header, dict) or not header or not all(isinstance(v, str) for v in header.values()):
+        err("header", "must map header names to templates such as \"{api_key}\"")
+        header = {}
+    known = {f["name"] for f in fields}
+    for h, template in header.items():
+        try:
+            unknown = _placeholders(template) - known
+        except ValueError:
+            err("header", f"{h}: not a valid template")
+            continue
+        if unknown:
+            err("header", f"{h}: unknown field(s) {', '.join(sorted(unknown))} (fields: {', '.join(sorted(known))})")
+    return header
+
+
+def _check_test(raw: dict, err) -> dict | None:
+    """The call that checks a new connection: {method, path}."""
     test = raw.get("test")
-    if test is not None:
-        if not isinstance(test, dict) or not isinstance(test.get("path"), str) \
-                or str(test.get("method", "GET")).upper() not in ("GET", "POST", "HEAD"):
-            err("test", "must be {method: GET|POST|HEAD, path: /...}")
-            test = None
-        else:
-            test = {"method": str(test.get("method", "GET")).upper(), "path": test["path"]}
+    if test is None:
+        return None
+    if not isinstance(test, dict) or not isinstance(test.get("path"), str) \
+            or str(test.get("method", "GET")).upper() not in ("GET", "POST", "HEAD"):
+        err("test", "must be {method: GET|POST|HEAD, path: /...}")
+        return None
+    return {"method": str(test.get("method", "GET")).upper(), "path": test["path"]}
+
+
+def _check_options(raw: dict, err) -> dict:
+    """The lists for dynamic options: name -> {path, items, value, text}."""
     options = raw.get("options") or {}
     clean_options = {}
     if not isinstance(options, dict):
@@ -226,22 +273,7 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
         clean_options[str(oname)] = {"path": spec["path"], "items": str(spec.get("items", "data") or ""),
                                      "value": str(spec.get("value", "id")),
                                      "text": str(spec.get("text", spec.get("value", "name")))}
-    if (test or clean_options) and not raw.get("api_base"):
-        err("api_base", "is required for a service with a test call or options")
-    if errs:
-        return None, errs
-    return dict(
-        name=name, title=title.strip(), auth=auth, icon=raw.get("icon"),
-        server_metadata_url=raw.get("server_metadata_url"), authorize_url=raw.get("authorize_url"),
-        token_url=raw.get("token_url"), scopes=tuple(scopes), pkce=raw.get("pkce", True),
-        check_scopes=raw.get("check_scopes", False),
-        token_auth=raw.get("token_auth", "client_secret_basic"),
-        authorize_params=dict(raw.get("authorize_params") or {}),
-        client_id_env=raw.get("client_id_env"), client_secret_env=raw.get("client_secret_env"),
-        client_id=client_id, client_secret=client_secret,
-        api_base=(raw.get("api_base") or "").rstrip("/") or None, test=test, options=clean_options,
-        fields=tuple(clean_fields), header=dict(header or {}),
-    ), []
+    return clean_options
 
 
 def parse_services(text: str, source: str = "services file", env=os.environ,
