@@ -35,16 +35,14 @@ def _sqlite_foreign_keys(dbapi_connection, _record):
         cursor.close()
 
 
-_UNSET = object()
-
-
 def per_app(name: str, build, key=None, app=None):
-    """The one rule for what an area keeps per app (in `app.extensions[name]`): `build()` once
-    per app, and again whenever `key` differs from the key it was built for (a changed services
-    file, other encryption keys). Every such cache goes through here."""
+    """The one rule for what an area keeps per app: `app.extensions[name]`, made by `build()`
+    once per app and again whenever `key` differs from the key it was made for (a changed
+    services file, other encryption keys). Every such cache goes through here; a test may put
+    its own object under `name` (a core that is down, say) and it is used as it is."""
     app = app or current_app._get_current_object()
-    held = app.extensions.get(name, _UNSET)
-    if held is _UNSET or held[0] != key:
-        held = (key, build())
-        app.extensions[name] = held
-    return held[1]
+    keys = app.extensions.setdefault("wizard_per_app_keys", {})
+    if name not in app.extensions or keys.get(name, key) != key:
+        app.extensions[name] = build()
+        keys[name] = key
+    return app.extensions[name]
