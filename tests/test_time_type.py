@@ -64,6 +64,11 @@ def test_the_api_takes_a_time_and_refuses_a_wrong_one(api, core, user):
         {"externalId": "quiet_until", "value": json.dumps("07:00")}]}}, token=token)
     assert "errors" not in body, body
     assert core.get_instance(inst.id).config_values["quiet_until"] == "07:00"
+    # Tray's Json: a time is text, so a bare string that is not JSON text is taken as it is
+    body = api(UPDATE, {"input": {"solutionInstanceId": inst.id, "configValues": [
+        {"externalId": "quiet_until", "value": "06:45"}]}}, token=token)
+    assert "errors" not in body, body
+    assert core.get_instance(inst.id).config_values["quiet_until"] == "06:45"
 
 
 def test_the_wizard_shows_a_time_input_checks_it_and_the_review_shows_it(client, core, user):

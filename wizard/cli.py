@@ -11,12 +11,14 @@ from flask.cli import AppGroup
 from sqlalchemy import delete, or_
 
 from . import identity
-from .connect.models import ConnectFlow, OAuthCacheEntry
 from .core import CoreError, embedded_core
 from .crypto import reseal, rotate
 from .extensions import db
 from .flow.links import wizard_url
-from .models import ApiToken, Authentication, AuthorizationCode, BrowserSession, Solution, SolutionInstance, utcnow
+from .models import (
+    ApiToken, Authentication, AuthorizationCode, BrowserSession, ConnectFlow, OAuthCacheEntry, Solution,
+    SolutionInstance, utcnow,
+)
 from .services import registry
 from .solutions import DefinitionError
 

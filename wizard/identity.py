@@ -13,7 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from .core.base import CoreError, NotFound
 from .crypto import hash_secret, new_secret
 from .extensions import db
-from .models import ApiToken, AuthorizationCode, ExternalUser, utcnow
+from . import session_keys
+from .models import (
+    ApiToken, Authentication, AuthorizationCode, BrowserSession, ConnectFlow, ExternalUser, SolutionInstance,
+    SolutionVersion, WizardProgress, utcnow,
+)
 
 
 class CodeError(CoreError):
@@ -69,11 +73,6 @@ def remove_user(user_id: str) -> None:
     """Remove the user and everything of theirs in one transaction: instances (disabled first,
     with their user-specific versions and wizard progress), authentications, pending
     connections, tokens, codes and wizard or dialog sessions. Nothing is left half-removed."""
-    from .connect.models import ConnectFlow
-    from .models import (
-        Authentication, BrowserSession, SolutionInstance, SolutionVersion, WizardProgress,
-    )
-
     user = get_user(user_id)
     instances = select(SolutionInstance.id).where(SolutionInstance.owner_id == user.id)
     try:
@@ -100,7 +99,7 @@ def remove_user(user_id: str) -> None:
 
 def _session_user(data) -> str | None:
     data = data or {}
-    for key in ("wizard", "auth_dialog"):
+    for key in (session_keys.WIZARD, session_keys.AUTH_DIALOG):
         bound = data.get(key)
         if isinstance(bound, dict) and bound.get("user_id"):
             return bound["user_id"]

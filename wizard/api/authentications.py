@@ -6,6 +6,8 @@ from ariadne import ObjectType
 from sqlalchemy import select
 
 from .. import accounts
+from ..connect.tokens import ApiError as ServiceError
+from ..connect.tokens import check_connection
 from ..models import Authentication
 from ..services import registry
 from .access import operation, owner_filter, owner_of_new, principal
@@ -91,8 +93,6 @@ def viewer_authentications(_, info) -> dict:
 def create_user_authentication(_, info, input: dict) -> dict:
     """Import an account the ISV already holds: checked against the service (its test call when
     it defines one), stored encrypted like any other; `hidden` keeps it out of the wizard."""
-    from ..connect.tokens import ApiError as ServiceError, check_connection
-
     owner = owner_of_new(info, input.get("userId"), "accounts")
     service = _registry_service(input["serviceId"])
     if service is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from .. import slot_types
 from ..solutions.values import SlotValueError, parse_json_text
 from .errors import bad_input
 
@@ -19,7 +20,7 @@ from .errors import bad_input
 MASK = "********"
 MASKED_JSON = json.dumps(MASK)
 # Slot types whose values are strings: a bare (non-JSON) string is taken as the value itself.
-STRING_LIKE = {"string", "text", "secret", "email", "url", "date", "select"}
+STRING_LIKE = {name for name in slot_types.names() if slot_types.get(name).bare_text}
 
 
 def decode_json(sid: str, value, slot: dict | None):

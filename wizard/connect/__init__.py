@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Flask
 
 from . import dialog  # noqa: F401  (adds the dialog routes to the blueprint)
-from . import models  # noqa: F401  (register the tables)
 from .tokens import ApiError, NeedsReconnect, call_api, ensure_fresh  # noqa: F401
 from .views import bp
 

@@ -13,9 +13,8 @@ from .. import accounts
 from ..core import CoreError, get_core
 from ..crypto import hash_secret
 from ..extensions import db
-from ..models import Authentication, BrowserSession, utcnow
-from ..web import session_keys
-from .models import ConnectFlow
+from ..models import Authentication, BrowserSession, ConnectFlow, utcnow
+from .. import session_keys
 from .oauth import FLOW_TTL, DbCache
 
 

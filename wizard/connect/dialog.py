@@ -17,7 +17,7 @@ from .. import accounts, identity
 from ..core import NotFound
 from ..crypto import hash_secret
 from ..web import guard
-from ..web import session_keys as keys
+from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing, allowed_origins
 from . import attempts

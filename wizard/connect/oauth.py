@@ -19,9 +19,8 @@ from sqlalchemy import delete
 
 from ..crypto import decrypt, encrypt, hash_secret
 from ..extensions import db, per_app
-from ..models import utcnow
+from ..models import OAuthCacheEntry, utcnow
 from ..services import registry
-from .models import OAuthCacheEntry
 
 CALLBACK_PATH = "/connect/callback"
 BINDING_COOKIE = "wizard_connect"

@@ -19,7 +19,7 @@ from ..core import NotFound
 from ..crypto import hash_secret, new_secret
 from ..services import UnknownService, registry
 from ..web import guard
-from ..web import session_keys as keys
+from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from . import attempts
 from .forms import credential_form, credentials_from

@@ -15,7 +15,7 @@ from .. import accounts
 from ..core import NotFound
 from ..web.errors import refusal
 from . import forms
-from ..web import session_keys as keys
+from .. import session_keys as keys
 from .engine import Screen
 from .render import screen_page
 

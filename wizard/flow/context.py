@@ -15,7 +15,8 @@ from .. import accounts, slot_types
 from ..connect import options as connect_options
 from ..core import InstanceData, InvalidValues, embedded_core
 from ..core.embedded import carry_values
-from ..web import guard, session_keys
+from .. import session_keys
+from ..web import guard
 from . import progress as progress_store
 from .engine import OptionsError, Options, WizardEngine
 

@@ -21,7 +21,7 @@ from .. import identity
 from ..core import CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..extensions import db
 from ..web import guard
-from ..web import session_keys as keys
+from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing
 from . import actions

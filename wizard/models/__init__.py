@@ -5,3 +5,4 @@ from .solutions import Solution, SolutionVersion  # noqa: F401
 from .instances import SolutionInstance, WizardProgress  # noqa: F401
 from .authentications import Authentication  # noqa: F401
 from .sessions import BrowserSession  # noqa: F401
+from .connections import ConnectFlow, OAuthCacheEntry  # noqa: F401

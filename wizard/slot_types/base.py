@@ -70,6 +70,7 @@ class SlotType:
     part = "input"          # template part: templates/wizard/slots/<part>.html
     keys = frozenset()      # definition keys of this type besides COMMON_KEYS
     secret = False          # never shown again, masked on the review, encrypted at rest
+    bare_text = False       # values are text: an API value that is not JSON text is taken as it is
 
     # -- the definition ------------------------------------------------------------------------
 

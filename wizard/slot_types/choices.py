@@ -13,6 +13,7 @@ from .base import EMPTY_CHOICE, SlotType, SlotValueError, check_choice, option_k
 class Select(SlotType):
     name = "select"
     keys = frozenset({"options"})
+    bare_text = True
 
     def definition(self, rules):
         if "options" not in rules.raw:
@@ -52,6 +53,7 @@ class Select(SlotType):
 class MultiSelect(Select):
     name = "multiselect"
     part = "choices"
+    bare_text = False
 
     def check(self, slot, value, *, dynamic_ok=True):
         t = title(slot)

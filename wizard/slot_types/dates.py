@@ -12,6 +12,7 @@ from .base import SlotType, SlotValueError, register, title
 @register
 class Date(SlotType):
     name = "date"
+    bare_text = True
 
     def check(self, slot, value, *, dynamic_ok=True):
         try:

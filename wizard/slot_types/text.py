@@ -15,6 +15,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @register
 class String(SlotType):
     name = "string"
+    bare_text = True
 
     def check(self, slot, value, *, dynamic_ok=True):
         return check_text(slot, value)

@@ -14,6 +14,7 @@ HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 @register
 class Time(SlotType):
     name = "time"
+    bare_text = True
 
     def check(self, slot, value, *, dynamic_ok=True):
         if not isinstance(value, str) or not HH_MM.fullmatch(value):

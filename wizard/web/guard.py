@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import current_app, session
 
 from ..core import CoreError, CoreUnavailable, InstanceData, NotFound, get_core
-from . import session_keys as keys
+from .. import session_keys as keys
 from .errors import WizardError, refusal
 
 

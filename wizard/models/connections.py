@@ -7,8 +7,7 @@ from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import new_id, utcnow
-from ..models._base import UTCDateTime
+from ._base import UTCDateTime, new_id, utcnow
 
 
 class ConnectFlow(db.Model):
