@@ -1,4 +1,4 @@
-"""Tray Embedded compatibility, operation by operation (tray-compat.md): the parts the ISV suite
+"""Tray Embedded compatibility, operation by operation (README, "Moving from Tray Embedded"): the parts the ISV suite
 (browser/test_tray_isv.py) does not take apart - error names, clientMutationId on every mutation,
 criteria, paging both ways, removing a user atomically, importing accounts, refusals."""
 from __future__ import annotations

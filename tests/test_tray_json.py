@@ -1,4 +1,4 @@
-"""Tray's `Json` values in both directions (tray-compat.md): JSON text in a string, a bare
+"""Tray's `Json` values in both directions (docs/api.md): JSON text in a string, a bare
 non-JSON string for string slots, a variable holding a non-string JSON value; output always JSON
 text; a value that does not fit is BAD_USER_INPUT naming the slot, and nothing is stored."""
 from __future__ import annotations

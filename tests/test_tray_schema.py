@@ -1,5 +1,5 @@
 """Tray Embedded compatibility, schema level: the schema served over HTTP accepts every document
-valid against Tray's (tests/tray/tray_schema.graphql, written from tray-compat.md) with the same
+valid against Tray's (tests/tray/tray_schema.graphql, written from Tray Embedded's documented API) with the same
 types, as graphql-core's find_breaking_changes(tray, ours) sees it."""
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def _registry_service(name: str):
 
 
 def environment_id(name: str) -> str:
-    """A service's single environment has an id too (tray-compat.md)."""
+    """A service's single environment has an id too (docs/api.md: createUserAuthentication)."""
     return f"{name}-default"
 
 

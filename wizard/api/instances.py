@@ -30,7 +30,7 @@ def resolve_owner(data: InstanceData, _info) -> str:
 
 @instance_type.field("workflows")
 def resolve_workflows(_data: InstanceData, _info) -> dict:
-    """This server runs no workflows (tray-compat.md): always empty."""
+    """This server runs no workflows (README, "Moving from Tray Embedded"): always empty."""
     return {"edges": []}
 
 

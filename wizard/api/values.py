@@ -2,7 +2,7 @@
 and the dicts the core takes. Only conversion lives here: the rules are in wizard.solutions.values
 and the core checks every value against its slot.
 
-Tray's Json encoding (tray-compat.md): a value that arrives as a string is JSON text
+Tray's Json encoding (docs/api.md): a value that arrives as a string is JSON text
 ('"#general"', '7', '{"a":1}'); a string that is not JSON text is taken as the string itself
 for string-like slots (Tray's docs write `value: "support@example.com"`); a variable holding a
 non-string JSON value (7, true, {...}) is that value. Whatever comes out is still checked against

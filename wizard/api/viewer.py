@@ -1,5 +1,5 @@
 """`viewer`: Tray's root for everything but `users`. It answers for the token that asks: a user
-token sees its own instances and accounts, the master token everyone's (tray-compat.md)."""
+token sees its own instances and accounts, the master token everyone's (docs/api.md)."""
 from __future__ import annotations
 
 from ariadne import InterfaceType, ObjectType
