@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from . import api, connect, demo, flow, models, sandbox, services  # noqa: F401  (models: register the tables)
+from . import api, connect, demo, flow, models, sandbox, services, webhooks  # noqa: F401  (models: register the tables)
 from .cli import register as register_cli
 from .config import check_production, load_config
 from .extensions import csrf, db, migrate
@@ -62,7 +62,7 @@ def configure_blueprints(app: Flask) -> None:
     """Each area registers its blueprint(s); sandbox and demo switch themselves off by config.
     The sandbox comes before the registry is first built (services), whose entry it provides."""
     app.register_blueprint(health.bp)
-    for area in (sandbox, services, connect, flow, api, demo):
+    for area in (sandbox, services, connect, flow, api, demo, webhooks):
         area.register(app)
 
 

@@ -13,6 +13,7 @@ from .core.base import NotFound
 from .crypto import decrypt, encrypt, hash_secret
 from .extensions import db
 from .models import Authentication, SolutionInstance, utcnow
+from .webhooks import authentication_event
 
 
 def account_ref(account: str | None) -> str | None:
@@ -28,6 +29,7 @@ def create(owner_id: str, service: str, auth_type: str, credentials: dict, *, na
                           expires_at=expires_at, status="ok", account_ref=account_ref(account),
                           hidden=bool(hidden))
     db.session.add(auth)
+    authentication_event("authentication.created", auth)
     db.session.commit()
     return auth
 
@@ -119,7 +121,9 @@ def update_credentials(auth: Authentication, credentials: dict, *, expires_at: d
 
 
 def mark_needs_reconnect(auth: Authentication) -> None:
-    auth.status = "needs_reconnect"
+    if auth.status != "needs_reconnect":
+        auth.status = "needs_reconnect"
+        authentication_event("authentication.needs_reconnect", auth)
     db.session.commit()
 
 
@@ -139,5 +143,6 @@ def delete(auth: Authentication) -> None:
         kept = {k: v for k, v in values.items() if v != auth.id}
         if kept != values:
             inst.auth_values = kept
+    authentication_event("authentication.removed", auth)
     db.session.delete(auth)
     db.session.commit()

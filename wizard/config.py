@@ -5,6 +5,7 @@ names the setting that is missing.
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -94,8 +95,31 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("WIZARD_MAX_BODY", str(1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the wizard session
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        **webhook_settings(instance_path, env, production),
     }
     return cfg
+
+
+def webhook_settings(instance_path: str, env, production: bool) -> dict:
+    """The ISV's webhooks (wizard/webhooks): the validation webhook and event delivery."""
+    validation_secrets = _csv(env.get("WIZARD_VALIDATION_WEBHOOK_SECRET"))
+    if not validation_secrets and not production:
+        # the Standard Webhooks secret format: whsec_ + base64 of random bytes
+        make = lambda: "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
+        validation_secrets = [_kept_secret(instance_path, "dev-validation-webhook-secret", make)]
+    return {
+        "WIZARD_VALIDATION_WEBHOOK_URL": (env.get("WIZARD_VALIDATION_WEBHOOK_URL") or "").strip() or None,
+        "WIZARD_VALIDATION_WEBHOOK_SECRET": validation_secrets,
+        "WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS": int(env.get("WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS", "5000")),
+        "WIZARD_WEBHOOK_TIMEOUT": float(env.get("WIZARD_WEBHOOK_TIMEOUT", "10")),
+        "WIZARD_WEBHOOK_RETRY_BASE": float(env.get("WIZARD_WEBHOOK_RETRY_BASE", "30")),
+        "WIZARD_WEBHOOK_RETRY_MAX": float(env.get("WIZARD_WEBHOOK_RETRY_MAX", str(4 * 3600))),
+        "WIZARD_WEBHOOK_GIVE_UP": float(env.get("WIZARD_WEBHOOK_GIVE_UP", str(24 * 3600))),
+        "WIZARD_WEBHOOK_LEASE": float(env.get("WIZARD_WEBHOOK_LEASE", "300")),
+        "WIZARD_WEBHOOK_BATCH": int(env.get("WIZARD_WEBHOOK_BATCH", "20")),
+        "WIZARD_WEBHOOK_POLL": float(env.get("WIZARD_WEBHOOK_POLL", "1")),
+        "WIZARD_WEBHOOKS_THREAD": env.get("WIZARD_WEBHOOKS_THREAD", "0" if production else "1") == "1",
+    }
 
 
 REQUIRED_IN_PRODUCTION = {
@@ -117,5 +141,7 @@ def check_production(cfg: dict) -> None:
         raise RuntimeError(
             "WIZARD_ENV=production refuses development defaults; set: " + ", ".join(missing)
         )
+    if cfg.get("WIZARD_VALIDATION_WEBHOOK_URL") and not cfg.get("WIZARD_VALIDATION_WEBHOOK_SECRET"):
+        raise RuntimeError("WIZARD_VALIDATION_WEBHOOK_URL needs WIZARD_VALIDATION_WEBHOOK_SECRET (whsec_...)")
     if not cfg["WIZARD_PUBLIC_URL"].startswith("https://"):
         raise RuntimeError("WIZARD_ENV=production needs WIZARD_PUBLIC_URL on https://")

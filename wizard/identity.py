@@ -18,6 +18,7 @@ from .models import (
     ApiToken, Authentication, AuthorizationCode, BrowserSession, ConnectFlow, ExternalUser, SolutionInstance,
     SolutionVersion, WizardProgress, utcnow,
 )
+from .webhooks import authentication_event, instance_event
 
 
 class CodeError(CoreError):
@@ -76,6 +77,10 @@ def remove_user(user_id: str) -> None:
     user = get_user(user_id)
     instances = select(SolutionInstance.id).where(SolutionInstance.owner_id == user.id)
     try:
+        for row in db.session.scalars(select(SolutionInstance).where(SolutionInstance.owner_id == user.id)).all():
+            instance_event("instance.removed", row)
+        for auth in db.session.scalars(select(Authentication).where(Authentication.owner_id == user.id)).all():
+            authentication_event("authentication.removed", auth)
         db.session.execute(update(SolutionInstance).where(SolutionInstance.owner_id == user.id)
                            .values(enabled=False))
         db.session.execute(delete(WizardProgress).where(WizardProgress.instance_id.in_(instances)))

@@ -10,10 +10,11 @@ import json
 from ariadne import ObjectType
 
 from ..core import embedded_core
-from ..core.base import CoreError, InstanceData, MissingValues
+from ..core.base import CoreError, InstanceData, InvalidValues, MissingValues
 from ..core.embedded import latest_shared_version
 from ..extensions import db
 from ..models import Solution, SolutionInstance
+from ..webhooks import validation
 from .access import operation, own_instance, owner_filter, owner_of_new, principal
 from .errors import FORBIDDEN, ApiError, from_core_error
 from .pagination import Page, connection, keyset, total
@@ -94,6 +95,27 @@ def _call(fn, config: dict, auth: dict, *args, **kwargs):
         raise from_core_error(exc, prefixes(config, auth)) from None
 
 
+def _ask_validation_webhook(trigger: str, definition: dict, config: dict, auth: dict, *,
+                            owner: str, current: InstanceData | None = None) -> None:
+    """The ISV's validation webhook (wizard.webhooks.validation) sees the values as they would
+    be after this call; its errors are BAD_USER_INPUT naming the slots, like our own rules, and
+    no answer is VALIDATION_UNAVAILABLE. Either way nothing of the call is stored."""
+    if not (config or auth):
+        return
+    merged_config = {**(current.config_values if current else {}), **config}
+    merged_auth = {**(current.auth_values if current else {}), **auth}
+    try:
+        errors = validation.ask(definition, trigger=trigger, user_id=owner, config=merged_config, auth=merged_auth,
+                                instance_id=current.id if current else None,
+                                version=current.version if current else None, changed=[*config, *auth])
+    except validation.Unavailable as exc:
+        raise ApiError(f"validation webhook: {exc.message}", "VALIDATION_UNAVAILABLE",
+                       reason="validation_unavailable", name="PreconditionError") from None
+    if errors:
+        raise from_core_error(InvalidValues("not accepted by the validation webhook", fields=errors),
+                              prefixes(config, auth))
+
+
 def _instances(criteria: dict, owner: str | None, first, after, last, before) -> dict:
     core = embedded_core()
     ids = criteria.get("ids")
@@ -134,6 +156,8 @@ def create_solution_instance(_, info, input: dict) -> dict:
     version = latest_shared_version(input["solutionId"])
     config = _config(info, input.get("configValues"), version.definition if version else None)
     auth = auth_input(input.get("authValues"))
+    if version is not None:
+        _ask_validation_webhook("createSolutionInstance", version.definition, config, auth, owner=owner)
     data = _call(embedded_core().create_instance, config, auth, owner, input["solutionId"],
                  input.get("instanceName") or "", config_values=config, auth_values=auth)
     return _payload(data, input)
@@ -151,6 +175,8 @@ def update_solution_instance(_, info, input: dict) -> dict:
     auth = auth_input(input.get("authValues"))
     enabled = input.get("enabled")
     name = input.get("instanceName")
+    _ask_validation_webhook("updateSolutionInstance", data.definition, config, auth, owner=data.owner_id,
+                            current=data)
     changes = bool(config or auth or name is not None)
     if changes:
         try:
@@ -177,6 +203,8 @@ def upgrade_solution_instance(_, info, input: dict) -> dict:
     data = own_instance(info, input["solutionInstanceId"])
     config = _config(info, input.get("configValues"), data.newest_definition or data.definition)
     auth = auth_input(input.get("authValues"))
+    _ask_validation_webhook("upgradeSolutionInstance", data.newest_definition or data.definition, config, auth,
+                            owner=data.owner_id, current=data)
     data = _call(embedded_core().upgrade, config, auth, data.id, config_values=config, auth_values=auth)
     if input.get("instanceName") is not None:
         data = embedded_core().save_values(data.id, name=input["instanceName"])

@@ -20,6 +20,7 @@ from ..solutions import (
     validate_config_values, validate_definition,
 )
 from ..solutions.values import SlotValueError
+from ..webhooks import instance_event
 from .base import Core, CoreError, InstanceData, InvalidValues, MissingValues, NotFound, VersionFlags
 
 
@@ -174,7 +175,10 @@ class EmbeddedCore(Core):
             if missing:
                 db.session.rollback()
                 raise MissingValues(missing)
+        changed = row.enabled != bool(enabled)
         row.enabled = bool(enabled)
+        if changed:
+            instance_event("instance.enabled" if enabled else "instance.disabled", row)
         db.session.commit()
         return self.to_data(row)
 
@@ -200,10 +204,12 @@ class EmbeddedCore(Core):
         if missing:
             db.session.rollback()
             raise MissingValues(missing, "the newer version still needs values for: " + ", ".join(missing))
+        previous = row.version.version
         row.version_id = newest.id
         row.version = newest
         row.config_values = _encrypt_values(newest.definition, config)
         row.auth_values = auth
+        instance_event("instance.upgraded", row, previousVersion=previous)
         db.session.commit()
         return self.to_data(row)
 
@@ -257,10 +263,12 @@ class EmbeddedCore(Core):
             config, auth = carry_values(version.definition, data.config_values, data.auth_values)
             config = drop_unshown(version.definition, config)
             if not missing_required(version.definition, config, auth):
+                previous = row.version.version
                 row.version_id = version.id
                 row.version = version
                 row.config_values = _encrypt_values(version.definition, config)
                 row.auth_values = auth
+                instance_event("instance.upgraded", row, previousVersion=previous)
 
     def create_instance(self, owner_id: str, solution_id: str, name: str = "", *,
                         config_values: dict | None = None, auth_values: dict | None = None) -> InstanceData:
@@ -281,12 +289,14 @@ class EmbeddedCore(Core):
             raise
         row.config_values = _encrypt_values(version.definition, config)
         row.auth_values = auth
+        instance_event("instance.created", row)
         db.session.commit()
         return self.to_data(row)
 
     def delete_instance(self, instance_id: str) -> None:
         row = self._row(instance_id)
         # user-specific versions of this instance go with it (they apply to nothing else)
+        instance_event("instance.removed", row)
         db.session.execute(delete(SolutionVersion).where(SolutionVersion.for_instance_id == row.id))
         db.session.delete(row)
         db.session.commit()

@@ -25,7 +25,8 @@ from .values import SlotValueError, check_value
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 AUTH_KEYS = {"externalId", "service", "title", "scopes", "required", "help"}
-TOP_KEYS = {"id", "title", "description", "autoEnable", "tags", "customFields", "auth", "config", "screens"}
+TOP_KEYS = {"id", "title", "description", "autoEnable", "tags", "customFields", "auth", "config", "screens",
+            "validationUrl"}
 MAX_TAGS = 50
 MAX_CUSTOM_FIELDS = 50
 
@@ -269,6 +270,10 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
 
     tags = _tags(c, data.get("tags"))
     custom_fields = _custom_fields(c, data.get("customFields"))
+    validation_url = data.get("validationUrl")
+    if validation_url is not None and (not isinstance(validation_url, str)
+                                       or not re.match(r"^https?://[^\s/?#]+\S*$", validation_url)):
+        c.add(("validationUrl",), "validationUrl must be an http(s) URL (the ISV's validation webhook)")
 
     auth_raw = data.get("auth") or []
     if not isinstance(auth_raw, list):
@@ -361,6 +366,7 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
         "autoEnable": bool(data.get("autoEnable", True)),
         "tags": tags,
         "customFields": custom_fields,
+        **({"validationUrl": validation_url} if validation_url else {}),
         "auth": auth,
         "config": config,
         "screens": screens,

@@ -1,0 +1,99 @@
+"""The validation webhook: the ISV's backend checks values before they are kept.
+
+A solution's definition (`validationUrl`) or the server (`WIZARD_VALIDATION_WEBHOOK_URL`) names
+the URL. The wizard asks on every Next (the screen's values) and on Finish (all values); the API
+asks on createSolutionInstance (with values), updateSolutionInstance and upgradeSolutionInstance
+(with values). The request is signed like the events (Standard Webhooks, with
+WIZARD_VALIDATION_WEBHOOK_SECRET) and waits at most WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS.
+
+The answer: HTTP 2xx with `{"errors": {"<externalId>": "message"}}`; no errors (`{}` or
+`{"errors": {}}`) means valid. Anything else (a timeout, another status, not that JSON) is
+`Unavailable`: the caller keeps what was typed and offers a retry, and nothing is saved.
+Values of `secret` slots are never sent (their ids are in `secretsSet`), nor any credential.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import requests
+from flask import current_app
+
+from ..extensions import db
+from ..models import ExternalUser
+from . import clock, signing
+from .delivery import USER_AGENT, body_of
+from .events import iso, public_config
+
+log = logging.getLogger("wizard.webhooks")
+MAX_MESSAGE = 500
+UNAVAILABLE_MESSAGE = ("Your settings could not be checked right now, so nothing was saved yet. "
+                       "Everything you entered is still here: try again in a moment.")
+
+
+class Unavailable(Exception):
+    """The validation webhook did not give a usable answer in time."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+        self.message = UNAVAILABLE_MESSAGE
+
+
+def url_for(definition: dict | None) -> str | None:
+    """The solution's validationUrl, else the server's default, else None (no webhook)."""
+    return (definition or {}).get("validationUrl") or current_app.config.get("WIZARD_VALIDATION_WEBHOOK_URL")
+
+
+def ask(definition: dict, *, trigger: str, user_id: str, config: dict, auth: dict,
+        instance_id: str | None = None, version: int | None = None, screen: dict | None = None,
+        changed: list[str] | None = None) -> dict[str, str]:
+    """Ask the webhook about these values; {} when valid (or when no webhook is named), else
+    externalId -> message. Raises Unavailable. `trigger`: next, finish, or the API mutation."""
+    url = url_for(definition)
+    if not url:
+        return {}
+    secrets_ = current_app.config.get("WIZARD_VALIDATION_WEBHOOK_SECRET") or []
+    if not secrets_:
+        log.error("validation webhook %s is named but WIZARD_VALIDATION_WEBHOOK_SECRET is not set", url)
+        raise Unavailable("no signing secret configured")
+    user = db.session.get(ExternalUser, user_id) if user_id else None
+    shown, secret_set = public_config(definition, {k: v for k, v in config.items() if v is not None})
+    data = {"trigger": trigger, "solutionInstanceId": instance_id, "solutionId": definition.get("id"),
+            "version": version, "userId": user_id, "externalUserId": user.external_user_id if user else None,
+            "screen": screen, "configValues": shown, "secretsSet": secret_set,
+            "authValues": {k: v for k, v in auth.items() if v}}
+    if changed is not None:
+        data["changed"] = sorted(changed)
+    body = body_of({"type": "validation.requested", "timestamp": iso(clock.now()), "data": data})
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               **signing.headers("val_" + uuid.uuid4().hex, body, list(secrets_))}
+    timeout = current_app.config["WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS"] / 1000
+    started = time.monotonic()
+    try:
+        resp = requests.post(url, data=body.encode(), headers=headers, timeout=timeout, allow_redirects=False)
+    except requests.Timeout:
+        raise _unavailable(url, f"no answer within {timeout:g} s") from None
+    except requests.RequestException as exc:
+        raise _unavailable(url, f"{exc.__class__.__name__}") from None
+    if time.monotonic() - started > timeout * 2:  # a server dripping its answer byte by byte
+        raise _unavailable(url, "answered too slowly")
+    if not 200 <= resp.status_code < 300:
+        raise _unavailable(url, f"HTTP {resp.status_code}")
+    try:
+        answer = resp.json()
+    except ValueError:
+        raise _unavailable(url, "the answer is not JSON") from None
+    errors = answer.get("errors", {}) if isinstance(answer, dict) else None
+    if errors is None:
+        errors = {}
+    if not isinstance(errors, dict):
+        raise _unavailable(url, "errors is not an object of externalId -> message")
+    return {str(k): (str(v).strip() or "This value was not accepted.")[:MAX_MESSAGE]
+            for k, v in errors.items() if v not in (None, "", False)}
+
+
+def _unavailable(url: str, detail: str) -> Unavailable:
+    log.warning("validation webhook %s failed: %s", url, detail)
+    return Unavailable(detail)
