@@ -24,6 +24,7 @@ from ..web import guard
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing
+from ..webhooks.events import instance_configured
 from . import actions
 from . import context as ctxmod
 from . import progress as progress_store
@@ -193,9 +194,9 @@ def _done(ctx):
                 data = core.save_values(iid, name=ctx.progress.name)
         else:
             data = core.save_values(iid, name=ctx.progress.name or None, config_values=config, auth_values=auth)
-        enabled = data.enabled
         if ctx.definition.get("autoEnable", True):
-            enabled = core.set_enabled(iid, True, error_on_missing=True).enabled
+            data = core.set_enabled(iid, True, error_on_missing=True)
+        enabled = data.enabled
     except CoreError as exc:
         error = _finish_error(ctx, exc)
         status = 503 if isinstance(exc, CoreUnavailable) else 409
@@ -207,6 +208,7 @@ def _done(ctx):
     except BaseException:
         progress_store.release_finish(iid)
         raise
+    instance_configured(data)  # in the transaction that marks the wizard finished
     progress_store.finish(ctx.progress, ctx.definition, enabled=enabled)
     return _see_other(ctx.url("wizard.done"))
 

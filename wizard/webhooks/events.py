@@ -67,18 +67,33 @@ def public_config(definition: dict, values: dict) -> tuple[dict, list[str]]:
     return shown, sorted(secret_set)
 
 
+def _instance(*, id, solution_id, name, enabled, version, owner_id, definition, config_values, auth_values,
+              **extra) -> dict:
+    config, secret_set = public_config(definition, config_values)
+    return {"solutionInstanceId": id, "solutionId": solution_id, "name": name, "enabled": bool(enabled),
+            "version": version, **_owner(owner_id), "configValues": config, "secretsSet": secret_set,
+            "authValues": {k: v for k, v in (auth_values or {}).items() if v}, **extra}
+
+
 def instance_data(row: SolutionInstance, **extra) -> dict:
-    config, secret_set = public_config(row.version.definition, row.config_values)
-    return {"solutionInstanceId": row.id, "solutionId": row.solution_id, "name": row.name,
-            "enabled": bool(row.enabled), "version": row.version.version, **_owner(row.owner_id),
-            "configValues": config, "secretsSet": secret_set,
-            "authValues": {k: v for k, v in (row.auth_values or {}).items() if v}, **extra}
+    return _instance(id=row.id, solution_id=row.solution_id, name=row.name, enabled=row.enabled,
+                     version=row.version.version, owner_id=row.owner_id, definition=row.version.definition,
+                     config_values=row.config_values, auth_values=row.auth_values, **extra)
 
 
 def instance_event(event_type: str, row: SolutionInstance, **extra) -> WebhookEvent:
     """An instance.* event about `row` as it is now (call after changing it, before commit)."""
     db.session.flush()
     return emit(event_type, f"instance:{row.id}", instance_data(row, **extra))
+
+
+def instance_configured(data) -> WebhookEvent:
+    """instance.configured: the wizard finished. `data` is the core's InstanceData after saving
+    and enabling (the core may be remote, so the event is built from it, not from a row)."""
+    return emit("instance.configured", f"instance:{data.id}", _instance(
+        id=data.id, solution_id=data.solution_id, name=data.name, enabled=data.enabled, version=data.version,
+        owner_id=data.owner_id, definition=data.definition, config_values=data.config_values,
+        auth_values=data.auth_values))
 
 
 def authentication_data(auth: Authentication) -> dict:

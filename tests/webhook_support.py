@@ -1,0 +1,160 @@
+"""A real HTTP receiver for webhook tests (the ISV's backend) and a clock the tests move.
+
+`Receiver` listens on 127.0.0.1: `/events` takes deliveries and checks each signature with the
+`standardwebhooks` library (a delivery that does not verify is answered 400 and kept in
+`rejected`); `/validate` answers validation webhook requests with what the test set. It can be
+stopped and started again on the same port (an ISV backend that is down), fail the first n tries
+of each event, or hold one request until the test lets it go.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Receiver:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.secret: str | None = None  # the endpoint's secret, for /events
+        self.validation_secret: str | None = None  # for /validate
+        self.received: list[dict] = []  # every verified delivery, in order of arrival
+        self.rejected: list[dict] = []
+        self.fail_first = 0  # answer 500 to the first n tries of each event
+        self.hold_type: str | None = None  # block the first delivery of this type...
+        self.held = threading.Event()  # ...set when it arrived
+        self.release = threading.Event()  # ...until this is set
+        self.validation_answer: dict | str = {"errors": {}}
+        self.validation_status = 200
+        self.validation_delay = 0.0
+        self.validation_requests: list[dict] = []
+        self._tries: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                if self.path == "/validate":
+                    status, answer = receiver._validate(body, headers)
+                else:
+                    status, answer = receiver._event(body, headers)
+                data = (answer if isinstance(answer, str) else json.dumps(answer)).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the sender went away (a worker killed mid-request)
+                    pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def _event(self, body: str, headers: dict):
+        try:
+            payload = Webhook(self.secret).verify(body, headers)
+        except WebhookVerificationError as exc:
+            self.rejected.append({"error": str(exc), "headers": headers})
+            return 400, {"error": "bad signature"}
+        entry = {"id": headers["webhook-id"], "attempt": int(headers.get("webhook-attempt", 0)),
+                 "type": payload["type"], "payload": payload, "body": body, "headers": headers}
+        with self._lock:
+            tries = self._tries[entry["id"]] = self._tries.get(entry["id"], 0) + 1
+            self.received.append(entry)
+        if self.hold_type and payload["type"] == self.hold_type and not self.held.is_set():
+            self.held.set()
+            self.release.wait(30)
+        if tries <= self.fail_first:
+            entry["answered"] = 500
+            return 500, {"error": "try again"}
+        entry["answered"] = 200
+        return 200, {}
+
+    def _validate(self, body: str, headers: dict):
+        payload = Webhook(self.validation_secret).verify(body, headers)
+        self.validation_requests.append({"payload": payload, "body": body, "headers": headers})
+        if self.validation_delay:
+            time.sleep(self.validation_delay)
+        return self.validation_status, self.validation_answer
+
+    # -- what arrived -------------------------------------------------------------------------
+
+    def taken(self) -> list[dict]:
+        """Deliveries answered 2xx, in order of arrival."""
+        return [e for e in self.received if e.get("answered") == 200]
+
+    def types_for(self, subject_id: str) -> list[str]:
+        return [e["type"] for e in self.taken() if subject_id in (
+            e["payload"]["data"].get("solutionInstanceId"), e["payload"]["data"].get("authenticationId"))]
+
+
+class Clock:
+    """A clock the delivery schedule reads (wizard.webhooks.clock); `advance` moves it."""
+
+    def __init__(self):
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(app):
+    c = Clock()
+    app.extensions["wizard_webhooks_clock"] = c
+    yield c
+    app.extensions.pop("wizard_webhooks_clock", None)
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver().start()
+    yield r
+    r.release.set()
+    r.stop()
+
+
+@pytest.fixture
+def endpoint(receiver):
+    """An endpoint for every event at the receiver's /events, with its secret given to it."""
+    from wizard.webhooks import endpoints
+
+    ep, secret = endpoints.create(receiver.url + "/events", description="test receiver")
+    receiver.secret = secret
+    return ep
