@@ -90,11 +90,17 @@ def _due(now, limit: int):
             .order_by(d.id).limit(limit))
 
 
+def lease_seconds() -> float:
+    """How long a claim lasts: WIZARD_WEBHOOK_LEASE, but always longer than one request may take."""
+    cfg = current_app.config
+    return max(float(cfg["WIZARD_WEBHOOK_LEASE"]), float(cfg["WIZARD_WEBHOOK_TIMEOUT"]) + 1)
+
+
 def _take(delivery_id: int, seen_attempts: int, worker: str, now) -> Claim | None:
     """The conditional UPDATE that makes a claim: it changes the row only if nobody claimed or
     finished it since it was read (same attempt count, still due)."""
     d = WebhookDelivery
-    lease = now + timedelta(seconds=float(current_app.config["WIZARD_WEBHOOK_LEASE"]))
+    lease = now + timedelta(seconds=lease_seconds())
     result = db.session.execute(
         update(d).where(d.id == delivery_id, d.attempts == seen_attempts,
                         or_(and_(d.status == PENDING, d.next_attempt_at <= now),
@@ -145,8 +151,26 @@ def body_of(payload: dict) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
+def _renew(claim_: Claim, worker: str) -> bool:
+    """Just before sending: extend the lease while the claim is still this worker's (no one made
+    the next attempt since). A batch that outlived its lease sends nothing another worker took."""
+    d = WebhookDelivery
+    now = clock.now()
+    result = db.session.execute(
+        update(d).where(d.id == claim_.delivery_id, d.status == DELIVERING, d.attempts == claim_.number,
+                        d.claimed_by == worker)
+        .values(lease_until=now + timedelta(seconds=lease_seconds()))
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def send(claim_: Claim, worker: str) -> bool:
     """Make the claimed attempt and record it. True when the endpoint took the event (2xx)."""
+    if not _renew(claim_, worker):
+        log.info("webhook delivery %s: the claim for attempt %d expired before it was sent", claim_.delivery_id,
+                 claim_.number)
+        return False
     delivery = db.session.get(WebhookDelivery, claim_.delivery_id)
     endpoint, event = delivery.endpoint, delivery.event
     body = body_of(event.payload)
