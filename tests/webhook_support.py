@@ -108,7 +108,8 @@ class Receiver:
         self.validation_requests.append({"payload": payload, "body": body, "headers": headers})
         if self.validation_delay:
             time.sleep(self.validation_delay)
-        return self.validation_status, self.validation_answer
+        answer = self.validation_answer(payload["data"]) if callable(self.validation_answer) else self.validation_answer
+        return self.validation_status, answer
 
     # -- what arrived -------------------------------------------------------------------------
 
@@ -148,6 +149,16 @@ def receiver():
     yield r
     r.release.set()
     r.stop()
+
+
+@pytest.fixture
+def validator(app, receiver):
+    """The server's default validation webhook is the receiver's /validate, for one test."""
+    before = app.config["WIZARD_VALIDATION_WEBHOOK_URL"]
+    app.config["WIZARD_VALIDATION_WEBHOOK_URL"] = receiver.url + "/validate"
+    receiver.validation_secret = app.config["WIZARD_VALIDATION_WEBHOOK_SECRET"][0]
+    yield receiver
+    app.config["WIZARD_VALIDATION_WEBHOOK_URL"] = before
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from ..core import NotFound
 from ..web.errors import refusal
 from . import forms
 from .. import session_keys as keys
+from ..webhooks import validation
 from .engine import Screen
 from .render import screen_page
 
@@ -99,6 +100,10 @@ def _submit(ctx, screen: Screen, *, forward: bool):
         ctx.progress.drop_draft(screen.number)
         ctx.save()
         return show_screen(ctx, screen, formdata=request.form, validate=False, info=MORE_SETTINGS)
+    if forward:
+        refused = ask_validation_webhook(ctx, screen, result, page, raw)
+        if refused is not None:
+            return refused
     ctx.engine.merge(result)
     ctx.progress.submitted(screen.number, raw)
     ctx.save()
@@ -106,6 +111,28 @@ def _submit(ctx, screen: Screen, *, forward: bool):
     if target is not None:
         return see_other(ctx.url("wizard.screen", n=target.number))
     return see_other(ctx.url("wizard.review") if forward else ctx.url("wizard.screen", n=screen.number))
+
+
+def ask_validation_webhook(ctx, current: Screen, result, page, raw: dict):
+    """Next: the ISV's validation webhook (wizard.webhooks.validation) sees the screen's values
+    once our own rules accept them, before they are kept. Its errors show on their fields like
+    ours (422); no answer shows a message, keeps what was typed (also as a draft, for a reload)
+    and Next again is the retry. None when the screen may go on."""
+    screen = {"number": current.number, "title": current.title, "slots": current.slot_ids}
+    try:
+        errors = validation.ask(ctx.definition, trigger="next", user_id=ctx.user_id, instance_id=ctx.iid,
+                                version=ctx.version, screen=screen, config=result.config, auth=result.auth)
+    except validation.Unavailable as exc:
+        ctx.progress.set_draft(current.number, raw)
+        ctx.save()
+        return page.render(problem=exc.message, status=503)
+    if not errors:
+        return None
+    here = {k: v for k, v in errors.items() if k in current.slot_ids}
+    elsewhere = [v for k, v in errors.items() if k not in current.slot_ids]
+    forms.apply_errors(page.form, here)
+    return page.render(errors=here, problem=" ".join(elsewhere) or None, status=422)
+
 
 
 # -- showing a screen ------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ class ScreenPage:
             out.append(item)
         return out
 
-    def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200):
+    def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200,
+               problem: str | None = None):
         ctx, engine = self.ctx, self.ctx.engine
         if self.form_has_data:
             config, _, _ = forms.convert(self.form, self.slots, self.maps)
@@ -58,7 +59,7 @@ class ScreenPage:
         active = engine.active()
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
-            summary=summary, info=info, focus=focus, steps=active, position=engine.position(self.screen),
+            summary=summary, info=info, focus=focus, problem=problem, steps=active, position=engine.position(self.screen),
             prev=engine.prev(self.screen), next=engine.next(self.screen),
             name_field=forms.NAME_FIELD in self.form, page_kind="screen",
         ), status

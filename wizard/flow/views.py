@@ -24,6 +24,7 @@ from ..web import guard
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing
+from ..webhooks import validation
 from ..webhooks.events import instance_configured
 from . import actions
 from . import context as ctxmod
@@ -153,6 +154,9 @@ def finish(iid: str, sid: str):
     sent_back = _revalidation_failure(ctx)
     if sent_back is not None:
         return sent_back
+    refused = _validation_webhook_on_finish(ctx)
+    if refused is not None:
+        return refused
     if not progress_store.claim_finish(iid):
         return _await_other_finish(ctx)
     db.session.expire_all()
@@ -180,6 +184,36 @@ def _revalidation_failure(ctx):
         ctx.save()
         return _see_other(ctx.url("wizard.screen", n=failing.number))
     return None
+
+
+def _validation_webhook_on_finish(ctx):
+    """Finish: the ISV's validation webhook sees every value before anything is saved. Its
+    errors send the user to the first screen they name, shown on their fields (like a screen
+    that no longer holds); no answer keeps everything and the review's Try again retries.
+    None when Finish may go on."""
+    config, auth = ctx.engine.final_values()
+    try:
+        errors = validation.ask(ctx.definition, trigger="finish", user_id=ctx.user_id, instance_id=ctx.iid,
+                                version=ctx.version, config=config, auth=auth)
+    except validation.Unavailable as exc:
+        return _render_review(ctx, error={"code": "validation_unavailable", "message": exc.message, "fields": []},
+                              status=503)
+    if not errors:
+        return None
+    where = {sid: s for s in ctx.engine.active() for sid in s.slot_ids}
+    named = sorted((where[k].number for k in errors if k in where))
+    if not named:  # only slots the user does not see: nothing to correct here
+        fields = [{"slot": k, "title": ctx.engine.slots.get(k, {}).get("title", k), "message": v, "url": None}
+                  for k, v in errors.items()]
+        return _render_review(ctx, status=409, error={
+            "code": "invalid_values", "fields": fields,
+            "message": "The settings were not accepted. Contact the application's support if this persists."})
+    first = named[0]
+    session[keys.ERRORS] = {"screen": first, "errors": {k: v for k, v in errors.items()
+                                                              if k in where and where[k].number == first}}
+    ctx.progress.unmark(first)
+    ctx.save()
+    return _see_other(ctx.url("wizard.screen", n=first))
 
 
 def _done(ctx):
