@@ -21,6 +21,7 @@ from .models import (
 )
 from .services import registry
 from .solutions import DefinitionError
+from .webhooks.endpoints import reencrypt_secrets
 
 solutions_cli = AppGroup("solutions", help="Publish and list solutions.")
 tokens_cli = AppGroup("tokens", help="API tokens for ISV backends.")
@@ -115,6 +116,7 @@ def rotate_keys():
     for inst in db.session.scalars(db.select(SolutionInstance)):
         inst.config_values, n = reseal(dict(inst.config_values or {}))
         count += n
+    count += reencrypt_secrets()
     db.session.commit()
     click.echo(f"re-encrypted {count} secrets")
 
