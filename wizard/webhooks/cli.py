@@ -71,36 +71,32 @@ def rotate_secret(endpoint_id: str, grace: int):
     click.echo(secret)
 
 
+def _on_endpoint(endpoint_id: str, change, done: str):
+    try:
+        change(endpoint_id)
+    except EndpointError as exc:
+        _fail(str(exc))
+    click.echo(f"{endpoint_id} {done}")
+
+
 @webhooks_cli.command("disable")
 @click.argument("endpoint_id")
 def disable(endpoint_id: str):
     """Stop sending to ENDPOINT_ID (events meanwhile are not queued for it; replay them)."""
-    try:
-        endpoints.update(endpoint_id, enabled=False)
-    except EndpointError as exc:
-        _fail(str(exc))
-    click.echo(f"{endpoint_id} disabled")
+    _on_endpoint(endpoint_id, lambda e: endpoints.update(e, enabled=False), "disabled")
 
 
 @webhooks_cli.command("enable")
 @click.argument("endpoint_id")
 def enable(endpoint_id: str):
-    try:
-        endpoints.update(endpoint_id, enabled=True)
-    except EndpointError as exc:
-        _fail(str(exc))
-    click.echo(f"{endpoint_id} enabled")
+    _on_endpoint(endpoint_id, lambda e: endpoints.update(e, enabled=True), "enabled")
 
 
 @webhooks_cli.command("remove")
 @click.argument("endpoint_id")
 def remove(endpoint_id: str):
     """Delete ENDPOINT_ID with its deliveries and their log."""
-    try:
-        endpoints.remove(endpoint_id)
-    except EndpointError as exc:
-        _fail(str(exc))
-    click.echo(f"{endpoint_id} removed")
+    _on_endpoint(endpoint_id, endpoints.remove, "removed")
 
 
 @webhooks_cli.command("list")
