@@ -43,6 +43,7 @@ def app(tmp_path_factory, live_port):
         "WIZARD_ALLOWED_ORIGINS": [f"http://localhost:{live_port}", f"http://127.0.0.1:{live_port}"],
         "WIZARD_ENCRYPTION_KEYS": ["9Yb0mYV0TKWm5l6CJ3rWJ7s1Zc8ZcHc6pVKOmzj2F0Y="],
         "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,  # tests/test_limits.py tests them on an app of its own
     })
     app.instance_path = str(instance)
     with app.app_context():

@@ -165,8 +165,9 @@ def test_a_new_code_replaces_the_old_session(wiz, inst, client):
     old = wiz.base
     wiz.open(inst.id)
     assert wiz.base != old
-    assert client.get(f"{old}/screen/1").status_code == 200  # the old tab's session still works
-    # ...but never for another instance (test above); and the code is gone from every URL.
+    # the newer session ends the old tab's (issue 10): one session per instance at a time
+    assert client.get(f"{old}/screen/1").status_code == 403
+    assert client.get(f"{wiz.base}/screen/1").status_code == 200
 
 
 def test_missing_csrf_token_is_400(wiz, inst):

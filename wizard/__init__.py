@@ -5,12 +5,12 @@ import os
 
 from flask import Flask
 
-from . import api, connect, demo, flow, models, sandbox, services, webhooks  # noqa: F401  (models: register the tables)
+from . import api, connect, dbsafety, demo, flow, models, sandbox, services, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
 from .cli import register as register_cli
-from .config import check_production, load_config
+from .config import check_production, load_config, trusted_hosts
 from .extensions import csrf, db, migrate
 from .logging_setup import configure_logging as setup_logging
-from .web import health
+from .web import boundary, health, limits
 from .web.errors import register_error_handlers
 from .web.security import csp_nonce, reset_request_state, set_security_headers
 from .web.session import ServerSessionInterface
@@ -36,6 +36,8 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
     check_production(app.config)
+    if not app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
 
@@ -56,6 +58,7 @@ def configure_web(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     register_error_handlers(app)
+    boundary.register(app)
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -64,6 +67,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     for area in (sandbox, services, connect, flow, api, demo, webhooks):
         area.register(app)
+    limits.register(app)  # on the endpoints the areas registered
 
 
 def configure_cli(app: Flask) -> None:

@@ -22,6 +22,7 @@ from .models import (
 from .services import registry
 from .solutions import DefinitionError
 from .webhooks.endpoints import reencrypt_secrets
+from .textcheck import InputError
 
 solutions_cli = AppGroup("solutions", help="Publish and list solutions.")
 tokens_cli = AppGroup("tokens", help="API tokens for ISV backends.")
@@ -53,6 +54,8 @@ def publish(file: Path, instance_id: str | None):
         _fail(f"{file}: {exc}")
     except CoreError as exc:
         _fail(exc.message)
+    except InputError as exc:  # refused by the column guard (wizard.dbsafety), e.g. a title too long
+        _fail(f"{file}: {exc}")
     click.echo(f"published {version.solution_id} version {version.version}"
                + (f" for instance {instance_id}" if instance_id else ""))
 

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -78,6 +79,7 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_MASTER_TOKEN": env.get("WIZARD_MASTER_TOKEN"),
         "WIZARD_ALLOWED_ORIGINS": origins,
         "WIZARD_PUBLIC_URL": public_url,
+        "WIZARD_TRUSTED_HOSTS": _csv(env.get("WIZARD_TRUSTED_HOSTS")),
         "WIZARD_EMBEDDED_ID": env.get("WIZARD_EMBEDDED_ID"),
         "WIZARD_CORE_URL": env.get("WIZARD_CORE_URL"),
         "WIZARD_CORE_TOKEN": env.get("WIZARD_CORE_TOKEN"),
@@ -92,6 +94,13 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_SESSION_MAX_AGE": int(env.get("WIZARD_SESSION_MAX_AGE", str(12 * 3600))),
         # how long the wizard's script waits for the page's answer to tray.configPopup.validate
         "WIZARD_VALIDATION_TIMEOUT_MS": int(env.get("WIZARD_VALIDATION_TIMEOUT_MS", "10000")),
+        "WIZARD_GRAPHQL_MAX_FIELDS": int(env.get("WIZARD_GRAPHQL_MAX_FIELDS", "500")),
+        "WIZARD_GRAPHQL_MAX_ALIASES": int(env.get("WIZARD_GRAPHQL_MAX_ALIASES", "30")),
+        "WIZARD_GRAPHQL_MAX_DEPTH": int(env.get("WIZARD_GRAPHQL_MAX_DEPTH", "20")),
+        "RATELIMIT_ENABLED": env.get("WIZARD_RATE_LIMITS", "1") != "0",
+        "REDIS_URL": env.get("REDIS_URL"),
+        "WIZARD_RATE_LIMIT_CODES": env.get("WIZARD_RATE_LIMIT_CODES", "20 per minute"),
+        "WIZARD_RATE_LIMIT_API": env.get("WIZARD_RATE_LIMIT_API", "300 per minute"),
         "MAX_CONTENT_LENGTH": int(env.get("WIZARD_MAX_BODY", str(1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the wizard session
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
@@ -120,6 +129,16 @@ def webhook_settings(instance_path: str, env, production: bool) -> dict:
         "WIZARD_WEBHOOK_POLL": float(env.get("WIZARD_WEBHOOK_POLL", "1")),
         "WIZARD_WEBHOOKS_THREAD": env.get("WIZARD_WEBHOOKS_THREAD", "0" if production else "1") == "1",
     }
+
+
+def trusted_hosts(cfg: dict) -> list[str]:
+    """Flask's TRUSTED_HOSTS: the host of WIZARD_PUBLIC_URL, WIZARD_TRUSTED_HOSTS and, in
+    development, 127.0.0.1 and localhost. A request for another Host gets 400, so no absolute
+    URL (a trailing-slash redirect, an OAuth redirect URI) is ever built from a forged Host."""
+    hosts = [urlsplit(cfg["WIZARD_PUBLIC_URL"]).hostname or ""] + list(cfg.get("WIZARD_TRUSTED_HOSTS") or [])
+    if cfg.get("WIZARD_ENV") != "production":
+        hosts += ["127.0.0.1", "localhost"]
+    return list(dict.fromkeys(h for h in hosts if h))
 
 
 REQUIRED_IN_PRODUCTION = {

@@ -8,6 +8,7 @@ writes the session only through these names and helpers, never through string li
   READY       True from entry until the first page has said tray.configPopup.ready
   AUTH_DIALOG {"user_id", "service", "scopes", "instance_id", "slot", "reauth_id"}: the
               auth-only dialog's binding
+  ENDED       True once Finish succeeded: the session opens only its outcome (wizard.web.session)
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ ERRORS = "wizard_errors"
 INFO = "wizard_info"
 READY = "wizard_ready_pending"
 AUTH_DIALOG = "auth_dialog"
+ENDED = "session_ended"
 
 
 def start(key: str, binding: dict) -> str:

@@ -4,7 +4,8 @@ The body is checked before GraphQL sees it, the bearer token is resolved before 
 and every answer is a GraphQL-style JSON document, never an HTML page or a stack trace:
 - 413 body over MAX_CONTENT_LENGTH; 400 malformed JSON, a non-object body, no query;
 - 401 missing, wrong or expired token (UNAUTHENTICATED; nothing is parsed or executed);
-- 400 syntax errors, validation errors, variables of the wrong type (the operation never ran);
+- 400 syntax errors, validation errors, variables of the wrong type (the operation never ran),
+  a query over the cost limits (QUERY_TOO_COMPLEX, cost.py), text refused at the boundary;
 - 200 otherwise, with per-field `errors` (FORBIDDEN, BAD_USER_INPUT, INTERNAL_SERVER_ERROR).
 """
 from __future__ import annotations
@@ -15,8 +16,10 @@ from ariadne import graphql_sync
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import identity
-from .errors import UNAUTHENTICATED, ErrorLog, error_name, format_error
+from .. import identity, textcheck
+from ..extensions import db
+from . import cost
+from .errors import BAD_USER_INPUT, UNAUTHENTICATED, ApiError, ErrorLog, error_name, format_error
 
 bp = Blueprint("api", __name__)
 
@@ -43,6 +46,10 @@ def _request_error_code(error: dict) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def _read_body():
     """The decoded JSON body, or an error response."""
     try:
@@ -52,9 +59,13 @@ def _read_body():
         return None, _errors(413, f"The request body is larger than the server accepts ({limit} bytes).",
                              "PAYLOAD_TOO_LARGE")
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        data = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; so are NaN and 5,000 digits
         return None, _errors(400, 'The body must be JSON: {"query": "...", "variables": {...}}.', "BAD_REQUEST")
+    try:
+        textcheck.check_data(data)  # the text boundary, before GraphQL or a resolver sees anything
+    except textcheck.InputError as exc:
+        return None, _errors(400, str(exc), "BAD_USER_INPUT")
     if not isinstance(data, dict):
         return None, _errors(400, 'The body must be a JSON object: {"query": "...", "variables": {...}}.',
                              "BAD_REQUEST")
@@ -65,6 +76,20 @@ def _read_body():
     if data.get("operationName") is not None and not isinstance(data["operationName"], str):
         return None, _errors(400, "operationName: must be a string.", "BAD_REQUEST")
     return data, None
+
+
+def checked_input(resolve, obj, info, **args):
+    """graphql-core middleware, called around every field's resolver: its arguments pass the
+    text boundary (literals in the query, which the body check cannot see, are decoded here),
+    and a value the column guard refuses at flush becomes BAD_USER_INPUT, its session rolled
+    back so that the next field of the request starts clean."""
+    try:
+        if args:
+            textcheck.check_data(args)
+        return resolve(obj, info, **args)
+    except textcheck.InputError as exc:
+        db.session.rollback()
+        raise ApiError(str(exc), BAD_USER_INPUT, reason="invalid_input") from None
 
 
 @bp.post("/graphql")
@@ -80,7 +105,8 @@ def graphql():
     _, result = graphql_sync(
         current_app.extensions["wizard_graphql_schema"], data,
         context_value={"principal": principal, "request": request},
-        debug=False, error_formatter=format_error, logger=ErrorLog(),
+        debug=False, error_formatter=format_error, logger=ErrorLog(), middleware=[checked_input],
+        query_parser=cost.parser(cost.Limits.from_config(current_app.config)),
     )
     status = 200
     errors = result.get("errors") or []

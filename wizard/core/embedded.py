@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select
 
 from .. import slot_types
 from ..crypto import seal, unseal
+from ..dbsafety import WRITE_LOCK
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion
 from ..solutions import (
@@ -86,8 +87,8 @@ class EmbeddedCore(Core):
 
     def _row(self, instance_id: str, *, lock: bool = False) -> SolutionInstance:
         stmt = select(SolutionInstance).where(SolutionInstance.id == str(instance_id))
-        if lock:  # serialise finish / enable on PostgreSQL; a no-op on SQLite
-            stmt = stmt.with_for_update(of=SolutionInstance)
+        if lock:  # serialise writes to the instance: FOR UPDATE, BEGIN IMMEDIATE on SQLite (dbsafety)
+            stmt = stmt.with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK)
         row = db.session.scalar(stmt) if instance_id else None
         if row is None:
             raise NotFound(f"no solution instance with id {instance_id!r}",

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import slot_types
 from ..slot_types import option_key
 
+
 CONTROL = {"csrf_token", "wizard_screen", "wizard_action", "wizard_name"}
 NAME_FIELD = "wizard_name"
 

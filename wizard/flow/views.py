@@ -26,6 +26,7 @@ from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing
 from ..webhooks import validation
 from ..webhooks.events import instance_configured
+from ..web.session import end_session
 from . import actions
 from . import context as ctxmod
 from . import progress as progress_store
@@ -244,6 +245,7 @@ def _done(ctx):
         raise
     instance_configured(data)  # in the transaction that marks the wizard finished
     progress_store.finish(ctx.progress, ctx.definition, enabled=enabled)
+    end_session(session)
     return _see_other(ctx.url("wizard.done"))
 
 

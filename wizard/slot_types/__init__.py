@@ -22,5 +22,5 @@ from .base import (  # noqa: F401
 # Every module of this package declares types; importing them is what registers them, so that a
 # new type is one new module and nothing else (the registry cannot name modules it does not know).
 for _module in pkgutil.iter_modules(__path__):
-    if _module.name != "base":
+    if _module.name not in ("base", "safe"):
         importlib.import_module(f"{__name__}.{_module.name}")

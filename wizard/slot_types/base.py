@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Callable
 
 from wtforms import StringField
+
+from . import safe
 
 EMPTY_CHOICE = ""
 # Keys every config slot may carry, whatever its type.
@@ -167,7 +168,7 @@ def check_text(slot: dict, value) -> str:
         raise SlotValueError(f"{t} must be at least {slot['minLength']} characters")
     if "maxLength" in slot and len(value) > slot["maxLength"]:
         raise SlotValueError(f"{t} must be at most {slot['maxLength']} characters")
-    if "pattern" in slot and not re.fullmatch(slot["pattern"], value):
+    if "pattern" in slot and not safe.fullmatch(slot["pattern"], value):  # RE2: no backtracking
         raise SlotValueError(f"{t} is not in the expected format")
     return value
 

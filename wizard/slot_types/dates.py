@@ -1,11 +1,10 @@
 """The date type: an ISO date (YYYY-MM-DD)."""
 from __future__ import annotations
 
-from datetime import date
-
 from wtforms import StringField
 from wtforms.widgets import DateInput
 
+from ..textcheck import strict_date
 from .base import SlotType, SlotValueError, register, title
 
 
@@ -15,12 +14,8 @@ class Date(SlotType):
     bare_text = True
 
     def check(self, slot, value, *, dynamic_ok=True):
-        try:
-            if not isinstance(value, str) or len(value) != 10:
-                raise ValueError
-            date.fromisoformat(value)
-        except ValueError:
-            raise SlotValueError(f"{title(slot)} must be a date like 2026-01-31") from None
+        if not strict_date(value):  # YYYY-MM-DD only (fromisoformat takes 20260101, 2026-W01-1)
+            raise SlotValueError(f"{title(slot)} must be a date like 2026-01-31")
         return value
 
     def field(self, slot, maps):

@@ -7,6 +7,8 @@ import jsonschema
 from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from .. import textcheck
+from . import safe
 from .base import (
     EMPTY_CHOICE, Conversion, SlotType, SlotValueError, check_choice, option_key, register, text_of, title,
 )
@@ -22,16 +24,16 @@ class Json(SlotType):
     def definition(self, rules):
         super().definition(rules)
         if "schema" in rules.raw:
-            try:
-                jsonschema.validators.validator_for(rules.raw["schema"]).check_schema(rules.raw["schema"])
+            problems = safe.schema_problems(rules.raw["schema"])  # remote or dangling $ref, non-RE2 pattern
+            for problem in problems:
+                rules.problem(("schema",), problem)
+            if not problems:
                 rules.slot["schema"] = rules.raw["schema"]
-            except jsonschema.SchemaError as exc:
-                rules.problem(("schema",), f"schema is not a valid JSON Schema: {exc.message}")
 
     def check(self, slot, value, *, dynamic_ok=True):
         if "schema" in slot:
             try:
-                jsonschema.validate(value, slot["schema"])
+                safe.validate(value, slot["schema"])  # RE2 patterns; never fetches a $ref
             except jsonschema.ValidationError as exc:
                 where = "/".join(str(p) for p in exc.absolute_path)
                 raise SlotValueError(f"{title(slot)} does not match its schema"
@@ -49,12 +51,9 @@ class Json(SlotType):
         if not text:
             return None
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise Conversion(f"{slot['title']} is not valid JSON: {exc.msg} "
-                             f"(line {exc.lineno}, column {exc.colno}).") from None
-        except RecursionError:
-            raise Conversion(f"{slot['title']} is nested too deeply.") from None
+            return textcheck.loads(text, slot["title"])  # no NaN, bounded numbers and depth
+        except textcheck.InputError as exc:
+            raise Conversion(f"{slot['title']} {exc.problem}.") from None
 
     def display(self, slot, value, maps):
         return "code", json.dumps(value, indent=2, ensure_ascii=False)

@@ -21,6 +21,8 @@ import yaml
 
 from .. import slot_types
 from .values import SlotValueError, check_value
+from ..slot_types import safe
+from ..textcheck import InputError, check_data
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -110,6 +112,8 @@ def load_text(text: str):
             raise DefinitionError([f"line {exc.lineno}: invalid JSON: {exc.msg}"]) from None
         except RecursionError:
             raise DefinitionError([f"invalid JSON: {_TOO_DEEP}"]) from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            raise DefinitionError([f"invalid JSON: {exc}"]) from None
         try:
             _check_shape(text)  # the line map reads it as YAML next
         except yaml.YAMLError:
@@ -118,6 +122,10 @@ def load_text(text: str):
     try:
         _check_shape(text)
         return yaml.safe_load(text)
+    except DefinitionError:
+        raise
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise DefinitionError([f"invalid YAML: {exc}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
@@ -170,9 +178,9 @@ def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | 
                 slot[key] = raw[key]
     if "pattern" in raw:
         try:
-            re.compile(str(raw["pattern"]))
+            safe.compile_pattern(str(raw["pattern"]))  # runs on RE2, so it must compile there
             slot["pattern"] = str(raw["pattern"])
-        except re.error as exc:
+        except safe.PatternError as exc:
             c.add(path + ("pattern",), f"pattern is not a valid regular expression: {exc}", slot_id)
     slot_types.get(stype).definition(slot_types.DefinitionRules(raw, slot, auth_ids,
                                                       lambda sub, message: c.add(path + sub, message, slot_id)))
@@ -257,6 +265,10 @@ def _custom_fields(c: _Collector, raw) -> dict[str, str]:
 
 def validate_definition(data, known_services: set[str] | None = None, lines: dict | None = None) -> dict:
     c = _Collector(lines or {})
+    try:
+        check_data(data)  # the text boundary: NUL, lone surrogates, numbers too long
+    except InputError as exc:
+        raise DefinitionError([str(exc)]) from None
     if not isinstance(data, dict):
         raise DefinitionError(["the definition must be a mapping (id, title, auth, screens)"])
     for key in set(data) - TOP_KEYS:

@@ -5,10 +5,10 @@ text (`parse_json_text`); the wizard's forms produce them already decoded.
 """
 from __future__ import annotations
 
-import json
 
 from .. import slot_types
 from ..slot_types import SlotValueError
+from ..textcheck import InputError, NotJSON, check_data, loads
 
 
 def check_value(slot: dict, value, *, dynamic_ok: bool = True):
@@ -18,14 +18,20 @@ def check_value(slot: dict, value, *, dynamic_ok: bool = True):
     Dynamic options cannot be checked here (they live at the service): `dynamic_ok` lets any
     scalar through; the wizard checks them against the options it fetched.
     """
+    try:  # the text boundary (wizard.textcheck) before any rule: no NUL, lone surrogate, huge number
+        check_data(value, slot.get("title", slot["externalId"]))
+    except InputError as exc:
+        raise SlotValueError(str(exc)) from None
     return slot_types.get(slot["type"]).check(slot, value, dynamic_ok=dynamic_ok)
 
 
 def parse_json_text(external_id: str, text: str):
     """API values arrive as JSON text (as in Tray): '"#general"', '7', 'true'."""
     try:
-        return json.loads(text)
-    except (json.JSONDecodeError, TypeError, RecursionError):  # RecursionError: absurdly deep nesting
+        # No NaN, bounded numbers and depth. JSON with refused content (a lone surrogate, 400
+        # digits) raises InputError past the callers that read non-JSON as plain text.
+        return loads(text, f"configValues.{external_id}")
+    except NotJSON:
         raise SlotValueError(f"configValues[{external_id}].value must be JSON text, e.g. \"\\\"text\\\"\" or \"7\"") from None
 
 

@@ -4,9 +4,9 @@ stack trace. Wizard views raise `WizardError` to also tell the embedding page
 user" can fail (wizard.web.guard)."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 MESSAGES = {
     400: "The request could not be understood. Reload the wizard from the application.",
@@ -70,6 +70,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if isinstance(exc, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+            return Response("400 Bad Request: this server does not answer for that host name.\n", 400,
+                            mimetype="text/plain")
         code = exc.code or 500
         message = MESSAGES.get(code) or exc.description
         if isinstance(exc, CSRFError):

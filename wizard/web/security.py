@@ -3,6 +3,7 @@
 - A fresh CSP nonce per request (`csp_nonce()` in templates): no inline script without it.
 - `frame-ancestors` is `'none'` unless a view opts in: wizard pages call `allow_framing()`, which
   admits the configured allowed origins (and the server's own origin in development).
+- `Cache-Control: no-store` on every page and on every answer to a request with a session.
 - `Referrer-Policy`: `no-referrer` on answers to URLs that carry a code or token; elsewhere
   `same-origin`, so that no URL (wizard URLs carry session references) leaves this origin, while
   form posts still carry the same-origin Referer that Flask-WTF's CSRF check demands over HTTPS.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 
 
 def csp_nonce() -> str:
@@ -48,6 +49,10 @@ def set_security_headers(response):
             + ("frame-src 'self' " + " ".join(g.frame_src) + "; " if g.get("frame_src") else "")
             + f"frame-ancestors {frame}"
         )
+    if response.mimetype == "text/html" or getattr(session, "sid", None):
+        # Pages carry session references, CSRF tokens, codes or keys: never kept by a cache or
+        # the browser's history (a shared computer's Back button must not show them).
+        response.headers["Cache-Control"] = "no-store"
     secret_in_url = any(k in request.args for k in ("code", "token", "access_token", "state"))
     response.headers.setdefault("Referrer-Policy", "no-referrer" if secret_in_url else "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -59,3 +64,4 @@ def reset_request_state():
     context kept open around several requests, as in tests, would otherwise carry it over)."""
     g.pop("csp_nonce", None)
     g.pop("frame_ancestors", None)
+    g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the session's token

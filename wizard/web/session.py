@@ -18,10 +18,15 @@ from datetime import timedelta
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from .. import session_keys as keys
 from ..crypto import hash_secret, new_secret
 from ..extensions import db
 from ..models import BrowserSession, utcnow
 
+ENDED = keys.ENDED
+# What an ended session still opens: the outcome of the Finish that ended it (and a twin Finish
+# from a double click, which only redirects there).
+AFTER_END = re.compile(r"/s/[A-Za-z0-9_-]+/(done|finish)$")
 SID_IN_PATH = re.compile(r"/s/([A-Za-z0-9_-]{40,64})(?=/|$)")
 HEADER = "X-Wizard-Session"
 COOKIE = "wizard_sid"
@@ -49,6 +54,12 @@ class ServerSession(CallbackDict, SessionMixin):
         return self.sid
 
 
+def end_session(session) -> None:
+    """Called by the Finish that succeeded: from now on the session opens only the outcome page
+    (AFTER_END); every other page of the wizard answers that the session has ended."""
+    session[ENDED] = True
+
+
 def sid_from_path(path: str) -> str | None:
     m = SID_IN_PATH.search(path)
     return m.group(1) if m else None
@@ -73,6 +84,8 @@ class ServerSessionInterface(SessionInterface):
             max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
             # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
             if row is not None and row.expires_at > now and row.created > now - max_age:
+                if (row.data or {}).get(ENDED) and not AFTER_END.search(request.path):
+                    return ServerSession(via=None)
                 return ServerSession(dict(row.data or {}), sid=sid, via=via)
         # Unknown or expired: a fresh session (never adopt an id chosen by the client).
         return ServerSession(via=None)
@@ -90,10 +103,21 @@ class ServerSessionInterface(SessionInterface):
         expires = utcnow() + timedelta(seconds=app.config["WIZARD_SESSION_TTL"])
         key = hash_secret(session.sid)
         row = db.session.get(BrowserSession, key)
+        data = dict(session)
+        bound = data.get(keys.WIZARD)
+        instance_id = bound.get("instance_id") if isinstance(bound, dict) else None
         if row is None:
-            db.session.add(BrowserSession(sid_hash=key, data=dict(session), expires_at=expires))
+            if not session.new and not old:
+                db.session.commit()
+                return  # ended while this request ran (a newer session of its instance began)
+            if instance_id:  # a new wizard session: the older ones of this instance end now
+                db.session.query(BrowserSession).filter_by(instance_id=instance_id).delete()
+            db.session.add(BrowserSession(sid_hash=key, data=data, expires_at=expires, instance_id=instance_id))
         else:
-            row.data = dict(session)
+            if (row.data or {}).get(ENDED):
+                data[ENDED] = True  # an ended session stays ended, whatever a twin request saves
+            row.data = data
+            row.instance_id = instance_id
             row.expires_at = expires
         db.session.commit()
         if session.via in (None, "cookie"):

@@ -1,0 +1,234 @@
+"""Property-based fuzzing within a bounded budget (derandomized, so CI is reproducible):
+
+- hypothesis-graphql writes valid and invalid operations of the whole schema and sends them to
+  /graphql with a master and a user token;
+- Hypothesis writes values of every slot type (hostile text, huge and non-finite numbers, deep
+  JSON) through the API's configValues and through the wizard's form.
+
+Whatever is sent: no 5xx, no INTERNAL_SERVER_ERROR, and a refused request stores nothing.
+FUZZ_SCALE (default 1) multiplies the number of examples; each test prints how many ran.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import Mode, from_schema, nodes
+from sqlalchemy import func, select
+from support import MASTER
+from werkzeug.datastructures import MultiDict
+
+from wizard import identity
+from wizard.api import SCHEMA_FILE
+from wizard.extensions import db
+from wizard.models import WizardProgress
+from wizard_support import Wizard, csrf_of
+
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+FUZZ = settings(derandomize=True, deadline=None, database=None, print_blob=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                       HealthCheck.data_too_large, HealthCheck.filter_too_much])
+
+TYPES = {
+    "string": {"type": "string", "maxLength": 50, "pattern": "[a-z#]*"},
+    "text": {"type": "text"},
+    "secret": {"type": "secret", "minLength": 2},
+    "email": {"type": "email"},
+    "url": {"type": "url"},
+    "number": {"type": "number", "min": -5, "max": 1e6},
+    "integer": {"type": "integer", "min": 0},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "date"},
+    "select": {"type": "select", "options": [{"value": "a"}, {"value": 2}, {"value": True}]},
+    "multiselect": {"type": "multiselect", "options": [{"value": "a"}, {"value": "b"}]},
+    "json": {"type": "json", "schema": {"type": "object", "properties": {"n": {"type": "integer"},
+                                                                       "s": {"type": "string", "pattern": "^(a+)+$"}}}},
+    "mapping": {"type": "mapping", "lhs": {"title": "Ours"}, "rhs": {"title": "Theirs", "options": [{"value": "x"}]}},
+}
+
+# Text with every kind of character, lone surrogates and NUL included.
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+NUMBERS = st.one_of(st.integers(), st.integers(min_value=-(10 ** 500), max_value=10 ** 500),
+                    st.floats(allow_nan=True, allow_infinity=True))
+JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), NUMBERS, ANY_TEXT),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT, inner, max_size=4),
+                           max_leaves=12)
+# What a client may put in configValues[].value: JSON text of any value, or any text at all.
+VALUE_TEXT = st.one_of(JSON_VALUES.map(lambda v: json.dumps(v)), ANY_TEXT,
+                       st.sampled_from(["NaN", "-Infinity", "1e999", "9" * 5000, "[" * 2000, '"2026-W01-1"',
+                                        '"20260101  "', '{"s": "' + "a" * 40 + '!"}']))
+
+
+def snapshot() -> str:
+    """A digest of everything a request could store."""
+    db.session.expire_all()
+    parts = []
+    for table in db.metadata.sorted_tables:
+        if table.name == "browser_sessions":
+            continue  # a page view refreshes its session's expiry; not a stored value
+        rows = db.session.execute(select(table)).all()
+        parts.append(f"{table.name}:{sorted(repr(tuple(r)) for r in rows)}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def post(client, query, token, variables=None):
+    return client.post("/graphql", json={"query": query, "variables": variables or {}},
+                       headers={"Authorization": f"Bearer {token}"})
+
+
+def assert_sound(resp):
+    assert resp.status_code < 500, resp.data[:500]
+    body = resp.get_json()
+    assert body is not None, resp.data[:300]
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    assert "INTERNAL_SERVER_ERROR" not in codes, body
+    return body
+
+
+def refused(resp, query: str | None = None) -> bool:
+    """True when nothing of the request ran: it never executed (400), or every root field of
+    the operation answered an error (`data` alone cannot tell: a non-null field's error nulls it
+    all, also for mutations that did run)."""
+    if resp.status_code == 400:
+        return True
+    body = resp.get_json()
+    failed = {e["path"][0] for e in body.get("errors") or [] if e.get("path")}
+    if query is None:
+        return bool(failed)
+    from graphql import OperationDefinitionNode, parse
+
+    operations = [d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode)]
+    roots = {(f.alias or f.name).value for op in operations for f in op.selection_set.selections
+             if hasattr(f, "name")}
+    return bool(roots) and roots <= failed
+
+
+# -- the GraphQL API as a whole --------------------------------------------------------------------
+
+# Tray's custom scalars (wizard/api/scalars.py), as GraphQL literals: any JSON text or text at
+# all for Json, date-times and anything else for DateTime.
+SCALARS = {
+    "Json": st.one_of(VALUE_TEXT.map(nodes.String), NUMBERS.filter(lambda n: isinstance(n, int)).map(nodes.Int),
+                      st.booleans().map(nodes.Boolean)),
+    "DateTime": st.one_of(st.datetimes().map(lambda d: d.isoformat() + "Z"), ANY_TEXT).map(nodes.String),
+}
+
+@pytest.fixture
+def seeded(core, user, demo_solution):
+    inst = core.create_instance(user.id, "slack-alerts")
+    return {"master": MASTER, "user": identity.issue_user_token(user.id), "instance": inst.id}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("who", ["master", "user"])
+@pytest.mark.parametrize("mode", [Mode.POSITIVE, Mode.NEGATIVE])
+def test_fuzz_graphql_operations(client, seeded, who, mode):
+    with open(SCHEMA_FILE) as f:
+        sdl = f.read()
+    ran = []
+
+    @settings(FUZZ, max_examples=int(60 * SCALE))
+    @given(query=from_schema(sdl, mode=mode, codec=None, custom_scalars=SCALARS))
+    def run(query):
+        ran.append(1)
+        before = snapshot()
+        resp = post(client, query, seeded[who])
+        assert_sound(resp)
+        if refused(resp, query):
+            assert snapshot() == before, f"a refused request stored something: {query[:300]}"
+
+    run()
+    print(f"\nfuzz graphql {who} {mode.name}: {len(ran)} operations")
+    assert len(ran) >= int(30 * SCALE)
+
+
+# -- every slot type through the API ---------------------------------------------------------------
+
+UPDATE = ("mutation($i: UpdateSolutionInstanceInput!) { updateSolutionInstance(input: $i) "
+          "{ solutionInstance { configValues { externalId value } } } }")
+
+
+@pytest.fixture
+def typed(core, user):
+    core.publish({"id": "fuzz", "title": "Every type", "config": [
+        {"externalId": f"s_{t}", "title": t.title(), **slot} for t, slot in TYPES.items()]})
+    return core.create_instance(user.id, "fuzz").id
+
+
+@pytest.mark.timeout(300)
+def test_fuzz_every_slot_type_through_the_api(client, user, typed):
+    token = identity.issue_user_token(user.id)
+    ran = []
+
+    @settings(FUZZ, max_examples=int(200 * SCALE))
+    @given(slot=st.sampled_from(sorted(TYPES)), text=VALUE_TEXT)
+    def run(slot, text):
+        ran.append(1)
+        before = snapshot()
+        resp = client.post("/graphql", data=json.dumps({"query": UPDATE, "variables": {"i": {
+            "solutionInstanceId": typed, "configValues": [{"externalId": f"s_{slot}", "value": text}]}}}),
+            content_type="application/json", headers={"Authorization": f"Bearer {token}"})
+        body = assert_sound(resp)
+        if refused(resp):
+            assert snapshot() == before
+        else:  # what was stored can be answered and shown
+            values = body["data"]["updateSolutionInstance"]["solutionInstance"]["configValues"]
+            assert all(json.loads(v["value"]) is not None for v in values)
+
+    run()
+    print(f"\nfuzz values through the API: {len(ran)} values")
+    assert len(ran) >= int(100 * SCALE)
+
+
+# -- every slot type through the wizard's form ------------------------------------------------------
+
+FORM_TEXT = st.text(st.characters(codec="utf-8"), max_size=40)  # a form cannot carry lone surrogates
+
+
+@pytest.mark.timeout(300)
+def test_fuzz_every_slot_type_through_the_wizard(client, core, user, typed):
+    wiz = Wizard(client, core, user)
+    wiz.open(typed)
+    screen = f"{wiz.base}/screen/1"
+    csrf = csrf_of(wiz.page)
+    ran = []
+
+    def progress_digest():
+        db.session.expire_all()
+        row = db.session.get(WizardProgress, typed)
+        config = dict((row.data or {}).get("config") or {}) if row else {}
+        config.pop("s_secret", None)  # sealed anew on every save (a fresh nonce), same secret
+        return json.dumps(config, sort_keys=True, default=str)
+
+    @settings(FUZZ, max_examples=int(200 * SCALE))
+    @given(fields=st.dictionaries(st.sampled_from(sorted(TYPES)), st.one_of(FORM_TEXT, st.sampled_from(
+        ["9" * 400, "9" * 5000, "NaN", "1e999", "2026-W01-1", "20260101", '{"s": "' + "a" * 40 + '!"}',
+         "[" * 3000, "a\x00b"])), min_size=1), rows=st.lists(st.tuples(FORM_TEXT, FORM_TEXT), max_size=3),
+           index=st.one_of(st.integers(0, 3).map(str), st.sampled_from(["²", "9" * 5000, "-1", "٣"])))
+    def run(fields, rows, index):
+        ran.append(1)
+        before_instance, before_progress = snapshot_instance(), progress_digest()
+        form = [("csrf_token", csrf), ("wizard_screen", "1"), ("wizard_action", "next")]
+        form += [(f"s_{t}", v) for t, v in fields.items() if t != "mapping"]
+        form += [(f"s_mapping-{index if i == 0 else i}-{side}", v) for i, row in enumerate(rows)
+                 for side, v in zip(("lhs", "rhs"), row)]
+        resp = client.post(screen, data=MultiDict(form))
+        assert resp.status_code < 500, resp.data[:500]
+        assert resp.status_code in (200, 303, 400, 422), resp.status_code
+        if resp.status_code in (400, 422):
+            assert snapshot_instance() == before_instance
+            assert progress_digest() == before_progress, fields
+
+    def snapshot_instance():
+        db.session.expire_all()
+        return db.session.execute(select(func.count()).select_from(WizardProgress)).scalar(), \
+            repr(db.session.execute(select(db.metadata.tables["solution_instances"])).all())
+
+    run()
+    assert wiz.get(f"{wiz.base}/review").status_code == 200  # whatever was stored can be shown
+    print(f"\nfuzz values through the wizard: {len(ran)} forms")
+    assert len(ran) >= int(100 * SCALE)

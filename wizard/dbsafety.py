@@ -1,0 +1,91 @@
+"""What the database layer does so that no acknowledged write is lost and no bad text reaches
+a column, on SQLite as on PostgreSQL. The listeners register when create_app imports this module.
+
+Serialised writes on SQLite. Python's sqlite3 module runs SELECTs outside any transaction and
+opens one only at the first INSERT/UPDATE, so a read-modify-write (load an instance's values,
+merge, save) is not atomic and `SELECT ... FOR UPDATE` is silently dropped: of 50 parallel
+updates, most were lost. Here:
+- a locking read marked `execution_options(**WRITE_LOCK)` (the core's read of an instance it
+  is about to change) starts `BEGIN IMMEDIATE` on SQLite: the transaction takes the write lock
+  before it reads, so concurrent writers queue instead of overwriting each other. It is opt-in
+  because SQLite's lock is database-wide: a lock held across a call to another service (a token
+  refresh at the built-in sandbox, which writes to the same database) would block that service;
+- a locking read always refreshes objects already in the session (`populate_existing`), on both
+  databases: a row loaded earlier in the request must not hide a value committed since;
+- WAL (readers never wait for the writer) and a busy timeout (writers wait for the lock instead
+  of answering "database is locked").
+
+Column guard. Before every flush, each new or changed row's String(n) columns are checked for
+length and, like its text and JSON columns, for NUL, lone surrogates and numbers PostgreSQL or
+JSON cannot hold (wizard.textcheck). The flush is refused with an InputError naming the field:
+the database never sees the value, whatever path it came by.
+"""
+from __future__ import annotations
+
+from sqlalchemy import JSON, String, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .textcheck import check_data, check_length
+
+BUSY_TIMEOUT_MS = 30000
+WRITE_LOCK = {"sqlite_write_lock": True}
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Called for each new DBAPI connection: WAL and the busy timeout, on SQLite files only."""
+    if not _is_sqlite(dbapi_connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_lock_for_update(conn, _cursor, _statement, _parameters, context, _executemany):
+    """Called before each statement: a read marked WRITE_LOCK on SQLite (which drops FOR UPDATE)
+    first opens a write transaction, unless this connection is already in one."""
+    if context is None or not context.execution_options.get("sqlite_write_lock"):
+        return
+    dbapi = conn.connection.dbapi_connection
+    if _is_sqlite(dbapi) and not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refresh_locked_rows(state):
+    """Called for each ORM statement: a locking read loads the row as it is now."""
+    if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
+        state.update_execution_options(populate_existing=True)
+
+
+def _field_name(key: str) -> str:
+    """external_user_id -> externalUserId: the API's name for the column."""
+    head, *rest = key.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_columns(session, _flush_context, _instances):
+    """Called before each flush: refuse text and JSON no column should hold."""
+    for obj in list(session.new) + list(session.dirty):
+        mapper = getattr(obj, "__mapper__", None)
+        if mapper is None:
+            continue
+        for column in mapper.columns:
+            value = getattr(obj, mapper.get_property_by_column(column).key, None)
+            if value is None:
+                continue
+            field = _field_name(column.key)
+            if isinstance(column.type, String) and isinstance(value, str):
+                check_data(value, field)
+                check_length(value, field, column.type.length)
+            elif isinstance(column.type, JSON):
+                check_data(value, field)

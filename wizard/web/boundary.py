@@ -1,0 +1,38 @@
+"""The text boundary (wizard.textcheck) for pages: URLs and form posts are checked before any
+view runs, so that a NUL in a path does not first use up the code in its query, and a hostile
+row number never reaches WTForms; a value the column guard refuses at flush is a 400, not a 500.
+"""
+from __future__ import annotations
+
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+from ..extensions import db
+from ..textcheck import InputError, form_problem, text_problem
+
+
+class HostileInput(BadRequest):
+    description = "The request contains characters or numbers the wizard does not accept."
+
+
+def check_request() -> None:
+    """Called before every request (API bodies are JSON, checked by the API itself)."""
+    if text_problem(request.path):
+        raise HostileInput()
+    for source in (request.args, request.form if request.mimetype != "application/json" else {}):
+        for key in source.keys():
+            if form_problem(key, source.getlist(key)):
+                raise HostileInput()
+
+
+def refused_at_flush(exc: InputError):
+    """Error handler: the column guard (wizard.dbsafety) refused what a view was saving."""
+    from .errors import render_error
+
+    db.session.rollback()
+    return render_error(400, f"This was not saved: {exc}.", "bad_request")
+
+
+def register(app) -> None:
+    app.before_request(check_request)
+    app.register_error_handler(InputError, refused_at_flush)
