@@ -1,14 +1,14 @@
 """Browser sessions know their wizard instance (a newer session of it ends the older ones)
 
 Revision ID: b7e1c0a4d9f2
-Revises: b7e1c0a4d2f8
+Revises: cfcaf69939f9
 Create Date: 2026-11-25 23:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e1c0a4d9f2"
-down_revision = "b7e1c0a4d2f8"
+down_revision = "cfcaf69939f9"
 branch_labels = None
 depends_on = None
 
