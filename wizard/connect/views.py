@@ -215,7 +215,7 @@ def _accept(flow, service, token: dict):
     scopes, save the account. Returns the attempt, done or failed."""
     try:
         token = fresh_new_token(service, token)
-        creds = token_credentials(token)
+        creds = token_credentials(token, service=service)
         checked = check_connection(service, "oauth2", creds)
     except ApiError as exc:
         return attempts.fail(flow, f"The new connection did not pass its test ({exc.message}) and was not saved.")
