@@ -10,16 +10,14 @@ import pytest
 from sqlalchemy import update
 
 from _connect_support import (  # noqa: F401  (fixtures)
-    Dance, connect_sandbox, message_of, sandbox_config, wizard_session,
+    sandbox_credentials, Dance, connect_sandbox, message_of, sandbox_config, wizard_session,
 )
 from wizard import accounts
 from wizard.connect import ensure_fresh
 from wizard.connect.tokens import API_BASE_KEY
 from wizard.extensions import db
 from wizard.models import utcnow
-from wizard.sandbox import CLIENT_ID
 from wizard.sandbox.models import SandboxToken
-from wizard.sandbox.provider import client_secret
 from wizard.services import ServicesError, parse_services, registry
 from wizard.connect.options import fetch_options
 
@@ -44,8 +42,7 @@ DEFINITION = {"id": "sf", "title": "Salesforce alerts", "auth": [
 
 @pytest.fixture
 def salesforce(app, live_server, core, user, tmp_path, sandbox_config, monkeypatch):
-    monkeypatch.setenv("SALESFORCE_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", client_secret(app.config))
+    sandbox_credentials(app, monkeypatch, "SALESFORCE_CLIENT")
     services = tmp_path / "services.yaml"
     services.write_text(SALESFORCE.format(live=live_server))
     sandbox_config(WIZARD_SERVICES_FILE=str(services))

@@ -8,35 +8,21 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from _connect_support import (  # noqa: F401  (fixtures)
-    Dance, connect_sandbox, message_of, sandbox_config, wizard_session,
+    sandbox_credentials, Dance, connect_sandbox, message_of, sandbox_as_service, sandbox_config, wizard_session,
 )
 from test_wizard_fields import AUTH_SOLUTION
 from wizard import accounts
 from wizard.extensions import db
-from wizard.sandbox import CLIENT_ID
-from wizard.sandbox.provider import client_secret
 from wizard.connect.options import OptionsUnavailable, fetch_options
 from wizard_support import Wizard
 
 CHANNELS_WORDS = "\u201cList the workspace's channels\u201d (channels:read)"
 # The sandbox again, declared as an ISV's service that does not check granted scopes (as for a
 # provider that does not echo them): only the API's 403 tells that a scope is missing.
-LOOSE = """
-services:
-  - name: loose
-    title: Loose Sandbox
-    auth: oauth2
-    authorize_url: {live}/sandbox/oauth/authorize
-    token_url: {live}/sandbox/oauth/token
-    scopes: [profile]
-    scope_titles: {{channels:read: "List the workspace's channels"}}
-    client_id_env: LOOSE_ID
-    client_secret_env: LOOSE_SECRET
-    api_base: {live}/sandbox/api
-    test: {{method: GET, path: /me}}
-    options:
-      channels: {{path: /channels, items: data, value: id, text: name, scopes: [channels:read]}}
-"""
+def loose(live: str) -> str:
+    return "services:\n" + sandbox_as_service(
+        live, "loose", "Loose Sandbox", "LOOSE",
+        "    scope_titles: {channels:read: \"List the workspace's channels\"}\n")
 
 
 def connect_for_slot(live_server, core, user, definition: dict, slot: str, **consent):
@@ -95,10 +81,9 @@ def test_the_screen_offers_reconnect_asking_for_the_scope_then_the_options_load(
 
 def test_a_403_from_the_service_names_the_permission_and_reconnect_cures_it(
         live_server, app, core, user, tmp_path, sandbox_config, monkeypatch):
-    monkeypatch.setenv("LOOSE_ID", CLIENT_ID)
-    monkeypatch.setenv("LOOSE_SECRET", client_secret(app.config))
+    sandbox_credentials(app, monkeypatch, "LOOSE")
     services = tmp_path / "services.yaml"
-    services.write_text(LOOSE.format(live=live_server))
+    services.write_text(loose(live_server))
     sandbox_config(WIZARD_SERVICES_FILE=str(services))
     definition = {"id": "loose-alerts", "title": "Loose", "auth": [
         {"externalId": "ws", "service": "loose", "title": "Workspace", "scopes": ["channels:read"]}],

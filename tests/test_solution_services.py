@@ -9,36 +9,21 @@ import pytest
 import yaml
 from sqlalchemy import update
 
-from _connect_support import Dance, message_of
+from _connect_support import Dance, message_of, sandbox_as_service, sandbox_credentials
 from wizard import accounts
 from wizard.cli import known_services
 from wizard.connect import ensure_fresh
 from wizard.extensions import db
 from wizard.models import utcnow
-from wizard.sandbox import CLIENT_ID
 from wizard.sandbox.models import SandboxToken
-from wizard.sandbox.provider import client_secret
 from wizard.services import UnknownService, registry
 from wizard_support import Wizard
 
-OWN = """
+DEFINITION = """
 id: own-sandbox
 title: Our own workspace
 services:
-  - name: workspace
-    title: Our workspace
-    auth: oauth2
-    authorize_url: {live}/sandbox/oauth/authorize
-    token_url: {live}/sandbox/oauth/token
-    scopes: [profile]
-    check_scopes: true
-    client_id_env: OWN_SBX_ID
-    client_secret_env: OWN_SBX_SECRET
-    api_base: {live}/sandbox/api
-    test: {{method: GET, path: /me}}
-    options:
-      channels: {{path: /channels, items: data, value: id, text: name, scopes: [channels:read]}}
-auth:
+{service}auth:
   - externalId: ws
     service: workspace
     title: Your workspace
@@ -56,14 +41,19 @@ screens:
 """
 
 
+def own(live: str) -> str:
+    """The solution, its own service being the sandbox under another name."""
+    return DEFINITION.format(service=sandbox_as_service(live, "workspace", "Our workspace", "OWN_SBX",
+                                                         "    check_scopes: true\n"))
+
+
 @pytest.fixture
 def credentials(app, monkeypatch):
-    monkeypatch.setenv("OWN_SBX_ID", CLIENT_ID)
-    monkeypatch.setenv("OWN_SBX_SECRET", client_secret(app.config))
+    sandbox_credentials(app, monkeypatch, "OWN_SBX")
 
 
 def test_a_solutions_own_service_through_a_whole_oauth_journey(live_server, client, core, user, credentials):
-    core.publish(OWN.format(live=live_server), known_services=known_services())
+    core.publish(own(live_server), known_services=known_services())
     w = Wizard(client, core, user)
     inst = w.instance("own-sandbox")
     w.open(inst.id)
@@ -101,7 +91,7 @@ def test_a_solutions_own_service_through_a_whole_oauth_journey(live_server, clie
 
 
 def test_the_service_is_the_solutions_only(live_server, client, core, user, credentials):
-    core.publish(OWN.format(live=live_server), known_services=known_services())
+    core.publish(own(live_server), known_services=known_services())
     w = Wizard(client, core, user)
     other = {"id": "another", "title": "Another", "auth": [
         {"externalId": "ws", "service": "workspace", "title": "Workspace"}]}
@@ -119,7 +109,7 @@ def test_the_service_is_the_solutions_only(live_server, client, core, user, cred
 def test_without_its_credentials_in_the_environment_it_is_not_set_up(live_server, client, core, user, monkeypatch):
     monkeypatch.delenv("OWN_SBX_ID", raising=False)
     monkeypatch.delenv("OWN_SBX_SECRET", raising=False)
-    core.publish(OWN.format(live=live_server), known_services=known_services())
+    core.publish(own(live_server), known_services=known_services())
     assert not registry().get("own-sandbox:workspace").configured
     w = Wizard(client, core, user)
     inst = w.instance("own-sandbox")
@@ -129,7 +119,7 @@ def test_without_its_credentials_in_the_environment_it_is_not_set_up(live_server
 
 
 def test_a_changed_service_takes_effect_with_the_next_version(live_server, core, credentials):
-    text = OWN.format(live=live_server)
+    text = own(live_server)
     core.publish(text, known_services=known_services())
     first = registry().get("own-sandbox:workspace")
     data = yaml.safe_load(text)

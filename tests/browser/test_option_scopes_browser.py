@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from _connect_support import sandbox_config  # noqa: F401  (fixture)
+from _connect_support import sandbox_config, sandbox_credentials  # noqa: F401  (fixture)
 from browser_support import fresh_instance, wizard_url
 from journey import heading, next_
-from test_option_scopes import LOOSE
-from wizard.sandbox import CLIENT_ID
-from wizard.sandbox.provider import client_secret
+from test_option_scopes import loose
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +39,9 @@ def test_consent_without_the_scope_then_reconnect_with_it_then_the_options_load(
         page, context, live_server, app, core, user, tmp_path, sandbox_config, monkeypatch):
     # A service that does not check granted scopes (its provider does not echo them), so that the
     # connection is made without the scope and only the API's 403 tells.
-    monkeypatch.setenv("LOOSE_ID", CLIENT_ID)
-    monkeypatch.setenv("LOOSE_SECRET", client_secret(app.config))
+    sandbox_credentials(app, monkeypatch, "LOOSE")
     services = tmp_path / "services.yaml"
-    services.write_text(LOOSE.format(live=live_server))
+    services.write_text(loose(live_server))
     sandbox_config(WIZARD_SERVICES_FILE=str(services))
     from wizard.cli import known_services
 
