@@ -10,8 +10,9 @@ import pytest
 from _connect_support import (  # noqa: F401  (fixtures)
     sandbox_credentials, Dance, connect_sandbox, message_of, sandbox_as_service, sandbox_config, wizard_session,
 )
+from test_connect_dialog import _attr, _enter
 from test_wizard_fields import AUTH_SOLUTION
-from wizard import accounts
+from wizard import accounts, identity
 from wizard.extensions import db
 from wizard.connect.options import OptionsUnavailable, fetch_options
 from wizard_support import Wizard
@@ -116,4 +117,13 @@ def test_a_first_connection_asks_for_what_the_slots_lists_need(live_server, core
     inst = core.create_instance(user.id, "withauth", "")
     sid = wizard_session(user.id, inst.id)
     authorize = Dance(live_server).start(f"/connect/{inst.id}/s/{sid}/acct")
+    assert parse_qs(urlsplit(authorize).query)["scope"] == ["profile channels:read"]
+
+
+def test_the_auth_only_dialog_for_an_instance_asks_for_them_too(live_server, core, user):
+    core.publish(AUTH_SOLUTION)
+    inst = core.create_instance(user.id, "withauth", "")
+    d = Dance(live_server)
+    page, _ = _enter(d, f"/external/auth/create/emb-1/{inst.id}/acct?code={identity.generate_code(user.id)}")
+    authorize = d.start(_attr(page, "data-start-url"))
     assert parse_qs(urlsplit(authorize).query)["scope"] == ["profile channels:read"]
