@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from _connect_support import sandbox_config, sandbox_credentials  # noqa: F401  (fixture)
-from browser_support import fresh_instance, wizard_url
+from browser_support import fresh_instance, run_axe, shoot, wizard_url
 from journey import heading, next_
 from test_option_scopes import loose
 
@@ -63,6 +63,8 @@ def test_consent_without_the_scope_then_reconnect_with_it_then_the_options_load(
     expect(page.locator("#channel-retry")).to_have_count(0)
     expect(page.get_by_label("Channel").locator("option")).to_have_count(1)  # only "Choose"
     reconnect = page.get_by_role("link", name="Reconnect and allow it")
+    run_axe(page, "options-missing-scope")
+    shoot(page, "options-missing-scope")
 
     consent(context, reconnect, channels=True)
     heading(page, "Channel")  # reloaded once the popup reported the reconnection
