@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import update
 
 from _connect_support import (  # noqa: F401  (fixtures)
-    sandbox_credentials, Dance, connect_sandbox, message_of, sandbox_config, wizard_session,
+    Dance, connect_sandbox, message_of, sandbox_config, sandbox_credentials, wizard_session,
 )
 from wizard import accounts
 from wizard.connect import ensure_fresh
+from wizard.connect.options import fetch_options
 from wizard.connect.tokens import API_BASE_KEY
 from wizard.extensions import db
 from wizard.models import utcnow
 from wizard.sandbox.models import SandboxToken
 from wizard.services import ServicesError, parse_services, registry
-from wizard.connect.options import fetch_options
 
 # The Salesforce preset, its sign-in pointed at the sandbox (its api_base, test call path and
 # api_base_from stay the preset's own, apart from the test path the sandbox serves).

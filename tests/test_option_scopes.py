@@ -8,13 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from _connect_support import (  # noqa: F401  (fixtures)
-    sandbox_credentials, Dance, connect_sandbox, message_of, sandbox_as_service, sandbox_config, wizard_session,
+    Dance, connect_sandbox, message_of, sandbox_as_service, sandbox_config, sandbox_credentials, wizard_session,
 )
 from test_connect_dialog import _attr, _enter
 from test_wizard_fields import AUTH_SOLUTION
 from wizard import accounts, identity
-from wizard.extensions import db
 from wizard.connect.options import OptionsUnavailable, fetch_options
+from wizard.extensions import db
 from wizard_support import Wizard
 
 CHANNELS_WORDS = "\u201cList the workspace's channels\u201d (channels:read)"
