@@ -399,7 +399,9 @@
     var slot = link.dataset.connectSlot;
     var statusUrl = link.dataset.statusUrl;
     var box = boxFor(slot);
-    var statusEl = box ? box.querySelector(".connect-status") : null;
+    // A Reconnect in an options note says how it went beside itself (the slot may be elsewhere).
+    var statusEl = (link.dataset.statusEl && document.getElementById(link.dataset.statusEl)) ||
+      (box ? box.querySelector(".connect-status") : null);
     var state = { popup: null, poll: null, closedAt: null, over: false, lastError: null };
     // A poll that reads a failure already shown (the previous try, before the new popup has
     // started its own) is not news.

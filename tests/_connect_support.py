@@ -33,6 +33,36 @@ services:
     api_base: {live}/sandbox/api
     test: {{method: GET, path: /me}}
 """
+
+
+def sandbox_as_service(live: str, name: str, title: str, env: str, extra: str = "") -> str:
+    """A services-file entry (services.md) declaring the sandbox as an ISV's own OAuth 2 service,
+    its client credentials in the environment variables {env}_ID and {env}_SECRET. `extra`:
+    more lines of the entry, indented by four spaces."""
+    return f"""  - name: {name}
+    title: {title}
+    auth: oauth2
+    authorize_url: {live}/sandbox/oauth/authorize
+    token_url: {live}/sandbox/oauth/token
+    scopes: [profile]
+    client_id_env: {env}_ID
+    client_secret_env: {env}_SECRET
+    api_base: {live}/sandbox/api
+    test: {{method: GET, path: /me}}
+    options:
+      channels: {{path: /channels, items: data, value: id, text: name, scopes: [channels:read]}}
+{extra}"""
+
+
+def sandbox_credentials(app, monkeypatch, env: str) -> None:
+    """Put the sandbox's client credentials where sandbox_as_service(..., env) reads them."""
+    from wizard.sandbox import CLIENT_ID
+    from wizard.sandbox.provider import client_secret
+
+    monkeypatch.setenv(f"{env}_ID", CLIENT_ID)
+    monkeypatch.setenv(f"{env}_SECRET", client_secret(app.config))
+
+
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 MESSAGE = re.compile(r'data-message="([^"]*)"')
 

@@ -47,7 +47,8 @@ def test_builtins_presets_and_sandbox():
     assert sandbox.configured and sandbox.pkce and sandbox.auth_type == "oauth"
     assert sandbox.authorize_url == "https://wizard.example/sandbox/oauth/authorize"
     assert sandbox.token_url == "https://wizard.example/sandbox/oauth/token"
-    assert sandbox.options["channels"] == {"path": "/channels", "items": "data", "value": "id", "text": "name"}
+    assert sandbox.options["channels"] == {"path": "/channels", "items": "data", "value": "id", "text": "name",
+                                           "scopes": ["channels:read"]}
     # a preset without its client credentials is listed, as not configured
     assert not reg.get("slack").configured
     assert reg.get("google").server_metadata_url.startswith("https://accounts.google.com/")

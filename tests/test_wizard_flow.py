@@ -13,7 +13,7 @@ from wizard_support import Wizard, body_attr, inst, simple_solution, wiz  # noqa
 
 def test_a_solution_without_auth_slots_from_start_to_finish(wiz, inst, core):
     wiz.open(inst.id)
-    assert "Step 1 of 2" in wiz.page and 'aria-current="step"' in wiz.page
+    assert "Step 1 of 3" in wiz.page and 'aria-current="step"' in wiz.page
     wiz.post({"wizard_name": "My notes", "channel": "#ops", "level": "errors"})
     assert wiz.path.endswith("/screen/2")
     wiz.post({"threshold": "7", "api_key": "s3cr3t-value"})
@@ -372,9 +372,25 @@ def test_skip_title_field(wiz, inst):
     assert 'name="wizard_name"' not in wiz.page
 
 
+def steps_listed(page: str) -> int:
+    nav = re.search(r'<ol class="steps" id="wizard-steps">(.*?)</ol>', page, re.S).group(1)
+    return nav.count("<li")
+
+
+def test_the_step_counter_and_the_progress_list_count_the_same_steps(wiz, inst):
+    """Review is a step of the progress list, so it is one of the counter's too."""
+    wiz.open(inst.id)
+    assert steps_listed(wiz.page) == 3 and "Step 1 of 3" in wiz.page
+    wiz.post({"channel": "#ops"})
+    assert steps_listed(wiz.page) == 3 and "Step 2 of 3" in wiz.page
+    wiz.post({"threshold": "7"})
+    assert wiz.path.endswith("/review")
+    assert steps_listed(wiz.page) == 3 and "Step 3 of 3" in wiz.page and "Last step" not in wiz.page
+
+
 def test_show_restricts_the_screens(wiz, inst):
     wiz.open(inst.id, "show=[2]")
-    assert wiz.path.endswith("/screen/2") and "Step 1 of 1" in wiz.page
+    assert wiz.path.endswith("/screen/2") and "Step 1 of 2" in wiz.page
     assert wiz.client.get(f"{wiz.base}/screen/1").status_code == 303  # not an active screen
     wiz.post({"threshold": "3"})
     assert wiz.path.endswith("/review") and "Basics" not in wiz.page
@@ -382,7 +398,7 @@ def test_show_restricts_the_screens(wiz, inst):
 
 def test_start_opens_at_a_screen(wiz, inst):
     wiz.open(inst.id, "start=2")
-    assert wiz.path.endswith("/screen/2") and "Step 2 of 2" in wiz.page
+    assert wiz.path.endswith("/screen/2") and "Step 2 of 3" in wiz.page
 
 
 def test_cancel_page_tells_the_host_and_keeps_progress(wiz, inst, client):
@@ -403,7 +419,7 @@ def test_upgrade_asks_only_for_what_is_new(client, core, user):
     core.publish(d)
     assert core.get_instance(inst.id).flags.requiresUserInputToUpdateVersion
     w.open(inst.id)
-    assert "New things" in w.page and "Step 1 of 1" in w.page and "Basics" not in w.page
+    assert "New things" in w.page and "Step 1 of 2" in w.page and "Basics" not in w.page
     w.post({"region": "eu"})
     w.finish()
     data = core.get_instance(inst.id)

@@ -19,7 +19,7 @@ from .models import (
     ApiToken, Authentication, AuthorizationCode, BrowserSession, ConnectFlow, OAuthCacheEntry, Solution,
     SolutionInstance, utcnow,
 )
-from .services import registry
+from .services.authoring import catalog
 from .solutions import DefinitionError
 from .webhooks.endpoints import reencrypt_secrets
 from .textcheck import InputError
@@ -38,8 +38,9 @@ def _fail(message: str):
 
 
 def known_services():
-    """Service names for validating definitions."""
-    return set(registry().names())
+    """The services, for validating definitions: names, a solution's own services, options
+    sources and their scopes (wizard.services.authoring.Catalog)."""
+    return catalog()
 
 
 @solutions_cli.command("publish")

@@ -21,7 +21,7 @@ from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing, allowed_origins
 from . import attempts
-from .views import begin_connection, bp, reauth_id_or_error, service_or_error, status_response
+from .views import begin_connection, bp, reauth_id_or_error, service_or_error, status_response, with_source_scopes
 
 
 def _error_page(status: int, code: str, message: str):
@@ -58,7 +58,7 @@ def dialog_for_instance(embedded_id, iid, external_auth_id):
         slots = {s["externalId"]: s for s in inst.definition["auth"]}
         if external_auth_id not in slots:
             raise WizardError(404, "not_found", f"This integration has no account step {external_auth_id!r}.")
-        slot = slots[external_auth_id]
+        slot = with_source_scopes(slots[external_auth_id], (inst.definition,))
         service = service_or_error(slot["service"])
         return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, slot.get("scopes")),
                 "instance_id": iid, "slot": external_auth_id, "reauth_id": None}

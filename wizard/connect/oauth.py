@@ -104,7 +104,7 @@ def oauth_client(service):
     changed services file re-registers every client."""
     oauth = per_app("wizard_oauth", lambda: PopupOAuth(current_app._get_current_object(), cache=DbCache()),
                     key=registry())
-    client = oauth.create_client(service.name)
+    client = oauth.create_client(service.client_key)
     if client is None:
         client_kwargs = {"scope": " ".join(service.scopes), "token_endpoint_auth_method": service.token_auth,
                          "default_timeout": api_timeout()}
@@ -112,7 +112,7 @@ def oauth_client(service):
             client_kwargs["code_challenge_method"] = "S256"
         endpoints = ({"server_metadata_url": service.server_metadata_url} if service.server_metadata_url
                      else {"authorize_url": service.authorize_url, "access_token_url": service.token_url})
-        client = oauth.register(service.name, client_id=service.client_id, client_secret=service.client_secret,
+        client = oauth.register(service.client_key, client_id=service.client_id, client_secret=service.client_secret,
                                 client_kwargs=client_kwargs, authorize_params=service.authorize_params or None,
                                 **endpoints)
     return client

@@ -15,19 +15,35 @@ from .. import accounts
 from ..core import NotFound
 from ..extensions import per_app
 from ..services import UnknownService, registry
-from .tokens import ApiError, NeedsReconnect, call_api
+from .tokens import ApiError, NeedsReconnect, Refused, call_api
 
 CACHE_SECONDS = 60
 _lock = threading.Lock()
 
 
 class OptionsUnavailable(Exception):
-    """The options cannot be listed right now; str(exc) / .message is for people."""
+    """The options cannot be listed right now; str(exc) / .message is for people. Code
+    "missing_scope": the account has not allowed what the list needs (`missing`, when known);
+    reconnecting and allowing it is the cure, not a retry."""
 
-    def __init__(self, message: str, *, code: str = "options_unavailable"):
+    def __init__(self, message: str, *, code: str = "options_unavailable", missing: list[str] | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.missing = list(missing or [])
+
+
+def missing_scope(service, auth, missing) -> OptionsUnavailable:
+    """The message for an account that lacks the scopes a list needs, in the service's words."""
+    if not missing:
+        return OptionsUnavailable(
+            f"{service.title} refused to list these choices for {auth.name}: the account has not allowed "
+            "what this list needs. Reconnect it and allow everything it asks for.", code="missing_scope")
+    words = " and ".join(service.scope_words(s) for s in missing)
+    noun, it = ("permission", "it") if len(missing) == 1 else ("permissions", "them")
+    return OptionsUnavailable(
+        f"Your {service.title} account {auth.name} has not given the {noun} {words}, which this list "
+        f"needs. Reconnect the account and allow {it}.", code="missing_scope", missing=missing)
 
 
 def _items(body, path: str):
@@ -62,6 +78,13 @@ def fetch_options(source: str, *, owner_id: str, auth_id: str) -> list[dict]:
     if auth.service != service.name:
         raise OptionsUnavailable(f"The chosen account is not a {service.title} account.", code="wrong_service")
 
+    needed = service.scopes_for(name)
+    if service.check_scopes and auth.auth_type == "oauth2" and auth.scopes:
+        # A provider that echoes scopes as asked: its granted list is the truth, no need to ask.
+        lacking = [s for s in needed if s not in auth.scopes]
+        if lacking:
+            raise missing_scope(service, auth, lacking)
+
     # The key includes when the account last changed, so a reconnect is never served stale data.
     key = (auth.id, auth.updated.isoformat() if auth.updated else "", source)
     with _lock:
@@ -72,6 +95,9 @@ def fetch_options(source: str, *, owner_id: str, auth_id: str) -> list[dict]:
         body = call_api(auth, "GET", spec["path"])
     except NeedsReconnect as exc:
         raise OptionsUnavailable(exc.message, code="needs_reconnect") from None
+    except Refused:  # 401/403 (a 401 survived a refresh): the token does not allow this list
+        raise missing_scope(service, auth, [s for s in needed if s not in (auth.scopes or [])] or list(needed)) \
+            from None
     except ApiError as exc:
         raise OptionsUnavailable(f"Could not load the choices from {service.title}: {exc.message} "
                                  "Try again in a moment.") from None

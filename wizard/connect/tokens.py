@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -52,14 +53,42 @@ def _service(name: str):
         raise ApiError(f"The service {name!r} is not configured on this server any more.") from None
 
 
-def token_credentials(token: dict, previous: dict | None = None) -> dict:
+def token_credentials(token: dict, previous: dict | None = None, service=None) -> dict:
     """What is kept of a token response (encrypted by wizard.accounts). A refresh that does not
-    rotate the refresh token keeps the previous one."""
+    rotate the refresh token keeps the previous one; the same for the account's API host
+    (`api_base_from`, see provider_api_base)."""
     creds = {"access_token": token["access_token"], "token_type": token.get("token_type", "Bearer")}
     refresh = token.get("refresh_token") or (previous or {}).get("refresh_token")
     if refresh:
         creds["refresh_token"] = refresh
+    if service is not None:
+        creds.update(provider_api_base(service, token, previous))
     return creds
+
+
+# The account's own API host, kept with its credentials. Credential field names cannot start with
+# "_" (services.md), so no typed field of an api_key or basic service can set it.
+API_BASE_KEY = "_api_base"
+
+
+def provider_api_base(service, token: dict, previous: dict | None = None) -> dict:
+    """{API_BASE_KEY: url} when the service's token response names the account's API host
+    (`api_base_from`, e.g. Salesforce's instance_url), or the one the account had when a refresh
+    does not repeat it; {} for other services. ApiError when the provider's answer is not an
+    address to call (https, or http when the token endpoint is itself http, as a local provider)."""
+    if service.auth != "oauth2" or not service.api_base_from:
+        return {}
+    value = token.get(service.api_base_from)
+    if value is None:
+        kept = (previous or {}).get(API_BASE_KEY)
+        return {API_BASE_KEY: kept} if kept else {}
+    parts = urlsplit(value) if isinstance(value, str) else None
+    schemes = ("https", "http") if str(service.token_url or "").startswith("http://") else ("https",)
+    if parts is None or parts.scheme not in schemes or not parts.hostname or parts.username or parts.password \
+            or parts.query or parts.fragment:
+        raise ApiError(f"{service.title} named an API address for the account ({service.api_base_from}) "
+                       "that cannot be used.")
+    return {API_BASE_KEY: value.rstrip("/")}
 
 
 def expires_at_of(token: dict) -> datetime | None:
@@ -110,7 +139,12 @@ def refresh(auth: Authentication, creds: dict) -> dict:
     except requests.RequestException:
         db.session.rollback()  # release the row lock; try again later
         raise ApiError(f"{service.title} did not answer when its access was renewed. Try again.") from None
-    new = token_credentials(token, previous=creds)
+    try:
+        new = token_credentials(token, previous=creds, service=service)
+    except ApiError:  # a renewed token naming an unusable API host: the account's own stays
+        new = token_credentials(token, previous=creds)
+        if creds.get(API_BASE_KEY):
+            new[API_BASE_KEY] = creds[API_BASE_KEY]
     accounts.update_credentials(auth, new, expires_at=expires_at_of(token),
                                 scopes=token["scope"].split() if token.get("scope") else None)
     return new
@@ -127,12 +161,15 @@ def fresh_new_token(service, token: dict) -> dict:
     except (OAuthError, requests.RequestException):
         raise ApiError(f"{service.title} handed out an expired access and did not renew it.") from None
     renewed.setdefault("refresh_token", token["refresh_token"])
+    if service.api_base_from and service.api_base_from in token:
+        renewed.setdefault(service.api_base_from, token[service.api_base_from])
     return renewed
 
 
 def request_with(service, auth_type: str, creds: dict, method: str, path: str):
     """One API call with these credentials; the decoded JSON answer, or ApiError."""
-    url = path if path.startswith(("https://", "http://")) else (service.api_base or "") + path
+    base = (creds.get(API_BASE_KEY) if auth_type == "oauth2" else None) or service.api_base or ""
+    url = path if path.startswith(("https://", "http://")) else base + path
     headers = {"Accept": "application/json"}
     basic = None
     if auth_type == "oauth2":

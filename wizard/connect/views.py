@@ -17,7 +17,7 @@ from flask import (
 from .. import accounts
 from ..core import NotFound
 from ..crypto import hash_secret, new_secret
-from ..services import UnknownService, registry
+from ..services import UnknownService, authoring, registry
 from ..web import guard
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
@@ -126,7 +126,19 @@ def _wizard_slot(iid: str, slot: str) -> tuple[str, dict]:
     slots = {s["externalId"]: s for d in (inst.definition, inst.newest_definition or {}) for s in d.get("auth", [])}
     if slot not in slots:
         raise refusal("no_account_step", iid)
-    return bound["user_id"], slots[slot]
+    return bound["user_id"], with_source_scopes(slots[slot], (inst.definition, inst.newest_definition or {}))
+
+
+def with_source_scopes(slot_def: dict, definitions) -> dict:
+    """The auth slot asking also for the scopes its dynamic options lists need (docs/services.md),
+    so that connecting or reconnecting grants them even for a definition published before
+    publishing checked it."""
+    try:
+        service = registry().get(slot_def["service"])
+    except UnknownService:
+        return slot_def
+    needed = [s for d in definitions for s in authoring.scopes_for_auth_slot(d, slot_def["externalId"], service)]
+    return {**slot_def, "scopes": attempts.merged_scopes(slot_def.get("scopes"), needed)}
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -203,7 +215,7 @@ def _accept(flow, service, token: dict):
     scopes, save the account. Returns the attempt, done or failed."""
     try:
         token = fresh_new_token(service, token)
-        creds = token_credentials(token)
+        creds = token_credentials(token, service=service)
         checked = check_connection(service, "oauth2", creds)
     except ApiError as exc:
         return attempts.fail(flow, f"The new connection did not pass its test ({exc.message}) and was not saved.")

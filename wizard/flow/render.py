@@ -74,6 +74,17 @@ def _connect_screen(ctx: WizardContext, auth_slot_id: str) -> int | None:
     return None
 
 
+def _reconnect_note(ctx: WizardContext, spec: dict, exc: OptionsError) -> dict | None:
+    """A note whose Reconnect opens the connect popup for the chosen account; connecting asks
+    for the scopes the auth slot's options lists need (wizard.connect.views)."""
+    auth_slot = spec.get("auth")
+    start, status = ctx.connect_urls(auth_slot, reconnect=ctx.engine.auth.get(auth_slot))
+    if not start:
+        return None
+    return {"kind": "reconnect", "message": str(exc), "url": start, "status_url": status, "slot": auth_slot,
+            "link_text": "Reconnect and allow it"}
+
+
 def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.OptionMap:
     """Static or fetched options; a note for the page when they cannot be had."""
     try:
@@ -84,7 +95,10 @@ def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.Optio
                       "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
                       "link_text": f"Go to {exc.slot['title']}"}
     except OptionsError as exc:
-        if exc.code == "needs_reconnect":  # a retry cannot help: say so, and where to fix it
+        reconnect = _reconnect_note(ctx, spec, exc) if exc.code == "missing_scope" else None
+        if reconnect:  # the account lacks a permission: Reconnect asks for it, right here
+            notes[slot_id] = reconnect
+        elif exc.code in ("needs_reconnect", "missing_scope"):  # a retry cannot help: say so, and where to fix it
             n = _connect_screen(ctx, spec.get("auth"))
             notes[slot_id] = {"kind": "needs_auth", "message": f"The choices could not be loaded: {exc}",
                           "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,

@@ -6,7 +6,9 @@ HTTP Basic on its API, so that the api_key and basic connection kinds have somet
 test against.
 
 Faults for tests are read from app.config on every request (the live test server shares the
-app object): SANDBOX_FAULT in {None, "slow", "error", "expired"}.
+app object): SANDBOX_FAULT in {None, "slow", "error", "expired"}. SANDBOX_INSTANCE_URL, when set,
+is sent in every token response as `instance_url` (as Salesforce names each org's API host), so
+that a service's `api_base_from` is tested against a real token endpoint.
 """
 from __future__ import annotations
 
@@ -71,8 +73,9 @@ def sandbox_service(config: dict):
         authorize_url=base + "/oauth/authorize", token_url=base + "/oauth/token",
         scopes=("profile",), check_scopes=True, pkce=True, client_id=CLIENT_ID, client_secret=client_secret(config),
         api_base=base + "/api", test={"method": "GET", "path": "/me"},
-        options={"channels": {"path": "/channels", "items": "data", "value": "id", "text": "name"}},
-        origin="builtin",
+        options={"channels": {"path": "/channels", "items": "data", "value": "id", "text": "name",
+                              "scopes": ["channels:read"]}},
+        scope_titles=dict(SCOPES), origin="builtin",
     )
 
 
@@ -114,7 +117,8 @@ def query_client(client_id: str):
 
 
 def save_token(token: dict, req) -> None:
-    db.session.add(SandboxToken(client_id=req.client.client_id, user_id=req.user.get_user_id(), **token))
+    kept = {k: v for k, v in token.items() if k != "instance_url"}  # said in the answer, not stored
+    db.session.add(SandboxToken(client_id=req.client.client_id, user_id=req.user.get_user_id(), **kept))
     db.session.commit()
 
 
@@ -124,6 +128,17 @@ def expires_in(client, grant_type) -> int:
     if current_app.config.get("SANDBOX_FAULT") == "expired" and grant_type == "authorization_code":
         return -60
     return TOKEN_TTL
+
+
+class TokenGenerator(BearerTokenGenerator):
+    """Bearer tokens, with `instance_url` when SANDBOX_INSTANCE_URL is set (see the module)."""
+
+    def generate(self, *args, **kwargs):
+        token = super().generate(*args, **kwargs)
+        instance_url = current_app.config.get("SANDBOX_INSTANCE_URL")
+        if instance_url:
+            token["instance_url"] = instance_url
+        return token
 
 
 class CodeGrant(AuthorizationCodeGrant):
@@ -192,7 +207,7 @@ class TokenValidator(BearerTokenValidator):
 def build(app: Flask) -> tuple[AuthorizationServer, ResourceProtector]:
     """One authorization server and resource protector per app (tests build several apps)."""
     server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
-    server.register_token_generator("default", BearerTokenGenerator(
+    server.register_token_generator("default", TokenGenerator(
         lambda **kw: generate_token(42), lambda **kw: generate_token(48), expires_in))
     server.register_grant(CodeGrant, [StrictCodeChallenge(required=True)])
     server.register_grant(RefreshGrant)

@@ -15,7 +15,8 @@ PRESETS: dict[str, dict] = {
         "client_secret_env": "SLACK_CLIENT_SECRET",
         "api_base": "https://slack.com/api",
         "test": {"method": "GET", "path": "/auth.test"},
-        "options": {"channels": {"path": "/conversations.list", "items": "channels", "value": "id", "text": "name"}},
+        "options": {"channels": {"path": "/conversations.list", "items": "channels", "value": "id", "text": "name",
+                                "scopes": ["channels:read"]}},
     },
     "google": {
         "title": "Google",
@@ -29,7 +30,8 @@ PRESETS: dict[str, dict] = {
         "api_base": "https://www.googleapis.com",
         "test": {"method": "GET", "path": "/oauth2/v3/userinfo"},
         "options": {"calendars": {"path": "/calendar/v3/users/me/calendarList", "items": "items",
-                                  "value": "id", "text": "summary"}},
+                                  "value": "id", "text": "summary",
+                                  "scopes": ["https://www.googleapis.com/auth/calendar.readonly"]}},
     },
     "github": {
         "title": "GitHub",
@@ -52,7 +54,10 @@ PRESETS: dict[str, dict] = {
         "scopes": ["api", "refresh_token"],
         "client_id_env": "SALESFORCE_CLIENT_ID",
         "client_secret_env": "SALESFORCE_CLIENT_SECRET",
+        # The token response names the org's own API host (instance_url): that is where its
+        # API calls go; login.salesforce.com only serves the sign-in and userinfo.
         "api_base": "https://login.salesforce.com",
+        "api_base_from": "instance_url",
         "test": {"method": "GET", "path": "/services/oauth2/userinfo"},
     },
     "hubspot": {

@@ -16,6 +16,7 @@ import yaml
 from flask import Flask, current_app
 
 from ..extensions import per_app
+from ..solutions.format import QUALIFIER
 from .presets import PRESETS
 
 AUTH_KINDS = ("oauth2", "api_key", "basic")
@@ -23,8 +24,9 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 KEYS = {
     "name", "title", "icon", "auth", "server_metadata_url", "authorize_url", "token_url", "scopes",
     "pkce", "client_id_env", "client_secret_env", "api_base", "test", "options", "fields", "header",
-    "authorize_params", "token_auth", "check_scopes",
+    "authorize_params", "token_auth", "check_scopes", "scope_titles", "api_base_from",
 }
+OPTION_KEYS = {"path", "items", "value", "text", "scopes"}
 DEFAULT_FIELDS = {
     "api_key": [{"name": "api_key", "title": "API key", "secret": True}],
     "basic": [{"name": "username", "title": "Username", "secret": False},
@@ -74,7 +76,12 @@ class Service:
     options: dict = field(default_factory=dict)  # name -> {"path", "items", "value", "text"}
     fields: tuple = ()  # api_key / basic: ({"name", "title", "secret"}, ...)
     header: dict = field(default_factory=dict)  # api_key: header -> template over the fields
-    origin: str = "file"  # builtin | preset | <file path>
+    # scope -> what it allows, in the service's own words (shown when a permission is missing)
+    scope_titles: dict = field(default_factory=dict)
+    # The token response's field naming the API host of this account (Salesforce: instance_url);
+    # when it is there, it is stored with the account and used instead of api_base.
+    api_base_from: str | None = None
+    origin: str = "file"  # builtin | preset | <file path> | solution <id>
 
     @property
     def configured(self) -> bool:
@@ -85,6 +92,28 @@ class Service:
     def auth_type(self) -> str:
         """The `authType` of the auth-only dialog's events (docs/events.md)."""
         return "oauth" if self.auth == "oauth2" else self.auth
+
+    def scopes_for(self, options_name: str) -> tuple[str, ...]:
+        """The scopes the options list `options_name` needs (declared with the list)."""
+        return tuple((self.options.get(options_name) or {}).get("scopes") or ())
+
+    def scope_words(self, scope: str) -> str:
+        """A scope as people read it: its title in the service's scope list, and its name."""
+        title = self.scope_titles.get(scope)
+        return f"\u201c{title}\u201d ({scope})" if title else f"\u201c{scope}\u201d"
+
+    @property
+    def client_key(self) -> str:
+        """The name of this service's OAuth client (wizard.connect.oauth). A solution's own service
+        also names its settings, so that publishing changed endpoints takes effect at once."""
+        if not self.origin.startswith("solution "):
+            return self.name
+        import hashlib
+
+        settings = repr((self.server_metadata_url, self.authorize_url, self.token_url, self.scopes, self.pkce,
+                         self.token_auth, sorted(self.authorize_params.items()), self.client_id_env,
+                         self.client_secret_env))
+        return f"{self.name}@{hashlib.sha256(settings.encode()).hexdigest()[:12]}"
 
     def public(self) -> dict:
         """What may be shown in a page or an API answer (no client secret)."""
@@ -104,7 +133,14 @@ class Registry:
         try:
             return self._services[name]
         except KeyError:
-            raise UnknownService(name) from None
+            pass
+        if isinstance(name, str) and QUALIFIER in name:  # a service declared beside a solution
+            from .local import resolve  # (local builds on this module)
+
+            found = resolve(name)
+            if found is not None:
+                return found
+        raise UnknownService(name)
 
     def __contains__(self, name) -> bool:
         return name in self._services
@@ -141,6 +177,7 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
     header = _check_header(raw, auth, fields, err)
     test = _check_test(raw, err)
     options = _check_options(raw, err)
+    scope_titles, api_base_from = _check_provider_words(raw, err)
     if (test or options) and not raw.get("api_base"):
         err("api_base", "is required for a service with a test call or options")
     if errs:
@@ -155,7 +192,8 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
         client_id_env=raw.get("client_id_env"), client_secret_env=raw.get("client_secret_env"),
         client_id=client_id, client_secret=client_secret,
         api_base=(raw.get("api_base") or "").rstrip("/") or None, test=test, options=options,
-        fields=tuple(fields), header=dict(header or {}),
+        fields=tuple(fields), header=dict(header or {}), scope_titles=scope_titles,
+        api_base_from=api_base_from,
     ), []
 
 
@@ -257,7 +295,8 @@ def _check_test(raw: dict, err) -> dict | None:
 
 
 def _check_options(raw: dict, err) -> dict:
-    """The lists for dynamic options: name -> {path, items, value, text}."""
+    """The lists for dynamic options: name -> {path, items, value, text, scopes} (the scopes the
+    list needs)."""
     options = raw.get("options") or {}
     clean_options = {}
     if not isinstance(options, dict):
@@ -267,13 +306,35 @@ def _check_options(raw: dict, err) -> dict:
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             err(f"options.{oname}", "needs at least a path")
             continue
-        extra = set(spec) - {"path", "items", "value", "text"}
+        extra = set(spec) - OPTION_KEYS
         if extra:
             err(f"options.{oname}", "unknown key(s) " + ", ".join(sorted(extra)))
+        needs = spec.get("scopes", [])
+        if not isinstance(needs, list) or not all(isinstance(s, str) and s and " " not in s for s in needs):
+            err(f"options.{oname}", "scopes must be a list of scope names (no spaces)")
+            needs = []
         clean_options[str(oname)] = {"path": spec["path"], "items": str(spec.get("items", "data") or ""),
                                      "value": str(spec.get("value", "id")),
-                                     "text": str(spec.get("text", spec.get("value", "name")))}
+                                     "text": str(spec.get("text", spec.get("value", "name"))),
+                                     "scopes": list(needs)}
     return clean_options
+
+
+def _check_provider_words(raw: dict, err) -> tuple[dict, str | None]:
+    """What each scope allows, in the service's words (`scope_titles`), and the token response's
+    field naming the account's API host (`api_base_from`). Returns (scope_titles, api_base_from)."""
+    titles = raw.get("scope_titles") or {}
+    if not isinstance(titles, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                               for k, v in titles.items()):
+        err("scope_titles", "must map scope names to what they allow, e.g. {read: Read your pipelines}")
+        titles = {}
+    api_base_from = raw.get("api_base_from")
+    if api_base_from is not None:
+        if raw.get("auth") != "oauth2":
+            err("api_base_from", "only oauth2 services get an API host in their token response")
+        elif not isinstance(api_base_from, str) or not NAME.match(api_base_from):
+            err("api_base_from", "names a field of the token response, e.g. instance_url")
+    return {str(k): v.strip() for k, v in titles.items()}, api_base_from
 
 
 def parse_services(text: str, source: str = "services file", env=os.environ,

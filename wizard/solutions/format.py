@@ -28,7 +28,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 AUTH_KEYS = {"externalId", "service", "title", "scopes", "required", "help"}
 TOP_KEYS = {"id", "title", "description", "autoEnable", "tags", "customFields", "auth", "config", "screens",
-            "validationUrl"}
+            "validationUrl", "services"}
 MAX_TAGS = 50
 MAX_CUSTOM_FIELDS = 50
 
@@ -263,7 +263,82 @@ def _custom_fields(c: _Collector, raw) -> dict[str, str]:
     return out
 
 
-def validate_definition(data, known_services: set[str] | None = None, lines: dict | None = None) -> dict:
+# -- services declared beside the solution -------------------------------------------------------
+
+QUALIFIER = ":"  # outside its solution, an own service is named <solution id>:<name>
+SERVICE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+def qualified(solution_id: str, name: str) -> str:
+    return f"{solution_id}{QUALIFIER}{name}"
+
+
+class ServiceCatalog:
+    """What validating a definition asks of the services, handed in by the caller (the services
+    sit above this plain-Python format: wizard.services.authoring.catalog() is the one in use).
+    It also answers `in` and iteration with the server's service names."""
+
+    def __contains__(self, name) -> bool:
+        raise NotImplementedError
+
+    def __iter__(self):
+        raise NotImplementedError
+
+    def own_services(self, solution_id: str, block, add) -> dict:
+        """Validate the definition's `services` block, reporting with add(path, message); return
+        {name as declared: the service}."""
+        raise NotImplementedError
+
+    def check_sources(self, auth: list[dict], config: list[dict], own: dict, add) -> None:
+        """Report, with add(slot, path, message), each dynamic options source that cannot work."""
+        raise NotImplementedError
+
+
+def _own_service_names(solution_id: str, block, add) -> dict:
+    """Without a catalog: the names the `services` block declares (its shape only)."""
+    if block is None:
+        return {}
+    if not isinstance(block, list):
+        add(("services",), "services must be a list of services, in the format of the services file")
+        return {}
+    names = {}
+    for i, raw in enumerate(block):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
+            add(("services", i), "a service needs a name: lowercase letters, digits, - or _")
+        else:
+            names[name] = name
+    return names
+
+
+def dynamic_specs(slot: dict) -> list[tuple[tuple, dict]]:
+    """(path inside the slot, {source, auth}) of each dynamic options list of a config slot (its
+    slot type's `option_specs`)."""
+    out = []
+    for side, spec in slot_types.get(slot["type"]).option_specs(slot).items():
+        if isinstance(spec, dict):
+            out.append(((side,) if side == "options" else (side, "options"), spec))
+    return out
+
+
+def _qualify(solution_id: str, own: dict, auth: list[dict], config: list[dict]) -> None:
+    """Name the solution's own services by their qualified name in the normalised definition."""
+    if not own:
+        return
+    for slot in auth:
+        if slot["service"] in own:
+            slot["service"] = qualified(solution_id, slot["service"])
+    for slot in config:
+        for _, spec in dynamic_specs(slot):
+            service_name, _, list_name = spec["source"].partition(".")
+            if service_name in own:
+                spec["source"] = f"{qualified(solution_id, service_name)}.{list_name}"
+
+
+def validate_definition(data, known_services=None, lines: dict | None = None) -> dict:
+    """`known_services`: a ServiceCatalog (names are checked, and so are the solution's own
+    services, the options sources and their scopes), a set of service names, or None (nothing is
+    checked against services)."""
     c = _Collector(lines or {})
     try:
         check_data(data)  # the text boundary: NUL, lone surrogates, numbers too long
@@ -287,11 +362,17 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
                                        or not re.match(r"^https?://[^\s/?#]+\S*$", validation_url)):
         c.add(("validationUrl",), "validationUrl must be an http(s) URL (the ISV's validation webhook)")
 
+    # The solution's own services (services.md), known to it alone.
+    catalog = known_services if isinstance(known_services, ServiceCatalog) else None
+    own_of = catalog.own_services if catalog else _own_service_names
+    local = own_of(sol_id if isinstance(sol_id, str) else "", data.get("services"),
+                   lambda path, message: c.add(path, message))
+    known = set(known_services) | set(local) if known_services is not None else None
     auth_raw = data.get("auth") or []
     if not isinstance(auth_raw, list):
         c.add(("auth",), "auth must be a list of auth slots")
         auth_raw = []
-    auth = [s for i, r in enumerate(auth_raw) if (s := _auth_slot(c, ("auth", i), r, known_services))]
+    auth = [s for i, r in enumerate(auth_raw) if (s := _auth_slot(c, ("auth", i), r, known))]
     auth_ids = {s["externalId"] for s in auth}
 
     config: list[dict] = []
@@ -366,12 +447,16 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
                 slot["default"] = check_value(slot, slot["default"], dynamic_ok=True)
             except SlotValueError as exc:
                 c.add(path + ("default",), f"default: {exc}", slot["externalId"])
+    if catalog:
+        catalog.check_sources(auth, config, local, lambda slot, sub, message: c.add(
+            slot.get("_path", ()) + sub, message, slot["externalId"]))
     for slot in config:
         slot.pop("_path", None)
 
     if c.errors:
         raise DefinitionError(c.errors)
-    return {
+    _qualify(sol_id, local, auth, config)
+    out = {
         "id": sol_id,
         "title": title.strip(),
         "description": str(data.get("description") or ""),
@@ -383,6 +468,9 @@ def validate_definition(data, known_services: set[str] | None = None, lines: dic
         "config": config,
         "screens": screens,
     }
+    if data.get("services") is not None:  # as declared: env var names, never a secret
+        out["services"] = data["services"]
+    return out
 
 
 def all_slots(definition: dict) -> dict[str, dict]:
