@@ -36,6 +36,11 @@ def test_an_origin_not_allowed_cannot_frame_the_wizard(page, other_server, live_
     with page.expect_console_message(lambda m: "frame-ancestors" in m.text) as msg:
         page.goto(other_server.origin("evil.localhost") + "/framer-2")
     assert "violates" in msg.value.text and "blocked" in msg.value.text
+    # Chromium logs the violation before it swaps the frame for its error page: wait for the swap.
+    for _ in range(200):
+        if page.frames[1].url.startswith("chrome-error://"):
+            break
+        page.wait_for_timeout(50)
     assert page.frames[1].url.startswith("chrome-error://")
     expect(page.frame_locator('iframe[title="wizard"]').locator("#wizard-form")).to_have_count(0)
 
