@@ -18,6 +18,14 @@ delivery_type = ObjectType("WebhookDelivery")
 attempt_type = ObjectType("WebhookAttempt")
 MAX_PAGE, DEFAULT_PAGE = 100, 50
 
+# Fields that are only a column under another name.
+for _type, _field, _column in ((delivery_type, "endpointId", "endpoint_id"),
+                               (delivery_type, "lastStatusCode", "last_status"),
+                               (delivery_type, "deliveredAt", "delivered_at"),
+                               (attempt_type, "statusCode", "status_code"),
+                               (attempt_type, "durationMs", "duration_ms")):
+    _type.set_alias(_field, _column)
+
 
 def _call(fn, *args, **kwargs):
     try:
@@ -36,24 +44,9 @@ def resolve_previous_expires(endpoint, _info):
     return endpoint.previous_secret_until if endpoint.previous_secret else None
 
 
-@delivery_type.field("endpointId")
-def resolve_endpoint_id(delivery, _info):
-    return delivery.endpoint_id
-
-
 @delivery_type.field("nextAttemptAt")
 def resolve_next_attempt(delivery, _info):
     return delivery.next_attempt_at if delivery.status == "pending" else None
-
-
-@delivery_type.field("lastStatusCode")
-def resolve_last_status(delivery, _info):
-    return delivery.last_status
-
-
-@delivery_type.field("deliveredAt")
-def resolve_delivered_at(delivery, _info):
-    return delivery.delivered_at
 
 
 @delivery_type.field("lastError")
@@ -64,16 +57,6 @@ def resolve_last_error(delivery, _info):
 @delivery_type.field("attemptLog")
 def resolve_attempt_log(delivery, _info):
     return endpoints.attempts_of(delivery.id)
-
-
-@attempt_type.field("statusCode")
-def resolve_status_code(attempt, _info):
-    return attempt.status_code
-
-
-@attempt_type.field("durationMs")
-def resolve_duration(attempt, _info):
-    return attempt.duration_ms
 
 
 @query.field("webhookEndpoints")
