@@ -5,6 +5,7 @@ from __future__ import annotations
 from ariadne import ObjectType
 from sqlalchemy import select
 
+from .. import slot_types
 from ..cli import known_services
 from ..core import embedded_core
 from ..core.embedded import latest_shared_version
@@ -51,7 +52,7 @@ def resolve_custom_fields(solution: Solution, _info) -> list[dict]:
 @config_slot_type.field("defaultValue")
 def resolve_default(slot: dict, _info):
     """The default as a JSON value (the Json scalar writes it as JSON text); a secret has none."""
-    if "default" not in slot or slot["type"] == "secret":
+    if "default" not in slot or slot_types.get(slot["type"]).secret:
         return None
     return slot["default"]
 

@@ -50,11 +50,12 @@ def config_input(items: list[dict] | None, definition: dict | None = None) -> di
     items = items or []
     _unique(items, "configValues")
     slots = {s["externalId"]: s for s in (definition or {}).get("config", [])}
+    secrets = slot_types.secret_ids(definition) if definition else set()
     out = {}
     for item in items:
         sid = item["externalId"]
         value = item.get("value")
-        if slots.get(sid, {}).get("type") == "secret" and value in (MASKED_JSON, MASK):
+        if sid in secrets and value in (MASKED_JSON, MASK):
             continue
         out[sid] = None if value is None else decode_json(sid, value, slots.get(sid))
     return out
@@ -78,11 +79,8 @@ def config_output(definition: dict, values: dict) -> list[dict]:
     slots = {s["externalId"]: s for s in definition["config"]}
     order = [s["externalId"] for s in definition["config"] if s["externalId"] in values]
     order += sorted(k for k in values if k not in slots)
-    out = []
-    for sid in order:
-        secret = slots.get(sid, {}).get("type") == "secret"
-        out.append({"externalId": sid, "value": MASK if secret else values[sid]})
-    return out
+    secrets = slot_types.secret_ids(definition)
+    return [{"externalId": sid, "value": MASK if sid in secrets else values[sid]} for sid in order]
 
 
 def auth_output(values: dict) -> list[dict]:
