@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from . import api, connect, dbsafety, demo, flow, models, sandbox, services, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
+from . import api, connect, dbsafety, demo, flow, i18n, models, sandbox, services, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
 from .cli import register as register_cli
 from .config import check_production, load_config, trusted_hosts
 from .extensions import csrf, db, migrate
@@ -50,6 +50,7 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    i18n.init_app(app)
 
 
 def configure_web(app: Flask) -> None:
