@@ -48,22 +48,38 @@ def test_guessing_codes_is_limited_per_client_address(limited, user):
 def test_the_api_is_limited_per_token(limited, user):
     client = limited.test_client()
     with limited.app_context():
-        token = identity.issue_user_token(user.id)
-        master = [client.post("/graphql", json={"query": USERS}, headers={"Authorization": f"Bearer {MASTER}"})
-                  for _ in range(6)]
-        assert [r.status_code for r in master] == [200] * 5 + [429]
-        refused = master[-1]
+        token, other = identity.issue_user_token(user.id), identity.issue_user_token(user.id)
+        query = "{ solutionInstances { edges { cursor } } }"
+        answers = [client.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
+                   for _ in range(6)]
+        assert [r.status_code for r in answers] == [200] * 5 + [429]
+        refused = answers[-1]
         assert int(refused.headers["Retry-After"]) >= 1
         assert refused.get_json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
         # another token is counted on its own
-        resp = client.post("/graphql", json={"query": "{ solutionInstances { edges { cursor } } }"},
-                           headers={"Authorization": f"Bearer {token}"})
+        resp = client.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {other}"})
         assert resp.status_code == 200
 
 
+def test_the_master_token_has_its_own_limit(app, user):
+    """A front end of this core calls with the master token for every end user at once: it is
+    not held to a user token's limit (5 here), only to its own (8)."""
+    limited = limited_app(app, WIZARD_RATE_LIMIT_API_MASTER="8 per minute")
+    client = limited.test_client()
+    with limited.app_context():
+        master = [client.post("/graphql", json={"query": USERS}, headers={"Authorization": f"Bearer {MASTER}"})
+                  for _ in range(9)]
+        assert [r.status_code for r in master] == [200] * 8 + [429]
+        assert master[-1].get_json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        # a wrong token pretending to be the master is counted as an ordinary one
+        wrong = [client.post("/graphql", json={"query": USERS}, headers={"Authorization": "Bearer mt_forged"})
+                 for _ in range(6)]
+        assert [r.status_code for r in wrong] == [401] * 5 + [429]
+
+
 def test_limits_can_be_raised_and_turned_off(app):
-    raised = limited_app(app, WIZARD_RATE_LIMIT_API="1000 per minute")
-    off = limited_app(app, RATELIMIT_ENABLED=False, WIZARD_RATE_LIMIT_API="1 per minute")
+    raised = limited_app(app, WIZARD_RATE_LIMIT_API_MASTER="1000 per minute")
+    off = limited_app(app, RATELIMIT_ENABLED=False, WIZARD_RATE_LIMIT_API_MASTER="1 per minute")
     for one in (raised, off):
         client = one.test_client()
         with one.app_context():

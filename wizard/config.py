@@ -83,6 +83,9 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_EMBEDDED_ID": env.get("WIZARD_EMBEDDED_ID"),
         "WIZARD_CORE_URL": env.get("WIZARD_CORE_URL"),
         "WIZARD_CORE_TOKEN": env.get("WIZARD_CORE_TOKEN"),
+        "WIZARD_CORE_TIMEOUT": float(env.get("WIZARD_CORE_TIMEOUT", "10")),
+        # where the built-in sandbox provider is, when not this server (a front end using its core's)
+        "WIZARD_SANDBOX_URL": (env.get("WIZARD_SANDBOX_URL") or "").rstrip("/") or None,
         "WIZARD_ENCRYPTION_KEYS": _fernet_keys(env.get("WIZARD_ENCRYPTION_KEYS"))
         or ([] if production else [_kept_secret(instance_path, DEV_ENCRYPTION_FILE, lambda: Fernet.generate_key().decode())]),
         "WIZARD_SERVICES_FILE": env.get("WIZARD_SERVICES_FILE"),
@@ -101,6 +104,8 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "REDIS_URL": env.get("REDIS_URL"),
         "WIZARD_RATE_LIMIT_CODES": env.get("WIZARD_RATE_LIMIT_CODES", "20 per minute"),
         "WIZARD_RATE_LIMIT_API": env.get("WIZARD_RATE_LIMIT_API", "300 per minute"),
+        # the master token's own limit (front ends of this core call with it for every page)
+        "WIZARD_RATE_LIMIT_API_MASTER": env.get("WIZARD_RATE_LIMIT_API_MASTER", "6000 per minute"),
         "MAX_CONTENT_LENGTH": int(env.get("WIZARD_MAX_BODY", str(1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the wizard session
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
@@ -162,5 +167,7 @@ def check_production(cfg: dict) -> None:
         )
     if cfg.get("WIZARD_VALIDATION_WEBHOOK_URL") and not cfg.get("WIZARD_VALIDATION_WEBHOOK_SECRET"):
         raise RuntimeError("WIZARD_VALIDATION_WEBHOOK_URL needs WIZARD_VALIDATION_WEBHOOK_SECRET (whsec_...)")
+    if cfg.get("WIZARD_CORE_URL") and not cfg.get("WIZARD_CORE_TOKEN"):
+        raise RuntimeError("WIZARD_CORE_URL needs WIZARD_CORE_TOKEN (a master token of that core)")
     if not cfg["WIZARD_PUBLIC_URL"].startswith("https://"):
         raise RuntimeError("WIZARD_ENV=production needs WIZARD_PUBLIC_URL on https://")

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .core.base import CoreError, NotFound
+from .core.base import CodeError, CoreError, NotFound  # noqa: F401  (CodeError: identity.CodeError)
 from .crypto import hash_secret, new_secret
 from .extensions import db
 from . import session_keys
@@ -19,14 +19,6 @@ from .models import (
     SolutionVersion, WizardProgress, utcnow,
 )
 from .webhooks import authentication_event, instance_event
-
-
-class CodeError(CoreError):
-    """A code that cannot be used; `code` is the machine code for the embedding page."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..connect.tokens import ApiError as ServiceError
-from ..connect.tokens import check_connection
+from ..connect.tokens import check_connection, provider_api_base
 from ..models import Authentication
 from ..services import registry
 from .access import operation, owner_filter, owner_of_new, principal
@@ -19,7 +19,7 @@ from .values import decode_json
 authentication_type = ObjectType("Authentication")
 
 
-def _registry_service(name: str):
+def registry_service(name: str):
     """The registry's service of that name, or None."""
     try:
         return registry().get(name)
@@ -34,12 +34,12 @@ def environment_id(name: str) -> str:
 
 def service_title(name: str) -> str:
     """The service's title from the registry when it knows it, else its name."""
-    service = _registry_service(name)
+    service = registry_service(name)
     return getattr(service, "title", None) or name
 
 
 def service_node(name: str) -> dict:
-    service = _registry_service(name)
+    service = registry_service(name)
     return {"id": name, "name": name, "version": "1", "title": service_title(name),
             "icon": (getattr(service, "icon", None) or "")}
 
@@ -88,28 +88,49 @@ def viewer_authentications(_, info) -> dict:
     return resolve_authentications(None, info)
 
 
-@mutation.field("createUserAuthentication")
-@operation()
-def create_user_authentication(_, info, input: dict) -> dict:
-    """Import an account the ISV already holds: checked against the service (its test call when
-    it defines one), stored encrypted like any other; `hidden` keeps it out of the wizard."""
-    owner = owner_of_new(info, input.get("userId"), "accounts")
-    service = _registry_service(input["serviceId"])
-    if service is None:
-        raise bad_input("serviceId", f"no service {input['serviceId']!r} is configured on this server",
-                        reason="not_found")
-    if input["serviceEnvironmentId"] not in (environment_id(service.name), service.name, "default"):
-        raise bad_input("serviceEnvironmentId", f"{service.name} has one environment, {environment_id(service.name)!r}")
-    data = input["data"]
+def credentials_from_input(service, data, scopes) -> tuple[dict, list, object]:
+    """`data` of createUserAuthentication / updateUserAuthentication as stored credentials:
+    (credentials, scopes, expires_at). An OAuth 2 service's account API host comes as its token
+    response names it (`api_base_from`, e.g. instance_url) and is checked as at a callback."""
     if isinstance(data, str):
         try:
             data = decode_json("data", data, None)
         except ApiError:
             raise bad_input("data", "must be JSON text of an object of credentials") from None
     try:
-        creds, scopes, expires_at = accounts.imported_credentials(service, data, input.get("scopes"))
+        creds, scopes, expires_at = accounts.imported_credentials(service, data, scopes)
+        if service.auth == "oauth2" and service.api_base_from:
+            creds.update(provider_api_base(service, data))
     except accounts.ImportError_ as exc:
         raise bad_input("data", str(exc).removeprefix("data.").removeprefix("data ")) from None
+    except ServiceError as exc:
+        raise bad_input("data", exc.message) from None
+    return creds, scopes, expires_at
+
+
+@authentication_type.field("authType")
+def resolve_auth_type(auth: Authentication, _info) -> str:
+    return auth.auth_type
+
+
+@authentication_type.field("scopes")
+def resolve_scopes(auth: Authentication, _info) -> list:
+    return list(auth.scopes or [])
+
+
+@mutation.field("createUserAuthentication")
+@operation()
+def create_user_authentication(_, info, input: dict) -> dict:
+    """Import an account the ISV already holds: checked against the service (its test call when
+    it defines one), stored encrypted like any other; `hidden` keeps it out of the wizard."""
+    owner = owner_of_new(info, input.get("userId"), "accounts")
+    service = registry_service(input["serviceId"])
+    if service is None:
+        raise bad_input("serviceId", f"no service {input['serviceId']!r} is configured on this server",
+                        reason="not_found")
+    if input["serviceEnvironmentId"] not in (environment_id(service.name), service.name, "default"):
+        raise bad_input("serviceEnvironmentId", f"{service.name} has one environment, {environment_id(service.name)!r}")
+    creds, scopes, expires_at = credentials_from_input(service, input["data"], input.get("scopes"))
     try:
         checked = check_connection(service, service.auth, creds)
     except ServiceError as exc:

@@ -9,12 +9,13 @@ from datetime import timedelta
 from flask import session as flask_session
 from sqlalchemy import delete, select
 
-from .. import accounts
-from ..core import CoreError, get_core
+from ..core import AccountData, CoreError, CoreUnavailable, get_core
+from ..i18n import _
 from ..crypto import hash_secret
 from ..extensions import db
-from ..models import Authentication, BrowserSession, ConnectFlow, utcnow
+from ..models import BrowserSession, ConnectFlow, utcnow
 from .. import session_keys
+from ..web import user_accounts
 from .oauth import FLOW_TTL, DbCache
 
 
@@ -91,21 +92,28 @@ def fail(flow: ConnectFlow, message: str) -> ConnectFlow:
 
 
 def save(flow: ConnectFlow, service, credentials: dict, *, name: str, account: str | None = None,
-         scopes: list[str] | None = None, expires_at=None) -> Authentication | None:
+         scopes: list[str] | None = None, expires_at=None) -> AccountData | None:
     """Store a tested connection (a new authentication, or new credentials for a re-authorised
     one) and end the attempt as done. In the auth-only dialog for an instance, also set the
     instance's auth value. Reconnecting with another account than the one the authentication
     had ends the attempt as failed (None): every integration using it would quietly switch."""
-    if flow.reauth_id:
-        auth = accounts.get(flow.reauth_id, owner_id=flow.owner_id)
-        if auth.account_ref and account and accounts.account_ref(account) != auth.account_ref:
-            fail(flow, f"That is another {service.title} account ({name}) than the one being reconnected "
-                       f"({auth.name}). Sign in with that one, or connect the other as a new account.")
-            return None
-        accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes, account=account)
-    else:
-        auth = accounts.create(flow.owner_id, service.name, service.auth, credentials, name=name,
-                               scopes=scopes, expires_at=expires_at, account=account)
+    try:
+        if flow.reauth_id:
+            auth = user_accounts.reconnect_account(flow.reauth_id, flow.owner_id, service, credentials, name=name,
+                                                   scopes=scopes, expires_at=expires_at, account=account)
+        else:
+            auth = user_accounts.create_account(flow.owner_id, service, credentials, name=name, scopes=scopes,
+                                                expires_at=expires_at, account=account)
+    except user_accounts.OtherAccount as exc:
+        fail(flow, exc.message)
+        return None
+    except CoreUnavailable:
+        fail(flow, _("The account could not be saved: the service that keeps it is not reachable right now. "
+                     "Nothing was connected; try again in a moment."))
+        return None
+    except CoreError as exc:  # a remote core refusing what this server accepted (its own test call)
+        fail(flow, _("The account could not be saved: %(reason)s", reason=exc.message))
+        return None
     flow.status, flow.auth_id, flow.message = "done", auth.id, ""
     db.session.commit()
     if flow.mode == "dialog" and flow.instance_id and flow.slot:

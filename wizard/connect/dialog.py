@@ -13,10 +13,9 @@ import json
 
 from flask import redirect, render_template, request, url_for
 
-from .. import accounts, identity
-from ..core import NotFound
+from ..core import CodeError, CoreError, NotFound
 from ..crypto import hash_secret
-from ..web import guard
+from ..web import guard, user_accounts
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing, allowed_origins
@@ -41,10 +40,13 @@ def _enter(embedded_id: str, build):
     """Use up the code, then build the dialog's context with `build(user_id)`."""
     try:
         guard.embedded_id(embedded_id)
-        user_id = identity.consume_code(request.args.get("code"))
+        user_id, _external = user_accounts.spend_code(request.args.get("code"))
         return _open(user_id, build(user_id))
-    except identity.CodeError as exc:
+    except CodeError as exc:
         return _error_page(403, exc.code, exc.message)
+    except CoreError as exc:
+        exc = guard.core_error(exc, None)
+        return _error_page(exc.code, exc.machine_code, exc.description)
     except WizardError as exc:
         return _error_page(exc.code, exc.machine_code, exc.description)
 
@@ -85,7 +87,7 @@ def dialog_edit(embedded_id, auth_id):
 
     def build(user_id):
         try:
-            auth = accounts.get(auth_id, owner_id=user_id)
+            auth = user_accounts.get_account(auth_id, user_id)
         except NotFound:
             raise refusal("not_your_account") from None
         service = service_or_error(auth.service)

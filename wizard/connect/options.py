@@ -12,7 +12,8 @@ import time
 from flask import current_app
 
 from .. import accounts
-from ..core import NotFound
+from ..core import CoreError, CoreUnavailable, NotFound, get_core
+from ..i18n import _
 from ..extensions import per_app
 from ..services import UnknownService, registry
 from .tokens import ApiError, NeedsReconnect, Refused, call_api
@@ -46,6 +47,24 @@ def missing_scope(service, auth, missing) -> OptionsUnavailable:
         f"needs. Reconnect the account and allow {it}.", code="missing_scope", missing=missing)
 
 
+def _from_core(core, source: str, *, owner_id: str, auth_id: str) -> list[dict]:
+    """The options as the remote core lists them, after checking the account is the owner's."""
+    try:
+        core.get_account(auth_id, owner_id)
+        options, error = core.account_options(auth_id, source)
+    except NotFound:
+        raise OptionsUnavailable(_("The connected account was not found. Connect it again."),
+                                 code="needs_reconnect") from None
+    except CoreUnavailable:
+        raise OptionsUnavailable(_("The choices could not be loaded: the service is not reachable right now. "
+                                   "Try again in a moment.")) from None
+    except CoreError as exc:
+        raise OptionsUnavailable(exc.message) from None
+    if error:
+        raise OptionsUnavailable(error["message"], code=error["code"], missing=error["missing"])
+    return options
+
+
 def _items(body, path: str):
     """The list at a dotted path of the answer ('' = the answer itself)."""
     node = body
@@ -60,7 +79,11 @@ def _cache() -> dict:
 
 def fetch_options(source: str, *, owner_id: str, auth_id: str) -> list[dict]:
     """[{"value", "text"}, ...] from the service's `options[name]` endpoint, as `owner_id` through
-    their authentication `auth_id`. Raises OptionsUnavailable."""
+    their authentication `auth_id`. Raises OptionsUnavailable. With a remote core the core makes
+    the call (the token never leaves it: authenticationOptions, docs/api.md "Front ends")."""
+    core = get_core()
+    if core.remote:
+        return _from_core(core, source, owner_id=owner_id, auth_id=auth_id)
     service_name, _, name = (source or "").partition(".")
     try:
         service = registry().get(service_name)

@@ -14,11 +14,10 @@ from flask import (
     Blueprint, current_app, g, jsonify, make_response, render_template, request, session, url_for,
 )
 
-from .. import accounts
 from ..core import NotFound
 from ..crypto import hash_secret, new_secret
 from ..services import UnknownService, authoring, registry
-from ..web import guard
+from ..web import guard, user_accounts
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from . import attempts
@@ -47,7 +46,7 @@ def reauth_id_or_error(auth_id: str | None, owner_id: str, service) -> str | Non
     if not auth_id:
         return None
     try:
-        auth = accounts.get(auth_id, owner_id=owner_id)
+        auth = user_accounts.get_account(auth_id, owner_id)
     except NotFound:
         raise refusal("not_your_account") from None
     if auth.service != service.name:
@@ -253,12 +252,12 @@ def retry():
 @bp.post("/connect/<iid>/s/<sid>/auth/<auth_id>/rename")
 def rename(iid, sid, auth_id):
     """Rename one of the session user's accounts: form field `name`; answers {authId, name}."""
+    owner_id = guard.bound_user(iid)["user_id"]
     try:
-        auth = accounts.get(auth_id, owner_id=guard.bound_user(iid)["user_id"])
+        auth = user_accounts.get_account(auth_id, owner_id)
+        auth = user_accounts.rename_account(auth.id, owner_id, request.form.get("name", ""))
     except NotFound:
         raise refusal("not_your_account", iid) from None
-    try:
-        accounts.rename(auth, request.form.get("name", ""))
     except ValueError:
         return jsonify(error="invalid", message="Enter a name for the account."), 400
     return jsonify(authId=auth.id, name=auth.name)

@@ -4,7 +4,7 @@ from flask import current_app
 
 from ..extensions import per_app
 from .base import (  # noqa: F401
-    Core, CoreError, CoreUnavailable, Forbidden, InstanceData, InvalidValues, MissingValues, NotFound,
+    AccountData, CodeError, Core, CoreError, CoreUnavailable, Forbidden, InstanceData, InvalidValues, MissingValues, NotFound,
     VersionFlags,
 )
 from .embedded import EmbeddedCore
@@ -14,7 +14,9 @@ from .remote import RemoteCore
 def get_core() -> Core:
     """The app's core, made once per app."""
     url = current_app.config.get("WIZARD_CORE_URL")
-    return per_app("wizard_core", lambda: RemoteCore(url, current_app.config.get("WIZARD_CORE_TOKEN") or "")
+    cfg = current_app.config
+    return per_app("wizard_core", lambda: RemoteCore(url, cfg.get("WIZARD_CORE_TOKEN") or "",
+                                                     timeout=float(cfg.get("WIZARD_CORE_TIMEOUT") or 10))
                    if url else EmbeddedCore())
 
 

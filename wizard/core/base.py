@@ -49,6 +49,15 @@ class CoreUnavailable(CoreError):
     code = "core_unavailable"
 
 
+class CodeError(CoreError):
+    """An authorization code that cannot be used; `code` is the machine code for the embedding
+    page (invalid_code, expired_code)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
 @dataclass
 class VersionFlags:
     hasNewerVersion: bool = False
@@ -75,8 +84,25 @@ class InstanceData:
     newest_definition: dict | None = None
 
 
+@dataclass
+class AccountData:
+    """A connected account as a front end sees it: never its credentials."""
+
+    id: str
+    owner_id: str
+    service: str
+    auth_type: str
+    name: str
+    status: str = "ok"
+    scopes: list = field(default_factory=list)
+    hidden: bool = False
+
+
 class Core(ABC):
     """Implemented by EmbeddedCore and RemoteCore. Every method raises CoreError subclasses."""
+
+    #: True when the core is another server (RemoteCore): users, codes and accounts live there.
+    remote = False
 
     @abstractmethod
     def get_instance(self, instance_id: str) -> InstanceData:
@@ -99,3 +125,7 @@ class Core(ABC):
                 auth_values: dict | None = None) -> InstanceData:
         """Move the instance to its newest applicable version with these values; MissingValues
         while required values are still missing."""
+
+    def configured(self, data: InstanceData) -> None:
+        """Called by Finish after saving and enabling: the core records `instance.configured`
+        for the ISV's webhooks (the embedded core in the caller's transaction)."""

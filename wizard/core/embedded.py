@@ -15,13 +15,14 @@ from .. import slot_types
 from ..crypto import seal, unseal
 from ..dbsafety import WRITE_LOCK
 from ..extensions import db
-from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion
+from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion, WizardProgress
 from ..solutions import (
     DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
 )
 from ..solutions.values import SlotValueError
 from ..webhooks import instance_event
+from ..webhooks.events import instance_configured
 from .base import Core, CoreError, InstanceData, InvalidValues, MissingValues, NotFound, VersionFlags
 
 
@@ -214,6 +215,9 @@ class EmbeddedCore(Core):
         db.session.commit()
         return self.to_data(row)
 
+    def configured(self, data: InstanceData) -> None:
+        instance_configured(data)  # the caller's commit (the wizard marking itself finished) stores it
+
     # -- ISV operations (API, CLI, demo) -----------------------------------------------------
 
     def publish(self, source, *, for_instance_id: str | None = None, known_services=None) -> SolutionVersion:
@@ -299,6 +303,8 @@ class EmbeddedCore(Core):
         # user-specific versions of this instance go with it (they apply to nothing else)
         instance_event("instance.removed", row)
         db.session.execute(delete(SolutionVersion).where(SolutionVersion.for_instance_id == row.id))
+        # saved wizard progress is a front end's (no foreign key: a front end may keep it apart)
+        db.session.execute(delete(WizardProgress).where(WizardProgress.instance_id == row.id))
         db.session.delete(row)
         db.session.commit()
 

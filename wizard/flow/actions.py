@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import redirect, request, session
 from werkzeug.datastructures import MultiDict
 
-from .. import accounts
 from ..core import NotFound
+from ..i18n import _
+from ..web import user_accounts
 from ..web.errors import refusal
 from . import forms
 from .. import session_keys as keys
@@ -52,12 +53,11 @@ def rename_account(ctx, screen: Screen, auth_id: str):
     """An auth screen's "Rename" (a wizard action, so it works without JavaScript and carries
     the screen's CSRF token): renames one of the session user's own accounts."""
     try:
-        auth = accounts.get(auth_id, owner_id=ctx.user_id)
+        auth = user_accounts.rename_account(auth_id, ctx.user_id, request.form.get(f"rename_{auth_id}", ""))
     except NotFound:
         raise refusal("not_your_account", ctx.iid) from None
-    try:
-        accounts.rename(auth, request.form.get(f"rename_{auth_id}", ""))
     except ValueError:
+        user_accounts.get_account(auth_id, ctx.user_id)  # someone else's account is refused first
         info = "Enter a name for the account."
     else:
         info = f"The account is now called {auth.name}."
@@ -120,7 +120,8 @@ def ask_validation_webhook(ctx, current: Screen, result, page, raw: dict):
     and Next again is the retry. None when the screen may go on."""
     screen = {"number": current.number, "title": current.title, "slots": current.slot_ids}
     try:
-        errors = validation.ask(ctx.definition, trigger="next", user_id=ctx.user_id, instance_id=ctx.iid,
+        errors = validation.ask(ctx.definition, trigger="next", user_id=ctx.user_id,
+                                external_user_id=ctx.external_user_id, instance_id=ctx.iid,
                                 version=ctx.version, screen=screen, config=result.config, auth=result.auth)
     except validation.Unavailable as exc:
         ctx.progress.set_draft(current.number, raw)

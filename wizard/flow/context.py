@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
-from .. import accounts, slot_types
+from .. import slot_types
+from ..i18n import _
 from ..connect import options as connect_options
-from ..core import InstanceData, InvalidValues, embedded_core
+from ..core import InstanceData
 from ..core.embedded import carry_values
 from .. import session_keys
-from ..web import guard
+from ..web import guard, user_accounts
 from . import progress as progress_store
 from .engine import OptionsError, Options, WizardEngine
 
@@ -44,6 +45,7 @@ class WizardContext:
     iid: str
     sid: str
     user_id: str
+    external_user_id: str | None
     options: Options
     instance: InstanceData
     definition: dict
@@ -69,11 +71,9 @@ class WizardContext:
 
     def check_auth(self, slot_id: str, auth_id: str) -> str | None:
         """core.check_auth_values semantics: the owner's account, of the slot's service."""
-        try:
-            embedded_core().check_auth_values(self.user_id, self.definition, {slot_id: auth_id})
-        except InvalidValues:
-            return "This account cannot be used here. Choose another one or connect a new account."
-        return None
+        if user_accounts.check_auth_value(self.user_id, self.definition, slot_id, auth_id):
+            return None
+        return _("This account cannot be used here. Choose another one or connect a new account.")
 
     def build_engine(self) -> WizardEngine:
         self.engine = WizardEngine(
@@ -114,7 +114,7 @@ class WizardContext:
     def accounts_for(self, slot: dict):
         engine = getattr(self, "engine", None)
         chosen = engine.auth.get(slot["externalId"]) if engine is not None else None
-        return accounts.list_accounts(self.user_id, slot["service"], keep=chosen)
+        return user_accounts.list_accounts(self.user_id, slot["service"], keep=chosen)
 
     def take_connected(self) -> dict:
         """Accounts connected in the popup since the last page (then forgotten)."""
@@ -129,7 +129,8 @@ def load(iid: str, *, lock: bool = False) -> WizardContext:
     definition = instance.newest_definition if upgrade else instance.definition
     version = instance.newest_version if upgrade else instance.version
     prog = progress_store.load(iid, lock=lock)
-    ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"], options=options, instance=instance,
+    ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"],
+                        external_user_id=bound.get("external_user_id"), options=options, instance=instance,
                         definition=definition, version=version, mode="upgrade" if upgrade else "edit", progress=prog)
     if not prog.started or prog.mode != ctx.mode or prog.version != version:
         restart(ctx)

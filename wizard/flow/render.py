@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from flask import render_template
 
-from .. import accounts
 from .. import slot_types
 from ..core import NotFound
 from ..solutions.values import is_empty
+from ..web import user_accounts
 from . import forms
 from .context import WizardContext, validation_timeout_ms
 from .engine import NeedsAuth, OptionsError, Screen
@@ -156,7 +156,7 @@ def display(ctx: WizardContext, slot: dict):
         if not auth_id:
             return "empty", None
         try:
-            return "text", accounts.get(auth_id, owner_id=ctx.user_id).name
+            return "text", user_accounts.get_account(auth_id, ctx.user_id).name
         except NotFound:
             return "text", "An account that no longer exists"
     stype = slot_types.get(slot["type"])

@@ -17,15 +17,13 @@ import time
 
 from flask import Blueprint, render_template, request, session, url_for
 
-from .. import identity
-from ..core import CoreError, CoreUnavailable, MissingValues, NotFound, get_core
+from ..core import CodeError, CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..extensions import db
-from ..web import guard
+from ..web import guard, user_accounts
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing
 from ..webhooks import validation
-from ..webhooks.events import instance_configured
 from ..web.session import end_session
 from . import actions
 from . import context as ctxmod
@@ -58,12 +56,15 @@ def entry(iid: str):
     """Check the code, bind a fresh session to its user and this instance, and leave the code
     behind: the browser goes on to a URL without it."""
     try:
-        user_id = identity.consume_code(request.args.get("code"))
-    except identity.CodeError as exc:
+        user_id, external_user_id = user_accounts.spend_code(request.args.get("code"))
+    except CodeError as exc:
         raise WizardError(403, exc.code, exc.message, iid) from None
+    except CoreError as exc:
+        raise guard.core_error(exc, iid) from None
     guard.owned_instance(iid, user_id)
     options = Options.from_args(request.args)
-    sid = keys.start(keys.WIZARD, {"user_id": user_id, "instance_id": iid, "options": options.to_dict()})
+    sid = keys.start(keys.WIZARD, {"user_id": user_id, "external_user_id": external_user_id, "instance_id": iid,
+                                   "options": options.to_dict()})
     session[keys.READY] = True
     progress_store.forget_finished(iid)  # opened again after finishing: start from the instance's values
     return _see_other(url_for("wizard.index", iid=iid, sid=sid, **options.query()))
@@ -194,7 +195,8 @@ def _validation_webhook_on_finish(ctx):
     None when Finish may go on."""
     config, auth = ctx.engine.final_values()
     try:
-        errors = validation.ask(ctx.definition, trigger="finish", user_id=ctx.user_id, instance_id=ctx.iid,
+        errors = validation.ask(ctx.definition, trigger="finish", user_id=ctx.user_id,
+                                external_user_id=ctx.external_user_id, instance_id=ctx.iid,
                                 version=ctx.version, config=config, auth=auth)
     except validation.Unavailable as exc:
         return _render_review(ctx, error={"code": "validation_unavailable", "message": exc.message, "fields": []},
@@ -232,6 +234,10 @@ def _done(ctx):
         if ctx.definition.get("autoEnable", True):
             data = core.set_enabled(iid, True, error_on_missing=True)
         enabled = data.enabled
+        # instance.configured for the ISV's webhooks: embedded, in the transaction that marks the
+        # wizard finished; a remote core records it itself (a lost answer: Finish again repeats
+        # the calls above harmlessly and reports again)
+        core.configured(data)
     except CoreError as exc:
         error = _finish_error(ctx, exc)
         status = 503 if isinstance(exc, CoreUnavailable) else 409
@@ -243,7 +249,6 @@ def _done(ctx):
     except BaseException:
         progress_store.release_finish(iid)
         raise
-    instance_configured(data)  # in the transaction that marks the wizard finished
     progress_store.finish(ctx.progress, ctx.definition, enabled=enabled)
     end_session(session)
     return _see_other(ctx.url("wizard.done"))

@@ -32,9 +32,9 @@ class WizardProgress(db.Model):
     """What the user typed in the wizard, kept between visits until finish."""
 
     __tablename__ = "wizard_progress"
-    instance_id: Mapped[str] = mapped_column(
-        ForeignKey("solution_instances.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key: with a remote core (WIZARD_CORE_URL) the instance lives in the core's
+    # database, and this table is the front end's. The embedded core deletes it with the instance.
+    instance_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)  # engine-owned structure
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set by the one Finish that is talking to the core (a conditional UPDATE claims it), so that

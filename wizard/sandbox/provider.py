@@ -63,11 +63,13 @@ def redirect_uri(config: dict) -> str:
 
 
 def sandbox_service(config: dict):
-    """The registry entry of the built-in `sandbox` service: this app's own /sandbox/ (None
-    while WIZARD_SANDBOX is off). Provided to the registry by wizard.sandbox."""
+    """The registry entry of the built-in `sandbox` service: this app's own /sandbox/, or the one
+    at WIZARD_SANDBOX_URL (a front end and its core use one provider; its client secret derives
+    from that server's SECRET_KEY, so both share it). None while WIZARD_SANDBOX is off. Provided
+    to the registry by wizard.sandbox."""
     if not config.get("WIZARD_SANDBOX"):
         return None
-    base = config["WIZARD_PUBLIC_URL"] + "/sandbox"
+    base = (config.get("WIZARD_SANDBOX_URL") or config["WIZARD_PUBLIC_URL"]) + "/sandbox"
     return Service(
         name="sandbox", title="Sandbox", auth="oauth2", icon=None,
         authorize_url=base + "/oauth/authorize", token_url=base + "/oauth/token",

@@ -419,7 +419,7 @@ def _cache_key(app: Flask):
     path = app.config.get("WIZARD_SERVICES_FILE")
     mtime = os.path.getmtime(path) if path and os.path.exists(path) else None
     return (path, mtime, app.config.get("WIZARD_SANDBOX"), app.config.get("WIZARD_PUBLIC_URL"),
-            app.config.get("SECRET_KEY"))
+            app.config.get("WIZARD_SANDBOX_URL"), app.config.get("SECRET_KEY"))
 
 
 def registry(app: Flask | None = None) -> Registry:

@@ -8,6 +8,8 @@ from flask import Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from ..core.base import CoreUnavailable
+
 MESSAGES = {
     400: "The request could not be understood. Reload the wizard from the application.",
     403: "You are not allowed to open this page.",
@@ -79,6 +81,14 @@ def register_error_handlers(app) -> None:
         if isinstance(exc, CSRFError):
             message = "This form has expired or was not sent by the wizard. Reload the page and try again."
         return render_error(code, message, "forbidden" if code == 403 else None)
+
+    @app.errorhandler(CoreUnavailable)
+    def core_unavailable(exc: CoreUnavailable):
+        """A remote core that did not answer in the middle of a page (the guard turns the same
+        failure at the start of a request into this refusal too): nothing was lost, try again."""
+        app.logger.warning("the core did not answer on %s %s", request.method, request.path)
+        status, code, message = REFUSALS["core_unavailable"]
+        return render_error(status, message, code, (request.view_args or {}).get("iid"))
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

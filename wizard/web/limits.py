@@ -5,7 +5,9 @@
   Guessing a code is hopeless anyway (they are long and single-use); this keeps the database
   from being used as an oracle at volume.
 - The API (`POST /graphql`): per bearer token (its hash; the client address without one),
-  WIZARD_RATE_LIMIT_API (default 300 per minute).
+  WIZARD_RATE_LIMIT_API (default 300 per minute); a master token counts against its own limit,
+  WIZARD_RATE_LIMIT_API_MASTER (default 6000 per minute), because a wizard front end of this core
+  (WIZARD_CORE_URL) calls with it on behalf of every end user at once.
 
 Counters live in Redis when REDIS_URL is set (shared by every worker and host), in memory
 otherwise (per process). WIZARD_RATE_LIMITS=0 turns them off (load tests; the test suite, except
@@ -21,6 +23,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from ..crypto import hash_secret
+from ..identity import resolve_token
 
 # Views that use up an authorization code (wizard.flow.views, wizard.connect.dialog).
 CODE_ENTRY_ENDPOINTS = ("wizard.entry", "wizard.entry_external", "connect.dialog_for_instance",
@@ -34,6 +37,15 @@ def api_key() -> str:
     if scheme.lower() == "bearer" and token.strip():
         return "token:" + hash_secret(token.strip())
     return "addr:" + get_remote_address()
+
+
+def is_master_request() -> bool:
+    """Whether the API request carries a master token (resolved once per request)."""
+    if "wizard.master" not in request.environ:  # the request's own (g may outlive it in tests)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        found = resolve_token(token.strip()) if scheme.lower() == "bearer" else None
+        request.environ["wizard.master"] = bool(found and found.is_master)
+    return request.environ["wizard.master"]
 
 
 def _too_many(exc: RateLimitExceeded):
@@ -62,10 +74,12 @@ def register(app: Flask) -> None:
     app.extensions["wizard_limiter"] = limiter
     codes = limiter.shared_limit(lambda: app.config["WIZARD_RATE_LIMIT_CODES"], scope="code-entry",
                                  key_func=get_remote_address)
-    api = limiter.limit(lambda: app.config["WIZARD_RATE_LIMIT_API"], key_func=api_key)
+    api = limiter.limit(lambda: app.config["WIZARD_RATE_LIMIT_API"], key_func=api_key, exempt_when=is_master_request)
+    api_master = limiter.limit(lambda: app.config["WIZARD_RATE_LIMIT_API_MASTER"], key_func=api_key,
+                               exempt_when=lambda: not is_master_request())
     for endpoint in CODE_ENTRY_ENDPOINTS:
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = codes(app.view_functions[endpoint])
     if API_ENDPOINT in app.view_functions:
-        app.view_functions[API_ENDPOINT] = api(app.view_functions[API_ENDPOINT])
+        app.view_functions[API_ENDPOINT] = api_master(api(app.view_functions[API_ENDPOINT]))
     app.register_error_handler(RateLimitExceeded, _too_many)

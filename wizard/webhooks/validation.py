@@ -47,10 +47,12 @@ def url_for(definition: dict | None) -> str | None:
 
 
 def ask(definition: dict, *, trigger: str, user_id: str, config: dict, auth: dict,
-        instance_id: str | None = None, version: int | None = None, screen: dict | None = None,
+        external_user_id: str | None = None, instance_id: str | None = None, version: int | None = None, screen: dict | None = None,
         changed: list[str] | None = None) -> dict[str, str]:
     """Ask the webhook about these values; {} when valid (or when no webhook is named), else
-    externalId -> message. Raises Unavailable. `trigger`: next, finish, or the API mutation."""
+    externalId -> message. Raises Unavailable. `trigger`: next, finish, or the API mutation.
+    `external_user_id` comes from the caller when the user lives elsewhere (a front end's session
+    knows it from its core); else it is looked up here."""
     url = url_for(definition)
     if not url:
         return {}
@@ -58,10 +60,12 @@ def ask(definition: dict, *, trigger: str, user_id: str, config: dict, auth: dic
     if not secrets_:
         log.error("validation webhook %s is named but WIZARD_VALIDATION_WEBHOOK_SECRET is not set", url)
         raise Unavailable("no signing secret configured")
-    user = db.session.get(ExternalUser, user_id) if user_id else None
+    if external_user_id is None and user_id:
+        user = db.session.get(ExternalUser, user_id)
+        external_user_id = user.external_user_id if user else None
     shown, secret_set = public_config(definition, {k: v for k, v in config.items() if v is not None})
     data = {"trigger": trigger, "solutionInstanceId": instance_id, "solutionId": definition.get("id"),
-            "version": version, "userId": user_id, "externalUserId": user.external_user_id if user else None,
+            "version": version, "userId": user_id, "externalUserId": external_user_id,
             "screen": screen, "configValues": shown, "secretsSet": secret_set,
             "authValues": {k: v for k, v in auth.items() if v}}
     if changed is not None:
