@@ -141,3 +141,32 @@ def fred():
     from wizard import identity
 
     return identity.create_user("evil-7", "Fred")
+
+
+@pytest.fixture(scope="session")
+def core_server(tmp_path_factory, live_server):
+    """A core in a process of its own, with its own database (tests/split_support.py), running
+    for the whole session; tests that stop it start it again."""
+    from split_support import CoreServer
+
+    server = CoreServer(tmp_path_factory.mktemp("core"), live_server)
+    server.start()
+    with open(DEMO_SOLUTION) as f:
+        server.publish(f.read())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def split(app, core_server):
+    """For one test, the suite's app (and its live server) is a front end of `core_server`."""
+    from split_support import use_core
+
+    before = use_core(app, core_server)
+    if core_server.proc is None:
+        core_server.start()
+    yield core_server
+    app.config.update(before)
+    app.extensions.pop("wizard_core", None)
+    if core_server.proc is None:
+        core_server.start()

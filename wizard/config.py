@@ -86,6 +86,8 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_CORE_TIMEOUT": float(env.get("WIZARD_CORE_TIMEOUT", "10")),
         # where the built-in sandbox provider is, when not this server (a front end using its core's)
         "WIZARD_SANDBOX_URL": (env.get("WIZARD_SANDBOX_URL") or "").rstrip("/") or None,
+        # the public URLs of front ends that use this server's sandbox (their OAuth callbacks)
+        "WIZARD_SANDBOX_FRONT_ENDS": [u.rstrip("/") for u in _csv(env.get("WIZARD_SANDBOX_FRONT_ENDS"))],
         "WIZARD_ENCRYPTION_KEYS": _fernet_keys(env.get("WIZARD_ENCRYPTION_KEYS"))
         or ([] if production else [_kept_secret(instance_path, DEV_ENCRYPTION_FILE, lambda: Fernet.generate_key().decode())]),
         "WIZARD_SERVICES_FILE": env.get("WIZARD_SERVICES_FILE"),

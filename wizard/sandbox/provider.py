@@ -94,8 +94,10 @@ class Workspace:
 # -- storage hooks -----------------------------------------------------------------------------
 
 def ensure_client() -> SandboxClient:
-    """The built-in client, registered on first use (and kept in step with the public URL)."""
-    uris = [redirect_uri(current_app.config)]
+    """The built-in client, registered on first use (and kept in step with the public URL and the
+    front ends that use this sandbox, WIZARD_SANDBOX_FRONT_ENDS)."""
+    uris = [redirect_uri(current_app.config)] + [
+        redirect_uri({"WIZARD_PUBLIC_URL": url}) for url in current_app.config.get("WIZARD_SANDBOX_FRONT_ENDS") or []]
     client = db.session.scalar(select(SandboxClient).where(SandboxClient.client_id == CLIENT_ID))
     if client is None:
         client = SandboxClient(client_id=CLIENT_ID, client_id_issued_at=int(time.time()))

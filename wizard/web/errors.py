@@ -62,7 +62,17 @@ def render_error(status: int, message: str, machine_code: str | None = None, ins
     if _wants_json():
         return jsonify(error=machine_code or "error", message=message), status
     return render_template("error.html", status=status, message=message,
-                           machine_code=machine_code or "error", instance_id=instance_id), status
+                           machine_code=machine_code or "error", instance_id=instance_id,
+                           retry_url=_retry_url(machine_code)), status
+
+
+def _retry_url(machine_code: str | None) -> str | None:
+    """Where "Try again" leads when the core did not answer: the same page (a screen's POST: the
+    screen again, with what was typed kept as its draft; Finish: the review)."""
+    if machine_code != "core_unavailable" or not request.path.startswith(("/configure/", "/external/")) \
+            or "code" in request.args:  # an entry: its code may be spent; the application opens it anew
+        return None
+    return request.full_path.rstrip("?") if request.method == "GET" else request.path
 
 
 def register_error_handlers(app) -> None:
