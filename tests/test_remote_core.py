@@ -183,3 +183,63 @@ def test_server_errors_garbage_and_timeouts_are_core_unavailable(status, body, d
             RemoteCore(url, REMOTE_MASTER, timeout=0.3).get_instance("x")
     finally:
         server.shutdown()
+
+
+class Flaky:
+    """Answers 503 `failures` times, then a valid empty answer; counts the requests."""
+
+    def __init__(self, failures: int):
+        self.failures, self.seen = failures, 0
+
+    def __call__(self, environ, start_response):
+        self.seen += 1
+        if self.seen <= self.failures:
+            start_response("503 Unavailable", [("Content-Type", "text/plain")])
+            return [b"restarting"]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"data": {"solutionInstances": {"edges": []}}}']
+
+
+def test_reads_are_tried_again_while_the_core_restarts():
+    flaky = Flaky(2)
+    server, url = _serve(flaky)
+    try:
+        with pytest.raises(NotFound):  # answered, on the third try
+            RemoteCore(url, REMOTE_MASTER).get_instance("x")
+        assert flaky.seen == 3
+        flaky.failures, flaky.seen = 10, 0
+        with pytest.raises(CoreUnavailable):
+            RemoteCore(url, REMOTE_MASTER).get_instance("x")
+        assert flaky.seen == 3  # two more tries, no more
+    finally:
+        server.shutdown()
+
+
+def test_spending_a_code_or_storing_an_account_is_never_repeated():
+    """A lost answer may mean the core did it: a second try would spend or store twice."""
+    flaky = Flaky(1)
+    server, url = _serve(flaky)
+    try:
+        with pytest.raises(CoreUnavailable):
+            RemoteCore(url, REMOTE_MASTER).consume_code("some-code")
+        assert flaky.seen == 1
+        flaky.failures, flaky.seen = 1, 0
+        with pytest.raises(CoreUnavailable):
+            RemoteCore(url, REMOTE_MASTER).create_account("u", "sandbox", {"access_token": "t"})
+        assert flaky.seen == 1
+    finally:
+        server.shutdown()
+
+
+def test_codes_of_the_remote_core_are_spent_there(rcore, remote, remote_instance):
+    other, _ = remote
+    with other.app_context():
+        owner = embedded_core().get_instance(remote_instance).owner_id
+        code = identity.generate_code(owner)
+        external = identity.get_user(owner).external_user_id
+    assert rcore.consume_code(code) == (owner, external)
+    with pytest.raises(identity.CodeError) as exc:
+        rcore.consume_code(code)
+    assert exc.value.code == "invalid_code" and "already been used" in exc.value.message
+    with pytest.raises(identity.CodeError):
+        rcore.consume_code("not-a-code")
