@@ -10,6 +10,7 @@ import uuid
 import requests
 from _connect_support import SLOT, Dance, message_of
 from split_support import front_end_rows
+from webhook_support import receiver, validator  # noqa: F401  (fixtures)
 
 from wizard.extensions import db
 
@@ -63,8 +64,9 @@ def test_an_account_connected_on_the_front_end_is_stored_by_the_core(split, live
     assert token not in everything and auth_id in everything  # the attempt names its result, nothing more
 
 
-def test_options_come_from_the_core_and_an_outage_loses_nothing(split, live_server, app):
-    http, iid, sid, user, _ = enter(live_server, split)
+def test_options_come_from_the_core_and_an_outage_loses_nothing(split, live_server, app, validator):
+    external = f"split-{uuid.uuid4().hex[:8]}"
+    http, iid, sid, user, _ = enter(live_server, split, external=external)
     resp = Dance(live_server, http).run(f"/connect/{iid}/s/{sid}/{SLOT}")
     auth_id = message_of(resp.text)["authId"]
     page = http.get(f"{live_server}/configure/{iid}/s/{sid}/screen/1", timeout=30).text
@@ -72,6 +74,9 @@ def test_options_come_from_the_core_and_an_outage_loses_nothing(split, live_serv
     nxt = http.post(f"{live_server}/configure/{iid}/s/{sid}/screen/1", allow_redirects=False, timeout=30,
                     data={"csrf_token": csrf, "wizard_screen": "1", "wizard_action": "next", SLOT: auth_id})
     assert nxt.status_code == 303, nxt.text
+    # the front end's validation webhook names the user it learnt from the core
+    asked = validator.validation_requests[-1]["payload"]["data"]
+    assert (asked["trigger"], asked["userId"], asked["externalUserId"]) == ("next", user, external)
     second = http.get(f"{live_server}/configure/{iid}/s/{sid}/screen/2", timeout=30).text
     for channel in CHANNELS:
         assert channel in second

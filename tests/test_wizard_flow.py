@@ -325,6 +325,8 @@ def test_core_unreachable_during_next_keeps_what_was_typed(wiz, inst, app, core)
     wiz.post({"channel": "#ops"})
 
     class Dead:
+        remote = False  # an embedded core whose database stopped answering
+
         def get_instance(self, iid):
             raise CoreUnavailable("down")
 
@@ -343,6 +345,8 @@ def test_core_unreachable_during_next_keeps_what_was_typed(wiz, inst, app, core)
 
 def test_core_unreachable_on_entry_is_a_clear_error(wiz, inst, app, client):
     class Dead:
+        remote = False  # an embedded core whose database stopped answering
+
         def get_instance(self, iid):
             raise CoreUnavailable("down")
 
