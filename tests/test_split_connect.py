@@ -92,3 +92,18 @@ def test_options_come_from_the_core_and_an_outage_loses_nothing(split, live_serv
         split.start()
     back = http.get(f"{live_server}/configure/{iid}/s/{sid}/screen/2", timeout=30).text
     assert 'value="8"' in back  # the draft typed during the outage
+
+
+def test_the_auth_dialog_of_a_front_end_sets_the_core_s_instance(split, live_server):
+    """The auth-only dialog (Tray's /external/auth/create) with a code of the core: the account
+    is stored by the core and becomes the instance's auth value there."""
+    user, iid = split.user_with_instance(f"dialog-{uuid.uuid4().hex[:8]}")
+    dance = Dance(live_server)
+    resp = dance.get(f"/external/auth/create/emb-1/{iid}/{SLOT}?code={split.code(user)}")
+    assert resp.status_code == 302, resp.text
+    sid = re.fullmatch(r"/external/auth/s/([A-Za-z0-9_-]+)", resp.headers["Location"]).group(1)
+    done = dance.run(f"/connect/dialog/s/{sid}")
+    auth_id = message_of(done.text)["authId"]
+    assert auth_id and split.instance(iid)["auth"] == {SLOT: auth_id}
+    [(owner,)] = split.sql("SELECT owner_id FROM authentications WHERE id = :id", id=auth_id)
+    assert owner == user

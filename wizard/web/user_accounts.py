@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import accounts, identity
+from ..i18n import _
 from ..core import AccountData, CoreError, InvalidValues, NotFound, embedded_core, get_core
 
 
@@ -113,8 +114,9 @@ def reconnect_account(auth_id: str, owner_id: str, service, credentials: dict, *
             raise
     auth = accounts.get(auth_id, owner_id=owner_id)
     if auth.account_ref and account and accounts.account_ref(account) != auth.account_ref:
-        raise OtherAccount(f"That is another {service.title} account ({name}) than the one being reconnected "
-                           f"({current.name}). Sign in with that one, or connect the other as a new account.")
+        raise OtherAccount(_("That is another %(service)s account (%(name)s) than the one being reconnected "
+                             "(%(current)s). Sign in with that one, or connect the other as a new account.",
+                             service=service.title, name=name, current=current.name))
     return _data(accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes, account=account))
 
 
