@@ -243,3 +243,22 @@ def test_codes_of_the_remote_core_are_spent_there(rcore, remote, remote_instance
     assert exc.value.code == "invalid_code" and "already been used" in exc.value.message
     with pytest.raises(identity.CodeError):
         rcore.consume_code("not-a-code")
+
+
+def test_a_slow_core_is_not_asked_again():
+    calls = []
+
+    def slow(environ, start_response):
+        calls.append(1)
+        time.sleep(1.0)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"data": {"solutionInstances": {"edges": []}}}']
+
+    server, url = _serve(slow)
+    try:
+        started = time.monotonic()
+        with pytest.raises(CoreUnavailable):
+            RemoteCore(url, REMOTE_MASTER, timeout=0.3).get_instance("x")
+        assert len(calls) == 1 and time.monotonic() - started < 1.0
+    finally:
+        server.shutdown()

@@ -6,8 +6,9 @@ server is then a front end: besides instances, the core owns users, codes and ac
 the methods below the interface reach (consume_code, accounts, options; docs/api.md "Front ends").
 
 - Every call has a connect and a read timeout (WIZARD_CORE_TIMEOUT). Reads, and writes that give
-  the same result when repeated (saving values, enabling), are tried again after a network
-  failure or a 502/503/504, twice, with a short pause; spending a code, storing an account and
+  the same result when repeated (saving values, enabling), are tried again after a failed
+  connection or a 502/503/504, twice, with a short pause (not after a read timeout: a slow core
+  is not quicker the next time, and the user would wait three times as long); spending a code, storing an account and
   reporting a finished wizard are never repeated (a lost answer must not spend or store twice).
 
 - Network failures, timeouts, 5xx answers, answers that are not the API's JSON, a refused token
@@ -158,6 +159,10 @@ class RemoteCore(Core):
             resp = self.http.post(self.url, json={"query": query, "variables": variables},
                                   timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout),
                                   headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"})
+        except requests.ReadTimeout:
+            # a core this slow will not be quicker the next time: say so now, once
+            log.warning("the remote core at %s did not answer within %s s", self.url, self.timeout)
+            raise CoreUnavailable(UNAVAILABLE) from None
         except requests.RequestException as exc:
             raise _Transient(type(exc).__name__) from None
         if resp.status_code in RETRY_STATUSES:
