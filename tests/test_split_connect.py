@@ -107,3 +107,36 @@ def test_the_auth_dialog_of_a_front_end_sets_the_core_s_instance(split, live_ser
     assert auth_id and split.instance(iid)["auth"] == {SLOT: auth_id}
     [(owner,)] = split.sql("SELECT owner_id FROM authentications WHERE id = :id", id=auth_id)
     assert owner == user
+
+
+def test_reconnect_rename_and_foreign_accounts_through_a_front_end(split, live_server):
+    http, iid, sid, user, _ = enter(live_server, split)
+    start = f"/connect/{iid}/s/{sid}/{SLOT}"
+    auth_id = message_of(Dance(live_server, http).run(start).text)["authId"]
+    token = lambda: split.sql("SELECT credentials FROM authentications WHERE id = :id", id=auth_id)[0][0]  # noqa: E731
+    before = token()
+    # reconnecting the same workspace renews the core's credentials of the same account
+    again = message_of(Dance(live_server, http).run(f"{start}?auth={auth_id}").text)
+    assert again["authId"] == auth_id and token() != before
+    # ... another workspace is refused by the core, nothing changes
+    kept = token()
+    other = message_of(Dance(live_server, http).run(f"{start}?auth={auth_id}", workspace="globex").text)
+    assert other["authId"] is None and "another Sandbox account (Globex)" in other["error"]
+    assert token() == kept
+    # renaming goes to the core
+    page = http.get(f"{live_server}/configure/{iid}/s/{sid}/screen/1", timeout=30).text
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    renamed = http.post(f"{live_server}/connect/{iid}/s/{sid}/auth/{auth_id}/rename", timeout=30,
+                        data={"name": "Ops workspace", "csrf_token": csrf})
+    assert renamed.json() == {"authId": auth_id, "name": "Ops workspace"}
+    assert split.sql("SELECT name FROM authentications WHERE id = :id", id=auth_id) == [("Ops workspace",)]
+    # another user's account (on the core) cannot be chosen, renamed or reconnected from this session
+    f_http, f_iid, f_sid, _, _ = enter(live_server, split, external=f"fred-{uuid.uuid4().hex[:8]}")
+    freds = message_of(Dance(live_server, f_http).run(f"/connect/{f_iid}/s/{f_sid}/{SLOT}").text)["authId"]
+    chosen = http.post(f"{live_server}/configure/{iid}/s/{sid}/screen/1", allow_redirects=False, timeout=30,
+                       data={"csrf_token": csrf, "wizard_screen": "1", "wizard_action": "next", SLOT: freds})
+    assert chosen.status_code == 422
+    assert http.post(f"{live_server}/connect/{iid}/s/{sid}/auth/{freds}/rename", timeout=30,
+                     data={"name": "x", "csrf_token": csrf}).status_code == 404
+    assert http.get(f"{live_server}{start}?auth={freds}", allow_redirects=False, timeout=30).status_code == 404
+    assert split.sql("SELECT name FROM authentications WHERE id = :id", id=freds) != [("x",)]
