@@ -43,6 +43,21 @@ def test_production_refuses_development_defaults_and_names_them(tmp_path):
     assert not (tmp_path / "dev-secret-key").exists()
 
 
+def test_a_front_end_of_a_remote_core_is_configured_as_one(tmp_path):
+    """WIZARD_CORE_URL makes this server a front end: no demo page of its own by default, and in
+    production the core's token is required (README, "Deploying the front end apart from the core")."""
+    cfg = load_config(str(tmp_path), env={"WIZARD_CORE_URL": "http://core:8000/graphql", "WIZARD_CORE_TOKEN": "mt_x",
+                                          "WIZARD_CORE_TIMEOUT": "4", "WIZARD_SANDBOX_URL": "http://core:8000/"})
+    assert cfg["WIZARD_DEMO"] is False and cfg["WIZARD_CORE_TIMEOUT"] == 4.0
+    assert cfg["WIZARD_SANDBOX_URL"] == "http://core:8000"
+    env = {"WIZARD_ENV": "production", "SECRET_KEY": "x", "DATABASE_URL": "postgresql://db/x",
+           "WIZARD_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "WIZARD_ALLOWED_ORIGINS": "https://app.acme.com",
+           "WIZARD_PUBLIC_URL": "https://wizard.acme.com", "WIZARD_CORE_URL": "https://core/graphql"}
+    with pytest.raises(RuntimeError, match="WIZARD_CORE_TOKEN"):
+        check_production(load_config(str(tmp_path), env=env))
+    check_production(load_config(str(tmp_path), env={**env, "WIZARD_CORE_TOKEN": "mt_x"}))
+
+
 def test_an_encryption_key_that_is_not_a_fernet_key_stops_the_start(tmp_path):
     good = Fernet.generate_key().decode()
     with pytest.raises(RuntimeError) as exc:

@@ -92,7 +92,8 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         or ([] if production else [_kept_secret(instance_path, DEV_ENCRYPTION_FILE, lambda: Fernet.generate_key().decode())]),
         "WIZARD_SERVICES_FILE": env.get("WIZARD_SERVICES_FILE"),
         "WIZARD_SANDBOX": env.get("WIZARD_SANDBOX", "0" if production else "1") == "1",
-        "WIZARD_DEMO": env.get("WIZARD_DEMO", "0" if production else "1") == "1",
+        # off by default on a front end of a remote core: its ISV page would make users here
+        "WIZARD_DEMO": env.get("WIZARD_DEMO", "0" if production or env.get("WIZARD_CORE_URL") else "1") == "1",
         "WIZARD_CODE_TTL": int(env.get("WIZARD_CODE_TTL", "300")),
         "WIZARD_USER_TOKEN_TTL": int(env.get("WIZARD_USER_TOKEN_TTL", str(2 * 24 * 3600))),
         "WIZARD_SESSION_TTL": int(env.get("WIZARD_SESSION_TTL", str(4 * 3600))),
