@@ -31,11 +31,6 @@ def _errors(status: int, message: str, code: str, headers: dict | None = None):
     return response
 
 
-def _bearer() -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
 def _request_error_code(error: dict) -> str:
     """A code for errors graphql-core raises before execution (they have none of their own)."""
     message = error.get("message", "")
@@ -98,7 +93,7 @@ def graphql():
     data, error = _read_body()
     if error is not None:
         return error
-    principal = identity.resolve_token(_bearer())
+    principal = identity.request_principal()
     if principal is None:
         return _errors(401, "A valid bearer token is required (Authorization: Bearer <token>).", UNAUTHENTICATED,
                        {"WWW-Authenticate": 'Bearer realm="graphql"'})

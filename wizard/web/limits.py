@@ -23,7 +23,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from ..crypto import hash_secret
-from ..identity import resolve_token
+from ..identity import request_principal
 
 # Views that use up an authorization code (wizard.flow.views, wizard.connect.dialog).
 CODE_ENTRY_ENDPOINTS = ("wizard.entry", "wizard.entry_external", "connect.dialog_for_instance",
@@ -41,11 +41,8 @@ def api_key() -> str:
 
 def is_master_request() -> bool:
     """Whether the API request carries a master token (resolved once per request)."""
-    if "wizard.master" not in request.environ:  # the request's own (g may outlive it in tests)
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        found = resolve_token(token.strip()) if scheme.lower() == "bearer" else None
-        request.environ["wizard.master"] = bool(found and found.is_master)
-    return request.environ["wizard.master"]
+    found = request_principal()
+    return bool(found and found.is_master)
 
 
 def _too_many(exc: RateLimitExceeded):
