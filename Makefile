@@ -6,7 +6,7 @@ PORT    ?= 5000
 export PORT
 FLASK   := $(BIN)/flask --app app
 
-.PHONY: run test venv deps test-deps browser db demo-data clean
+.PHONY: run test venv deps test-deps browser db demo-data clean bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,18 @@ run: demo-data
 
 test: test-deps
 	bash .ci/test
+
+# Measures this machine (bench/README.md): wrk from Debian, Locust from requirements-bench.txt,
+# a scratch PostgreSQL database (BENCH_DATABASE_URL, emptied first).
+.stamp-bench-deps: requirements-bench.txt .stamp-deps
+	$(BIN)/pip install -q -r requirements-bench.txt
+	touch $@
+
+bench: .stamp-bench-deps
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .stamp-* node_modules
