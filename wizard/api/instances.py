@@ -11,7 +11,7 @@ from ariadne import ObjectType
 
 from ..core import embedded_core
 from ..core.base import CoreError, InstanceData, InvalidValues, MissingValues
-from ..core.embedded import latest_shared_version
+from ..core.embedded import latest_shared_version, latest_shared_versions, preload
 from ..extensions import db
 from ..models import Solution, SolutionInstance
 from ..webhooks import validation
@@ -19,6 +19,7 @@ from .access import operation, own_instance, owner_filter, owner_of_new, princip
 from .errors import FORBIDDEN, ApiError, from_core_error
 from .pagination import Page, connection, keyset, total
 from .root import mutation, query
+from .solutions import remember_latest
 from .values import auth_input, auth_output, config_input, config_output, prefixes
 
 instance_type = ObjectType("SolutionInstance")
@@ -122,6 +123,8 @@ def _instances(criteria: dict, owner: str | None, first, after, last, before) ->
     stmt = core.instances_query(owner_id=owner, solution_id=criteria.get("solutionId"),
                                 instance_id=criteria.get("id"), ids=ids, name=criteria.get("name"))
     page = keyset(stmt, SolutionInstance, first, after, last, before)
+    preload(page.items)  # a fixed number of statements whatever the page's size
+    remember_latest(latest_shared_versions(i.solution_id for i in page.items))
     return connection(page, node=core.to_data, totalCount=total(stmt))
 
 

@@ -3,12 +3,13 @@ versions (master token only)."""
 from __future__ import annotations
 
 from ariadne import ObjectType
+from flask import g
 from sqlalchemy import select
 
 from .. import slot_types
 from ..cli import known_services
 from ..core import embedded_core
-from ..core.embedded import latest_shared_version
+from ..core.embedded import latest_shared_version, latest_shared_versions
 from ..extensions import db
 from ..models import Solution
 from .access import operation
@@ -19,14 +20,28 @@ solution_type = ObjectType("Solution")
 config_slot_type = ObjectType("ConfigSlot")
 
 
+def remember_latest(versions: dict) -> None:
+    """Latest shared versions by solution id, loaded in one statement for a page (this request)."""
+    g.setdefault("latest_versions", {}).update(versions)
+
+
+def _latest(solution: Solution):
+    """The newest shared version (a solution always has one: it is made by publishing). The first
+    call of a request loads those of every solution the request has loaded (a page), at once."""
+    known = g.setdefault("latest_versions", {})
+    if solution.id not in known:
+        loaded = [o.id for o in db.session.identity_map.values() if isinstance(o, Solution)]
+        known.update(latest_shared_versions([solution.id, *(i for i in loaded if i not in known)]))
+    return known.get(solution.id) or latest_shared_version(solution.id)
+
+
 def _definition(solution: Solution) -> dict:
-    """The newest shared version's definition (a solution always has one: it is made by publishing)."""
-    return latest_shared_version(solution.id).definition
+    return _latest(solution).definition
 
 
 @solution_type.field("version")
 def resolve_version(solution: Solution, _info) -> int:
-    return latest_shared_version(solution.id).version
+    return _latest(solution).version
 
 
 @solution_type.field("authSlots")

@@ -16,6 +16,7 @@ from ..crypto import seal, unseal
 from ..dbsafety import WRITE_LOCK
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion, WizardProgress
+from ..models.solutions import known_definition, remember
 from ..solutions import (
     DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
@@ -40,14 +41,49 @@ def _encrypt_values(definition: dict, values: dict) -> dict:
     return seal(values, _secret_ids(definition))
 
 
-def newest_version_for(instance: SolutionInstance) -> SolutionVersion:
-    """A user-specific version of this instance when one exists, else the solution's latest."""
-    specific = db.session.scalar(
-        select(SolutionVersion)
-        .where(SolutionVersion.solution_id == instance.solution_id,
-               SolutionVersion.for_instance_id == instance.id)
-        .order_by(SolutionVersion.version.desc()).limit(1))
-    return specific or latest_shared_version(instance.solution_id)
+def newest_version_for(instance: SolutionInstance) -> SolutionVersion | None:
+    """A user-specific version of this instance when one exists, else the solution's latest
+    (found in the instance's own statement: SolutionInstance.newest_version_id)."""
+    newest_id = instance.newest_version_id
+    if newest_id is None or newest_id == instance.version_id:
+        return instance.version if newest_id is not None else None
+    return db.session.get(SolutionVersion, newest_id)
+
+
+def latest_shared_versions(solution_ids) -> dict[str, SolutionVersion]:
+    """The latest shared version of each solution, with the solution, in ONE statement (API pages)."""
+    ids = sorted(set(solution_ids))
+    if not ids:
+        return {}
+    newest = (select(SolutionVersion.solution_id, func.max(SolutionVersion.version).label("number"))
+              .where(SolutionVersion.solution_id.in_(ids), SolutionVersion.for_instance_id.is_(None))
+              .group_by(SolutionVersion.solution_id).subquery())
+    rows = db.session.execute(
+        select(SolutionVersion, Solution).join(Solution, Solution.id == SolutionVersion.solution_id)
+        .join(newest, (newest.c.solution_id == SolutionVersion.solution_id) & (newest.c.number == SolutionVersion.version)))
+    found = {version.solution_id: version for version, _solution in rows}
+    load_definitions(found.values())
+    return found
+
+
+def load_definitions(versions) -> None:
+    """The definitions this process has not parsed yet, of all `versions`, in one statement."""
+    missing = {v.id: v for v in versions if v is not None and not known_definition(v)}
+    if missing:
+        for vid, definition in db.session.execute(
+                select(SolutionVersion.id, SolutionVersion.stored_definition).where(SolutionVersion.id.in_(missing))):
+            version = missing[vid]
+            remember((version.id, version.created), definition)
+
+
+def preload(rows) -> None:
+    """Before `to_data` of a page of instances: their newest versions and every definition they
+    need, in at most two statements whatever the page's size."""
+    other = {r.newest_version_id for r in rows if r.newest_version_id not in (None, r.version_id)}
+    other -= {vid for vid in other if db.session.identity_map.get(db.session.identity_key(SolutionVersion, vid))}
+    if other:
+        db.session.scalars(select(SolutionVersion).where(SolutionVersion.id.in_(other))).all()
+    load_definitions([r.version for r in rows] + [newest_version_for(r) for r in rows])
 
 
 def latest_shared_version(solution_id: str) -> SolutionVersion | None:
@@ -87,10 +123,13 @@ class EmbeddedCore(Core):
     # -- reading -----------------------------------------------------------------------------
 
     def _row(self, instance_id: str, *, lock: bool = False) -> SolutionInstance:
-        stmt = select(SolutionInstance).where(SolutionInstance.id == str(instance_id))
-        if lock:  # serialise writes to the instance: FOR UPDATE, BEGIN IMMEDIATE on SQLite (dbsafety)
-            stmt = stmt.with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK)
-        row = db.session.scalar(stmt) if instance_id else None
+        if not instance_id:
+            row = None
+        elif lock:  # serialise writes to the instance: FOR UPDATE, BEGIN IMMEDIATE on SQLite (dbsafety)
+            row = db.session.scalar(select(SolutionInstance).where(SolutionInstance.id == str(instance_id))
+                                    .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
+        else:  # the identity map first: the wizard may have loaded it with its progress (flow.progress)
+            row = db.session.get(SolutionInstance, str(instance_id))
         if row is None:
             raise NotFound(f"no solution instance with id {instance_id!r}",
                            fields={"solutionInstanceId": "unknown"})
@@ -333,6 +372,7 @@ class EmbeddedCore(Core):
                                   (SolutionInstance.created == created) & (SolutionInstance.id > last_id)))
         rows = db.session.scalars(stmt.order_by(SolutionInstance.created, SolutionInstance.id)
                                   .limit(first + 1)).all()
+        preload(rows[:first])
         return [self.to_data(r) for r in rows[:first]], len(rows) > first
 
 

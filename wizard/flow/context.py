@@ -123,7 +123,10 @@ class WizardContext:
 
 def load(iid: str, *, lock: bool = False) -> WizardContext:
     """Everything a wizard view needs, or a WizardError (403 / 404 / 503, from the guard)."""
-    bound, instance = guard.this_instance(iid)
+    bound = guard.bound_user(iid)
+    if not lock and not current_app.config.get("WIZARD_CORE_URL"):
+        progress_store.prefetch(iid)  # the embedded core: instance and progress in one statement
+    instance = guard.owned_instance(iid, bound["user_id"])
     options = Options.from_dict(bound.get("options"))
     upgrade = upgrade_mode(instance, options)
     definition = instance.newest_definition if upgrade else instance.definition

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import slot_types
 from ..crypto import seal, unseal
 from ..extensions import db
-from ..models import WizardProgress, utcnow
+from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
 
 FORMAT = 1
@@ -82,13 +83,31 @@ class Progress:
         self.name = (name or "").strip()[:300] or None
 
 
+def prefetch(instance_id: str) -> None:
+    """Called first by a wizard request on the embedded core: the instance (with its version and
+    newest version id) and its progress in ONE statement, kept in the session's identity map,
+    where the core's read of the instance and `load` find them."""
+    db.session.scalar(select(SolutionInstance).options(joinedload(SolutionInstance.progress))
+                      .where(SolutionInstance.id == instance_id))
+
+
+def _prefetched(instance_id: str):
+    """(True, row or None) when `prefetch` loaded the progress in this transaction."""
+    inst = db.session.identity_map.get(db.session.identity_key(SolutionInstance, instance_id))
+    if inst is not None and "progress" in inst.__dict__:
+        return True, inst.__dict__["progress"]
+    return False, None
+
+
 def load(instance_id: str, *, lock: bool = False) -> Progress:
     """The instance's progress (an empty one when there is none). With `lock`, the row is locked
     until the next commit (PostgreSQL; SQLite serialises writers anyway)."""
-    stmt = select(WizardProgress).where(WizardProgress.instance_id == instance_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = db.session.scalar(stmt)
+    found, row = (False, None) if lock else _prefetched(instance_id)
+    if not found:
+        stmt = select(WizardProgress).where(WizardProgress.instance_id == instance_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = db.session.scalar(stmt)
     data = dict(row.data or {}) if row is not None else {}
     if data.get("format") != FORMAT:
         data = {}

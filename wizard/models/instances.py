@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from ._base import UTCDateTime, new_id, utcnow
@@ -26,6 +26,8 @@ class SolutionInstance(db.Model):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[SolutionVersion] = relationship(lazy="joined")
+    # Loaded only when asked for (the wizard loads an instance with its progress in one statement).
+    progress: Mapped["WizardProgress | None"] = relationship(lazy="select", uselist=False, viewonly=True)
 
 
 class WizardProgress(db.Model):
@@ -40,3 +42,15 @@ class WizardProgress(db.Model):
     # Set by the one Finish that is talking to the core (a conditional UPDATE claims it), so that
     # a double click or a second tab does not save and enable twice.
     finishing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+def _newest(specific: bool):
+    v = SolutionVersion.__table__
+    mine = v.c.for_instance_id == SolutionInstance.id if specific else v.c.for_instance_id.is_(None)
+    return (select(v.c.id).where(v.c.solution_id == SolutionInstance.solution_id, mine)
+            .order_by(v.c.version.desc()).limit(1).correlate_except(v).scalar_subquery())
+
+
+# The newest version that applies (a user-specific one of this instance, else the solution's
+# latest shared one), in the same statement as the instance: no query per instance.
+SolutionInstance.newest_version_id = column_property(func.coalesce(_newest(True), _newest(False)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,8 +30,50 @@ class SolutionVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     solution_id: Mapped[str] = mapped_column(ForeignKey("solutions.id", ondelete="CASCADE"), index=True)
     version: Mapped[int]
-    definition: Mapped[dict] = mapped_column(JSON)  # normalised, validated definition
+    # The normalised, validated definition: deferred (rows load without it) and read through
+    # `definition`, which parses it once per process (a version never changes once published).
+    stored_definition: Mapped[dict] = mapped_column("definition", JSON, deferred=True)
     source: Mapped[str] = mapped_column(Text, default="")  # the text as published
     for_instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     solution: Mapped[Solution] = relationship(back_populates="versions")
+
+    @hybrid_property
+    def definition(self) -> dict:
+        """The definition, from the process-wide cache (loaded on the first use of this version
+        in this process). Callers must not change it."""
+        key = (self.id, self.created)
+        found = DEFINITIONS.get(key)
+        if found is None:
+            found = self.stored_definition
+            if self.id is not None:
+                remember(key, found)
+        return found
+
+    @definition.inplace.setter
+    def _definition_set(self, value: dict) -> None:
+        # only a version being published is written; a stored row rewritten by hand (a data
+        # migration, a test) is read again by this process
+        self.stored_definition = value
+        if self.id is not None:
+            DEFINITIONS.pop((self.id, self.created), None)
+
+    @definition.inplace.expression
+    @classmethod
+    def _definition_expression(cls):
+        return cls.stored_definition
+
+
+# Parsed definitions by (version id, created): ids alone could come back on SQLite after a delete.
+DEFINITIONS: dict[tuple, dict] = {}
+DEFINITIONS_MAX = 2000
+
+
+def remember(key: tuple, definition: dict) -> None:
+    if len(DEFINITIONS) >= DEFINITIONS_MAX:
+        DEFINITIONS.clear()  # a crude bound: an ISV has tens of solutions, not thousands
+    DEFINITIONS[key] = definition
+
+
+def known_definition(version: "SolutionVersion") -> bool:
+    return (version.id, version.created) in DEFINITIONS

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
@@ -102,23 +104,26 @@ class ServerSessionInterface(SessionInterface):
             session.sid = new_secret()
         expires = utcnow() + timedelta(seconds=app.config["WIZARD_SESSION_TTL"])
         key = hash_secret(session.sid)
-        row = db.session.get(BrowserSession, key)
         data = dict(session)
         bound = data.get(keys.WIZARD)
         instance_id = bound.get("instance_id") if isinstance(bound, dict) else None
-        if row is None:
-            if not session.new and not old:
-                db.session.commit()
-                return  # ended while this request ran (a newer session of its instance began)
+        if session.new or old:
             if instance_id:  # a new wizard session: the older ones of this instance end now
                 db.session.query(BrowserSession).filter_by(instance_id=instance_id).delete()
             db.session.add(BrowserSession(sid_hash=key, data=data, expires_at=expires, instance_id=instance_id))
         else:
-            if (row.data or {}).get(ENDED):
-                data[ENDED] = True  # an ended session stays ended, whatever a twin request saves
-            row.data = data
-            row.instance_id = instance_id
-            row.expires_at = expires
+            # ONE statement, no re-read: the row is written unless it has ended meanwhile (a twin
+            # Finish); an ended row keeps ENDED whatever this request saves; a row deleted meanwhile
+            # (a newer session of the instance began) is not made again.
+            stored_ended = BrowserSession.data[ENDED].as_boolean()
+            values = {"data": data, "instance_id": instance_id, "expires_at": expires}
+            written = db.session.execute(
+                update(BrowserSession).where(BrowserSession.sid_hash == key, stored_ended.is_not(True))
+                .values(**values).execution_options(synchronize_session=False)).rowcount
+            if not written:
+                db.session.execute(update(BrowserSession).where(BrowserSession.sid_hash == key)
+                                   .values(**{**values, "data": {**data, ENDED: True}})
+                                   .execution_options(synchronize_session=False))
         db.session.commit()
         if session.via in (None, "cookie"):
             # Top-level first-party pages only: Lax is enough and safer than None.
