@@ -220,14 +220,14 @@ def test_two_finishes_at_once_save_and_enable_once(wiz, inst, core, live_server,
     wiz.post({"threshold": "3"})
     token = csrf_of(wiz.page)
     calls = []
-    real = EmbeddedCore.set_enabled
+    real = EmbeddedCore.save_and_enable  # what Finish asks the core (save, enable: one transaction)
 
     def slow_enable(self, *args, **kw):
         calls.append(args)
         time.sleep(0.5)  # the second Finish arrives while the first is talking to the core
         return real(self, *args, **kw)
 
-    monkeypatch.setattr(EmbeddedCore, "set_enabled", slow_enable)
+    monkeypatch.setattr(EmbeddedCore, "save_and_enable", slow_enable)
     answers = _finish_twice_at_once(live_server, wiz.base, token)
     assert len(calls) == 1
     assert [a.status_code for a in answers] == [303, 303]
@@ -253,7 +253,7 @@ def test_two_finishes_at_once_that_fail_both_say_why(wiz, inst, core, live_serve
         time.sleep(0.5)
         raise CoreUnavailable("connection refused")
 
-    monkeypatch.setattr(EmbeddedCore, "save_values", unreachable)
+    monkeypatch.setattr(EmbeddedCore, "save_and_enable", unreachable)
     answers = _finish_twice_at_once(live_server, wiz.base, csrf_of(wiz.page))
     assert len(calls) == 1
     assert [a.status_code for a in answers] == [503, 503]
@@ -299,6 +299,9 @@ class DownCore:
         raise CoreUnavailable("connection refused")
 
     def set_enabled(self, *a, **kw):
+        raise CoreUnavailable("connection refused")
+
+    def save_and_enable(self, *a, **kw):
         raise CoreUnavailable("connection refused")
 
     def upgrade(self, *a, **kw):
@@ -456,7 +459,7 @@ def test_twin_of_a_refused_finish_links_the_missing_slots_and_stores_no_session_
         time.sleep(0.5)
         raise MissingValues(["channel"])
 
-    monkeypatch.setattr(EmbeddedCore, "set_enabled", refuse)
+    monkeypatch.setattr(EmbeddedCore, "save_and_enable", refuse)
     answers = _finish_twice_at_once(live_server, wiz.base, csrf_of(wiz.page))
     assert [a.status_code for a in answers] == [409, 409]
     for a in answers:

@@ -66,6 +66,26 @@ def _refresh_locked_rows(state):
         state.update_execution_options(populate_existing=True)
 
 
+def hold_lock(session, obj) -> None:
+    """Record that this transaction read `obj` with a lock (FOR UPDATE / BEGIN IMMEDIATE): a
+    later locking read of the same row in the same transaction takes it from `locked_already`
+    instead of asking the database again. Forgotten at commit and rollback."""
+    session.info.setdefault("locked_rows", {})[(type(obj), obj.id)] = obj
+
+
+def locked_already(session, model, ident):
+    """The row this transaction already holds locked (see hold_lock), or None."""
+    return session.info.get("locked_rows", {}).get((model, ident))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _locks_released(session, *_args):
+    """Called when a transaction ends: its locks are gone."""
+    session.info.pop("locked_rows", None)
+
+
 def _field_name(key: str) -> str:
     """external_user_id -> externalUserId: the API's name for the column."""
     head, *rest = key.split("_")

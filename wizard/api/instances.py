@@ -19,7 +19,7 @@ from .access import operation, own_instance, owner_filter, owner_of_new, princip
 from .errors import FORBIDDEN, ApiError, from_core_error
 from .pagination import Page, connection, keyset, total
 from .root import mutation, query
-from .solutions import remember_latest
+from .solutions import remember_latest, solution_of
 from .values import auth_input, auth_output, config_input, config_output, prefixes
 
 instance_type = ObjectType("SolutionInstance")
@@ -54,7 +54,7 @@ def resolve_config_values(data: InstanceData, _info) -> list[dict]:
 
 @instance_type.field("solution")
 def resolve_solution(data: InstanceData, _info) -> Solution:
-    return db.session.get(Solution, data.solution_id)
+    return solution_of(data.solution_id)
 
 
 @instance_type.field("definition")
@@ -123,8 +123,8 @@ def _instances(criteria: dict, owner: str | None, first, after, last, before) ->
     stmt = core.instances_query(owner_id=owner, solution_id=criteria.get("solutionId"),
                                 instance_id=criteria.get("id"), ids=ids, name=criteria.get("name"))
     page = keyset(stmt, SolutionInstance, first, after, last, before)
-    preload(page.items)  # a fixed number of statements whatever the page's size
-    remember_latest(latest_shared_versions(i.solution_id for i in page.items))
+    # a fixed number of statements whatever the page's size (the request keeps what they load)
+    remember_latest(latest_shared_versions(i.solution_id for i in page.items), held=preload(page.items))
     return connection(page, node=core.to_data, totalCount=total(stmt))
 
 

@@ -20,9 +20,17 @@ solution_type = ObjectType("Solution")
 config_slot_type = ObjectType("ConfigSlot")
 
 
-def remember_latest(versions: dict) -> None:
-    """Latest shared versions by solution id, loaded in one statement for a page (this request)."""
+def remember_latest(versions: dict, held=()) -> None:
+    """Latest shared versions by solution id, loaded in one statement for a page (this request);
+    `held`: more rows the request's answer needs, kept alive (the identity map is weak)."""
     g.setdefault("latest_versions", {}).update(versions)
+    g.setdefault("held_rows", []).extend(held)
+
+
+def solution_of(solution_id: str) -> Solution | None:
+    """The solution, from the page's batch when it is there."""
+    version = g.get("latest_versions", {}).get(solution_id)
+    return version.solution if version is not None else db.session.get(Solution, solution_id)
 
 
 def _latest(solution: Solution):

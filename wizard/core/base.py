@@ -115,6 +115,17 @@ class Core(ABC):
         (InvalidValues). A value of None removes it. Values of slots hidden by their condition
         are dropped."""
 
+    def save_and_enable(self, instance_id: str, *, name: str | None = None, config_values: dict | None = None,
+                        auth_values: dict | None = None, enable: bool = True, on_saved=None) -> InstanceData:
+        """The wizard's Finish: `save_values`, then (with `enable`) `set_enabled(True)` raising
+        MissingValues, then `on_saved(data)`. The embedded core does it all in one transaction."""
+        data = self.save_values(instance_id, name=name, config_values=config_values, auth_values=auth_values)
+        if enable:
+            data = self.set_enabled(instance_id, True, error_on_missing=True)
+        if on_saved is not None:
+            on_saved(data)
+        return data
+
     @abstractmethod
     def set_enabled(self, instance_id: str, enabled: bool, *, error_on_missing: bool = True) -> InstanceData:
         """Enable or disable. With `error_on_missing`, enabling with required values missing

@@ -10,10 +10,11 @@ import json
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import slot_types
 from ..crypto import seal, unseal
-from ..dbsafety import WRITE_LOCK
+from ..dbsafety import WRITE_LOCK, hold_lock, locked_already
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion, WizardProgress
 from ..models.solutions import known_definition, remember
@@ -61,7 +62,10 @@ def latest_shared_versions(solution_ids) -> dict[str, SolutionVersion]:
     rows = db.session.execute(
         select(SolutionVersion, Solution).join(Solution, Solution.id == SolutionVersion.solution_id)
         .join(newest, (newest.c.solution_id == SolutionVersion.solution_id) & (newest.c.number == SolutionVersion.version)))
-    found = {version.solution_id: version for version, _solution in rows}
+    found = {}
+    for version, solution in rows:
+        set_committed_value(version, "solution", solution)  # held: the identity map is weak
+        found[version.solution_id] = version
     load_definitions(found.values())
     return found
 
@@ -76,14 +80,14 @@ def load_definitions(versions) -> None:
             remember((version.id, version.created), definition)
 
 
-def preload(rows) -> None:
+def preload(rows) -> list:
     """Before `to_data` of a page of instances: their newest versions and every definition they
     need, in at most two statements whatever the page's size."""
     other = {r.newest_version_id for r in rows if r.newest_version_id not in (None, r.version_id)}
     other -= {vid for vid in other if db.session.identity_map.get(db.session.identity_key(SolutionVersion, vid))}
-    if other:
-        db.session.scalars(select(SolutionVersion).where(SolutionVersion.id.in_(other))).all()
-    load_definitions([r.version for r in rows] + [newest_version_for(r) for r in rows])
+    held = db.session.scalars(select(SolutionVersion).where(SolutionVersion.id.in_(other))).all() if other else []
+    load_definitions([r.version for r in rows] + [newest_version_for(r) for r in rows] + held)
+    return held  # the caller keeps them while it uses the rows (the identity map is weak)
 
 
 def latest_shared_version(solution_id: str) -> SolutionVersion | None:
@@ -126,8 +130,11 @@ class EmbeddedCore(Core):
         if not instance_id:
             row = None
         elif lock:  # serialise writes to the instance: FOR UPDATE, BEGIN IMMEDIATE on SQLite (dbsafety)
-            row = db.session.scalar(select(SolutionInstance).where(SolutionInstance.id == str(instance_id))
-                                    .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
+            row = locked_already(db.session, SolutionInstance, str(instance_id)) or db.session.scalar(
+                select(SolutionInstance).where(SolutionInstance.id == str(instance_id))
+                .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
+            if row is not None:
+                hold_lock(db.session, row)
         else:  # the identity map first: the wizard may have loaded it with its progress (flow.progress)
             row = db.session.get(SolutionInstance, str(instance_id))
         if row is None:
@@ -207,6 +214,34 @@ class EmbeddedCore(Core):
                 raise MissingValues(missing, "an enabled instance cannot lose required values: " + ", ".join(missing))
         db.session.commit()
         return self.to_data(row)
+
+    def save_and_enable(self, instance_id, *, name=None, config_values=None, auth_values=None, enable=True,
+                        on_saved=None) -> InstanceData:
+        """One transaction, no re-read: the locked row (already locked by this transaction when
+        the wizard's Finish loaded it so), the values, enabling, the events (with `on_saved`'s),
+        one commit."""
+        row = self._row(instance_id, lock=True)
+        definition = row.version.definition
+        config, auth = self._merged(row, definition, config_values, auth_values)
+        row.config_values = _encrypt_values(definition, config)
+        row.auth_values = auth
+        if name is not None:
+            row.name = name.strip()[:300]
+        missing = missing_required(definition, config, auth) if (row.enabled or enable) else []
+        if missing:
+            db.session.rollback()
+            if row.enabled:
+                raise MissingValues(missing, "an enabled instance cannot lose required values: " + ", ".join(missing))
+            raise MissingValues(missing)
+        newly_enabled = enable and not row.enabled
+        row.enabled = row.enabled or enable
+        data = self.to_data(row)  # before the flush, which would expire the newest version's id
+        if newly_enabled:
+            instance_event("instance.enabled", row)
+        if on_saved is not None:
+            on_saved(data)
+        db.session.commit()
+        return data
 
     def set_enabled(self, instance_id, enabled, *, error_on_missing=True) -> InstanceData:
         row = self._row(instance_id, lock=True)
@@ -372,7 +407,7 @@ class EmbeddedCore(Core):
                                   (SolutionInstance.created == created) & (SolutionInstance.id > last_id)))
         rows = db.session.scalars(stmt.order_by(SolutionInstance.created, SolutionInstance.id)
                                   .limit(first + 1)).all()
-        preload(rows[:first])
+        held = preload(rows[:first])  # noqa: F841  (kept until to_data is done)
         return [self.to_data(r) for r in rows[:first]], len(rows) > first
 
 

@@ -53,6 +53,7 @@ class WizardContext:
     mode: str
     progress: progress_store.Progress
     engine: WizardEngine = None  # type: ignore[assignment]
+    row: object = None  # the instance row loaded with the progress, kept for the progress save
     _options_cache: dict = field(default_factory=dict)
 
     # -- engine callables --------------------------------------------------------------------
@@ -124,8 +125,9 @@ class WizardContext:
 def load(iid: str, *, lock: bool = False) -> WizardContext:
     """Everything a wizard view needs, or a WizardError (403 / 404 / 503, from the guard)."""
     bound = guard.bound_user(iid)
-    if not lock and not current_app.config.get("WIZARD_CORE_URL"):
-        progress_store.prefetch(iid)  # the embedded core: instance and progress in one statement
+    held = None  # the embedded core: instance and progress in one statement, held while used
+    if not current_app.config.get("WIZARD_CORE_URL"):
+        held = progress_store.prefetch(iid, lock=lock)
     instance = guard.owned_instance(iid, bound["user_id"])
     options = Options.from_dict(bound.get("options"))
     upgrade = upgrade_mode(instance, options)
@@ -134,7 +136,8 @@ def load(iid: str, *, lock: bool = False) -> WizardContext:
     prog = progress_store.load(iid, lock=lock)
     ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"],
                         external_user_id=bound.get("external_user_id"), options=options, instance=instance,
-                        definition=definition, version=version, mode="upgrade" if upgrade else "edit", progress=prog)
+                        definition=definition, version=version, mode="upgrade" if upgrade else "edit", progress=prog,
+                        row=held)
     if not prog.started or prog.mode != ctx.mode or prog.version != version:
         restart(ctx)
     ctx.build_engine()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import slot_types
 from ..crypto import seal, unseal
+from ..dbsafety import WRITE_LOCK, hold_lock
 from ..extensions import db
 from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
@@ -83,12 +84,20 @@ class Progress:
         self.name = (name or "").strip()[:300] or None
 
 
-def prefetch(instance_id: str) -> None:
+def prefetch(instance_id: str, *, lock: bool = False):
     """Called first by a wizard request on the embedded core: the instance (with its version and
     newest version id) and its progress in ONE statement, kept in the session's identity map,
-    where the core's read of the instance and `load` find them."""
-    db.session.scalar(select(SolutionInstance).options(joinedload(SolutionInstance.progress))
-                      .where(SolutionInstance.id == instance_id))
+    where the core's read of the instance and `load` find them. The caller holds the result
+    while it needs them (the identity map holds rows weakly). With `lock` (Finish), the
+    instance is read as the core's locking read (dbsafety), which the core then reuses."""
+    stmt = select(SolutionInstance).options(joinedload(SolutionInstance.progress)).where(SolutionInstance.id == instance_id)
+    if lock:  # and the owner, whom Finish's events name
+        stmt = (stmt.options(joinedload(SolutionInstance.owner))
+                .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
+    row = db.session.scalar(stmt)
+    if lock and row is not None:
+        hold_lock(db.session, row)
+    return row
 
 
 def _prefetched(instance_id: str):
@@ -102,7 +111,7 @@ def _prefetched(instance_id: str):
 def load(instance_id: str, *, lock: bool = False) -> Progress:
     """The instance's progress (an empty one when there is none). With `lock`, the row is locked
     until the next commit (PostgreSQL; SQLite serialises writers anyway)."""
-    found, row = (False, None) if lock else _prefetched(instance_id)
+    found, row = _prefetched(instance_id)
     if not found:
         stmt = select(WizardProgress).where(WizardProgress.instance_id == instance_id)
         if lock:
@@ -130,14 +139,12 @@ def save(progress: Progress, definition: dict, *, release: bool = False) -> None
         # the form fields never to keep in a draft, for keep_draft (which runs without the core)
         "secret_fields": sorted(secret_fields(definition["config"])),
     }
-    row = db.session.get(WizardProgress, progress.instance_id)
-    if row is None:
+    values = {"data": data, "updated": utcnow(), **({"finishing_since": None} if release else {})}
+    # one UPDATE, no re-read (the row is replaced whole); the first save of an instance inserts
+    written = db.session.execute(update(WizardProgress).where(WizardProgress.instance_id == progress.instance_id)
+                                 .values(**values).execution_options(synchronize_session=False)).rowcount
+    if not written:
         db.session.add(WizardProgress(instance_id=progress.instance_id, data=data))
-    else:
-        row.data = data
-        row.updated = utcnow()
-        if release:
-            row.finishing_since = None
     db.session.commit()
 
 
@@ -172,12 +179,15 @@ def keep_draft(instance_id: str, screen: int, formdata) -> bool:
 
 def claim_finish(instance_id: str) -> bool:
     """Called by Finish before it asks the core to save and enable: True for exactly one of
-    several concurrent Finishes (an atomic conditional UPDATE, committed at once); the others
-    wait for its outcome instead of enabling a second time."""
+    several concurrent Finishes (an atomic conditional UPDATE), and never once the wizard has
+    finished; the others wait for its outcome instead of enabling a second time. Committed at
+    once, unless the caller holds the instance's lock (the embedded core: a twin Finish waits
+    for that lock, then finds the wizard finished)."""
     now = utcnow()
+    finished = WizardProgress.data["finished"].as_boolean()
     result = db.session.execute(
         update(WizardProgress)
-        .where(WizardProgress.instance_id == instance_id,
+        .where(WizardProgress.instance_id == instance_id, finished.is_not(True),
                or_(WizardProgress.finishing_since.is_(None),
                    WizardProgress.finishing_since < now - FINISH_CLAIM_TTL))
         .values(finishing_since=now)

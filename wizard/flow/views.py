@@ -148,23 +148,22 @@ def _render_review(ctx, *, error: dict | None = None, status: int = 200):
 def finish(iid: str, sid: str):
     """Validate every active screen again, store the values, enable. A failure keeps every
     value and says what went wrong; a second Finish after a success gets the same success."""
-    ctx = ctxmod.load(iid)
-    if ctx.progress.finished:
-        return _see_other(ctx.url("wizard.done"))
     if request.method == "GET":
-        return _see_other(ctx.url("wizard.review"))
-    sent_back = _revalidation_failure(ctx)
-    if sent_back is not None:
-        return sent_back
-    refused = _validation_webhook_on_finish(ctx)
-    if refused is not None:
-        return refused
-    if not progress_store.claim_finish(iid):
-        return _await_other_finish(ctx)
-    db.session.expire_all()
-    if progress_store.load(iid).finished:  # another Finish completed since this one loaded
+        ctx = ctxmod.load(iid)
+        return _see_other(ctx.url("wizard.done" if ctx.progress.finished else "wizard.review"))
+    guard.bound_user(iid)  # only this session's own instance is claimed
+    if not progress_store.claim_finish(iid):  # committed at once; never once finished
+        return _await_other_finish(ctxmod.load(iid))
+    try:
+        # the instance read locked with its progress (one statement); the core reuses the lock
+        ctx = ctxmod.load(iid, lock=True)
+        sent_back = None if ctx.progress.finished else (_revalidation_failure(ctx) or _validation_webhook_on_finish(ctx))
+    except BaseException:
         progress_store.release_finish(iid)
-        return _see_other(ctx.url("wizard.done"))
+        raise
+    if ctx.progress.finished or sent_back is not None:
+        progress_store.release_finish(iid)
+        return sent_back or _see_other(ctx.url("wizard.done"))
     return _done(ctx)
 
 
@@ -225,14 +224,14 @@ def _done(ctx):
     config, auth = ctx.engine.final_values()
     core, iid = get_core(), ctx.iid
     try:
+        enable = ctx.definition.get("autoEnable", True)
         if ctx.mode == "upgrade":
             data = core.upgrade(iid, config_values=config, auth_values=auth)
-            if ctx.progress.name:
-                data = core.save_values(iid, name=ctx.progress.name)
-        else:
-            data = core.save_values(iid, name=ctx.progress.name or None, config_values=config, auth_values=auth)
-        if ctx.definition.get("autoEnable", True):
-            data = core.set_enabled(iid, True, error_on_missing=True)
+            data = core.save_and_enable(iid, name=ctx.progress.name or None, enable=enable,
+                                        on_saved=instance_configured)
+        else:  # the event is written with the values (embedded core: one transaction)
+            data = core.save_and_enable(iid, name=ctx.progress.name or None, config_values=config, auth_values=auth,
+                                        enable=enable, on_saved=instance_configured)
         enabled = data.enabled
         # instance.configured for the ISV's webhooks: embedded, in the transaction that marks the
         # wizard finished; a remote core records it itself (a lost answer: Finish again repeats

@@ -28,6 +28,7 @@ class SolutionInstance(db.Model):
     version: Mapped[SolutionVersion] = relationship(lazy="joined")
     # Loaded only when asked for (the wizard loads an instance with its progress in one statement).
     progress: Mapped["WizardProgress | None"] = relationship(lazy="select", uselist=False, viewonly=True)
+    owner: Mapped["ExternalUser"] = relationship("ExternalUser", lazy="select", viewonly=True)
 
 
 class WizardProgress(db.Model):

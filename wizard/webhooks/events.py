@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import event as sa_event, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Authentication, ExternalUser, SolutionInstance
@@ -36,14 +37,32 @@ def emit(event_type: str, subject: str, data: dict) -> WebhookEvent:
     event = WebhookEvent(id="evt_" + uuid.uuid4().hex, type=event_type, subject=subject, created=at,
                          payload={"type": event_type, "timestamp": iso(at), "data": data})
     db.session.add(event)
-    endpoints = db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
-                                   .order_by(WebhookEndpoint.created, WebhookEndpoint.id))
-    for endpoint in endpoints:
+    for endpoint in _enabled_endpoints():
         if endpoint.event_types and event_type not in endpoint.event_types:
             continue
         db.session.add(WebhookDelivery(event_id=event.id, endpoint_id=endpoint.id, subject=subject,
                                        status=PENDING, attempts=0, next_attempt_at=at, created=at))
     return event
+
+
+def _enabled_endpoints() -> list:
+    """The enabled endpoints, read once per transaction (the events of one change share them) and
+    without flushing: the transaction's events go to the database together, in one INSERT."""
+    info = db.session.info
+    if "webhook_endpoints" not in info:
+        with db.session.no_autoflush:
+            info["webhook_endpoints"] = db.session.scalars(
+                select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
+                .order_by(WebhookEndpoint.created, WebhookEndpoint.id)).all()
+    return info["webhook_endpoints"]
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_endpoints(session, *_args):
+    """Called when a transaction ends: the next one reads the endpoints again."""
+    session.info.pop("webhook_endpoints", None)
 
 
 # -- what the events say -----------------------------------------------------------------------
