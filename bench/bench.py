@@ -133,6 +133,10 @@ class Server:
 # -- measurements ------------------------------------------------------------------------------
 
 def statements_of_a_journey(server: Server, data: Data, owner) -> list[tuple[str, int]]:
+    """One journey's statements per request, after warm-up journeys (each worker parses a
+    version's definition once, on its first request for it)."""
+    for n in range(4):
+        journey.run(_Based(server.base), data.instances(owner, 1)[0], data.codes(owner, 1)[0], n)
     iid = data.instances(owner, 1)[0]
     steps: list = []
     journey.run(_Based(server.base), iid, data.codes(owner, 1)[0], 1, steps)

@@ -10,7 +10,7 @@ from .cli import register as register_cli
 from .config import check_production, load_config, trusted_hosts
 from .extensions import csrf, db, migrate
 from .logging_setup import configure_logging as setup_logging
-from .web import boundary, health, limits
+from .web import boundary, health, limits, static
 from .web.errors import register_error_handlers
 from .web.security import csp_nonce, reset_request_state, set_security_headers
 from .web.session import ServerSessionInterface
@@ -60,6 +60,7 @@ def configure_web(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     register_error_handlers(app)
     boundary.register(app)
+    static.register(app)  # hashed, pre-compressed, immutable static files; compressed pages
 
 
 def configure_blueprints(app: Flask) -> None:
