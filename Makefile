@@ -6,7 +6,7 @@ PORT    ?= 5000
 export PORT
 FLASK   := $(BIN)/flask --app app
 
-.PHONY: run test venv deps test-deps browser db demo-data clean bench
+.PHONY: run test venv deps test-deps browser db demo-data clean bench serve
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,13 @@ demo-data: db
 
 run: demo-data
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production serving (README, "Production"): gunicorn with gunicorn.conf.py (sync workers from the
+# CPU count), PostgreSQL from DATABASE_URL, JSON logs. Migrates first.
+serve: .stamp-deps
+	@[ -n "$$DATABASE_URL" ] || { echo "make serve needs DATABASE_URL (postgresql+psycopg://...)"; exit 2; }
+	$(FLASK) db upgrade
+	WIZARD_LOG_FORMAT=$${WIZARD_LOG_FORMAT:-json} $(BIN)/gunicorn --config gunicorn.conf.py app:app
 
 test: test-deps
 	bash .ci/test

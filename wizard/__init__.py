@@ -10,7 +10,7 @@ from .cli import register as register_cli
 from .config import check_production, load_config, trusted_hosts
 from .extensions import csrf, db, migrate
 from .logging_setup import configure_logging as setup_logging
-from .web import boundary, health, limits, static
+from .web import boundary, health, limits, operations, static
 from .web.errors import register_error_handlers
 from .web.security import csp_nonce, reset_request_state, set_security_headers
 from .web.session import ServerSessionInterface
@@ -55,6 +55,7 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_web(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
+    operations.register(app)  # request id first, then everything else; JSON logs, /metrics
     app.before_request(reset_request_state)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -112,6 +112,10 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("WIZARD_MAX_BODY", str(1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the wizard session
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # operations (wizard/web/operations.py): JSON log lines, one access line per request, /metrics
+        "WIZARD_LOG_FORMAT": env.get("WIZARD_LOG_FORMAT", "json" if production else "text"),
+        "WIZARD_ACCESS_LOG": env.get("WIZARD_ACCESS_LOG", "1" if production else "0") == "1",
+        "WIZARD_METRICS_TOKEN": env.get("WIZARD_METRICS_TOKEN") or None,
         **webhook_settings(instance_path, env, production),
     }
     return cfg

@@ -17,6 +17,7 @@ from ..models import BrowserSession, ConnectFlow, utcnow
 from .. import session_keys
 from ..web import user_accounts
 from .oauth import FLOW_TTL, DbCache
+from ..web.operations import CONNECT_FAILURES
 
 
 @dataclass
@@ -87,6 +88,7 @@ def status_of(session_key: str, slot: str) -> dict:
 
 def fail(flow: ConnectFlow, message: str) -> ConnectFlow:
     flow.status, flow.message, flow.auth_id = "error", message, None
+    CONNECT_FAILURES.labels(flow.service).inc()
     db.session.commit()
     return flow
 

@@ -20,6 +20,7 @@ from flask import Blueprint, render_template, request, session, url_for
 from ..core import CodeError, CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..extensions import db
 from ..web import guard, user_accounts
+from ..web import operations as metrics
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from ..web.security import allow_framing
@@ -66,6 +67,7 @@ def entry(iid: str):
     sid = keys.start(keys.WIZARD, {"user_id": user_id, "external_user_id": external_user_id, "instance_id": iid,
                                    "options": options.to_dict()})
     session[keys.READY] = True
+    metrics.JOURNEYS_STARTED.inc()
     progress_store.forget_finished(iid)  # opened again after finishing: start from the instance's values
     return _see_other(url_for("wizard.index", iid=iid, sid=sid, **options.query()))
 
@@ -250,6 +252,7 @@ def _done(ctx):
         raise
     progress_store.finish(ctx.progress, ctx.definition, enabled=enabled)
     end_session(session)
+    metrics.JOURNEYS_FINISHED.inc()
     return _see_other(ctx.url("wizard.done"))
 
 
@@ -312,4 +315,5 @@ def done(iid: str, sid: str):
 def cancel(iid: str, sid: str):
     """The user cancelled: the page tells the embedding page; progress is kept for later."""
     ctx = ctxmod.load(iid)
+    metrics.JOURNEYS_ABANDONED.labels("cancelled").inc()
     return render_template("wizard/cancel.html", ctx=ctx, page_kind="cancel")

@@ -24,6 +24,7 @@ from .. import session_keys as keys
 from ..crypto import hash_secret, new_secret
 from ..extensions import db
 from ..models import BrowserSession, utcnow
+from .operations import JOURNEYS_ABANDONED
 
 ENDED = keys.ENDED
 # What an ended session still opens: the outcome of the Finish that ended it (and a twin Finish
@@ -109,7 +110,11 @@ class ServerSessionInterface(SessionInterface):
         instance_id = bound.get("instance_id") if isinstance(bound, dict) else None
         if session.new or old:
             if instance_id:  # a new wizard session: the older ones of this instance end now
-                db.session.query(BrowserSession).filter_by(instance_id=instance_id).delete()
+                older = db.session.query(BrowserSession).filter_by(instance_id=instance_id)
+                unfinished = older.filter(BrowserSession.data[ENDED].as_boolean().is_not(True)).delete()
+                older.delete()
+                if unfinished:
+                    JOURNEYS_ABANDONED.labels("replaced").inc(unfinished)
             db.session.add(BrowserSession(sid_hash=key, data=data, expires_at=expires, instance_id=instance_id))
         else:
             # ONE statement, no re-read: the row is written unless it has ended meanwhile (a twin

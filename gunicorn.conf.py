@@ -1,0 +1,47 @@
+"""gunicorn settings for production (`make serve`; any `gunicorn app:app` run from the repository
+root reads this file). Environment: PORT / WIZARD_BIND, WEB_CONCURRENCY (workers), and the app's
+own settings (README). Sync workers: a wizard request is short and mostly CPU (templates) and
+database; one per core and one more for each core's wait on the database."""
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+bind = os.environ.get("WIZARD_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+preload_app = True           # import once, fork the workers (the static build runs once)
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 20000         # recycle workers now and then (memory), at staggered times
+max_requests_jitter = 2000
+accesslog = None             # the app logs one JSON line per request, with its request id
+errorlog = "-"
+
+# Prometheus: the workers share their figures through files here (wizard/web/operations.py);
+# set before the app is imported (preload), emptied at each start.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(tempfile.gettempdir(),
+                                                                          f"wizard-metrics-{os.getpid()}")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+shutil.rmtree(_metrics_dir, ignore_errors=True)
+os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(_server, worker):
+    """Called in the master when a worker exits: its live gauges go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                            "rename_fields": {"levelname": "level", "asctime": "time"}}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+}
