@@ -14,6 +14,7 @@ from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from .. import slot_types
+from ..i18n import wtforms_translations
 from ..slot_types import option_key
 
 
@@ -48,6 +49,10 @@ class ScreenForm(FlaskForm):
     """Every screen form: CSRF (Flask-WTF) and the hidden current-screen field."""
 
     wizard_screen = HiddenField()
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations()
 
 
 def _slot_field(slot: dict, maps: dict):
