@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
@@ -13,6 +13,8 @@ from .solutions import SolutionVersion
 
 class SolutionInstance(db.Model):
     __tablename__ = "solution_instances"
+    # the API's keyset pages walk (created, id)
+    __table_args__ = (Index("ix_solution_instances_created_id", "created", "id"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     solution_id: Mapped[str] = mapped_column(ForeignKey("solutions.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("solution_versions.id"))
