@@ -33,17 +33,7 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 import journey  # noqa: E402
 
-INSTANCES_QUERY = """query($first: Int, $after: String) { solutionInstances(first: $first, after: $after) {
-  edges { cursor node { id name enabled created owner version newestVersion definition newestDefinition
-    configValues { externalId value } authValues { externalId authId }
-    solutionVersionFlags { hasNewerVersion requiresUserInputToUpdateVersion requiresSystemInputToUpdateVersion }
-    workflows { edges { node { id } } }
-    solution { id title description tags customFields { key value } version
-      configSlots { externalId title type required hidden defaultValue } authSlots { externalId title } } } }
-  pageInfo { hasNextPage endCursor } } }"""
-SOLUTIONS_QUERY = """query($first: Int) { solutions(first: $first) { edges { node { id title description tags
-  customFields { key value } version configSlots { externalId title type required hidden defaultValue }
-  authSlots { externalId title } } } pageInfo { hasNextPage endCursor } } }"""
+INSTANCES_QUERY, SOLUTIONS_QUERY = journey.INSTANCES_QUERY, journey.SOLUTIONS_QUERY
 
 
 def free_port() -> int:

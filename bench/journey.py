@@ -50,6 +50,20 @@ def expected_values(n: int) -> dict:
             "notes": f"journey {n}", "api_key": f"key-{n}"}
 
 
+# GraphQL pages with every field (the bench, and tests/test_statement_counts.py)
+INSTANCES_QUERY = """query($first: Int, $after: String) { solutionInstances(first: $first, after: $after) {
+  edges { cursor node { id name enabled created owner version newestVersion definition newestDefinition
+    configValues { externalId value } authValues { externalId authId }
+    solutionVersionFlags { hasNewerVersion requiresUserInputToUpdateVersion requiresSystemInputToUpdateVersion }
+    workflows { edges { node { id } } }
+    solution { id title description tags customFields { key value } version
+      configSlots { externalId title type required hidden defaultValue } authSlots { externalId title } } } }
+  pageInfo { hasNextPage endCursor } } }"""
+SOLUTIONS_QUERY = """query($first: Int) { solutions(first: $first) { edges { node { id title description tags
+  customFields { key value } version configSlots { externalId title type required hidden defaultValue }
+  authSlots { externalId title } } } pageInfo { hasNextPage endCursor } } }"""
+
+
 class JourneyError(AssertionError):
     pass
 

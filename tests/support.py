@@ -2,6 +2,9 @@
 importable unambiguously when several folders have one)."""
 import json
 import os
+import time
+
+import requests
 
 DEMO_SOLUTION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "solutions", "slack-alerts.yaml")
 MASTER = "mt_test_master_token_0123456789abcdef"
@@ -14,3 +17,17 @@ def gql_errors(body) -> list[str]:
 
 def dumps(value) -> str:
     return json.dumps(value)
+
+
+def wait_until_ready(proc, base: str, log, seconds: float = 60) -> None:
+    """Wait for a server process to answer /readyz; fail with the end of its log if it exits or
+    takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or a worker still booting
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.2)

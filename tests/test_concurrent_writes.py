@@ -10,12 +10,11 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
-from support import MASTER
+from support import MASTER, wait_until_ready
 
 from wizard import identity
 from wizard.extensions import db
@@ -52,15 +51,7 @@ def gunicorn(app, tmp_path):
                                  "--timeout", "120", "--preload", "app:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or a worker still booting
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)
+        wait_until_ready(proc, base, log)
         yield base, log
     finally:
         proc.terminate()

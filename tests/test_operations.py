@@ -11,12 +11,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
-from support import MASTER
+from support import MASTER, wait_until_ready
 from wizard_support import Wizard, simple_solution
 
 from wizard import identity
@@ -136,16 +135,8 @@ def two_servers(app, tmp_path):
                                       stderr=subprocess.STDOUT))
         bases.append(f"http://127.0.0.1:{port}")
     try:
-        for proc, base in zip(procs, bases):
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "server0.log").read_text()[-3000:]
-                time.sleep(0.2)
+        for k, (proc, base) in enumerate(zip(procs, bases)):
+            wait_until_ready(proc, base, tmp_path / f"server{k}.log")
         yield bases, [tmp_path / f"server{k}.log" for k in range(2)]
     finally:
         for proc in procs:

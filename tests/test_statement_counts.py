@@ -4,6 +4,8 @@ empty SQLAlchemy session, as a request in its own worker does."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -11,6 +13,9 @@ from support import MASTER
 from wizard_support import Wizard, csrf_of, simple_solution
 
 from wizard.extensions import db
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import journey  # noqa: E402  (the bench's journey and queries)
 
 
 class Counter:
@@ -69,17 +74,7 @@ def test_a_journey_runs_few_statements_per_request(client, core, user, count):
     assert done.enabled and done.config_values["channel"] == "#ops" and done.config_values["api_key"] == "k-1"
 
 
-INSTANCES = """query($first: Int, $after: String) { solutionInstances(first: $first, after: $after) {
-  edges { cursor node { id name enabled created owner version newestVersion definition newestDefinition
-    configValues { externalId value } authValues { externalId authId }
-    solutionVersionFlags { hasNewerVersion requiresUserInputToUpdateVersion requiresSystemInputToUpdateVersion }
-    workflows { edges { node { id } } }
-    solution { id title description tags customFields { key value } version
-      configSlots { externalId title type required hidden defaultValue } authSlots { externalId title } } } }
-  pageInfo { hasNextPage endCursor } } }"""
-SOLUTIONS = """query($first: Int, $after: String) { solutions(first: $first, after: $after) { edges { node {
-  id title description tags customFields { key value } version configSlots { externalId title type defaultValue }
-  authSlots { externalId title } } } pageInfo { hasNextPage endCursor } } }"""
+INSTANCES, SOLUTIONS = journey.INSTANCES_QUERY, journey.SOLUTIONS_QUERY
 
 
 def _graphql(client, query, variables):

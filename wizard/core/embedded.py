@@ -198,7 +198,9 @@ class EmbeddedCore(Core):
         auth = {k: v for k, v in auth.items() if v}
         return config, auth
 
-    def save_values(self, instance_id, *, name=None, config_values=None, auth_values=None) -> InstanceData:
+    def _write_values(self, instance_id, name, config_values, auth_values, *, enabling: bool = False):
+        """The locked row with the merged values written (not committed). An enabled instance
+        never keeps running without its required values, nor is one enabled without them."""
         row = self._row(instance_id, lock=True)
         definition = row.version.definition
         config, auth = self._merged(row, definition, config_values, auth_values)
@@ -206,12 +208,16 @@ class EmbeddedCore(Core):
         row.auth_values = auth
         if name is not None:
             row.name = name.strip()[:300]
-        if row.enabled:
-            # An enabled instance never keeps running without its required values.
-            missing = missing_required(definition, config, auth)
-            if missing:
-                db.session.rollback()
+        missing = missing_required(definition, config, auth) if (row.enabled or enabling) else []
+        if missing:
+            db.session.rollback()
+            if row.enabled:
                 raise MissingValues(missing, "an enabled instance cannot lose required values: " + ", ".join(missing))
+            raise MissingValues(missing)
+        return row
+
+    def save_values(self, instance_id, *, name=None, config_values=None, auth_values=None) -> InstanceData:
+        row = self._write_values(instance_id, name, config_values, auth_values)
         db.session.commit()
         return self.to_data(row)
 
@@ -220,19 +226,7 @@ class EmbeddedCore(Core):
         """One transaction, no re-read: the locked row (already locked by this transaction when
         the wizard's Finish loaded it so), the values, enabling, the events (with `on_saved`'s),
         one commit."""
-        row = self._row(instance_id, lock=True)
-        definition = row.version.definition
-        config, auth = self._merged(row, definition, config_values, auth_values)
-        row.config_values = _encrypt_values(definition, config)
-        row.auth_values = auth
-        if name is not None:
-            row.name = name.strip()[:300]
-        missing = missing_required(definition, config, auth) if (row.enabled or enable) else []
-        if missing:
-            db.session.rollback()
-            if row.enabled:
-                raise MissingValues(missing, "an enabled instance cannot lose required values: " + ", ".join(missing))
-            raise MissingValues(missing)
+        row = self._write_values(instance_id, name, config_values, auth_values, enabling=enable)
         newly_enabled = enable and not row.enabled
         row.enabled = row.enabled or enable
         data = self.to_data(row)  # before the flush, which would expire the newest version's id
