@@ -31,7 +31,7 @@ DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/wizard_bench"
 MASTER = "mt_bench_master_token_0123456789abcdef"
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
-import journey  # noqa: E402
+import wizard_journey as journey  # noqa: E402
 
 INSTANCES_QUERY, SOLUTIONS_QUERY = journey.INSTANCES_QUERY, journey.SOLUTIONS_QUERY
 

@@ -1,4 +1,4 @@
-"""Locust: each simulated user makes ONE complete journey (bench/journey.py) on its own
+"""Locust: each simulated user makes ONE complete journey (bench/wizard_journey.py) on its own
 instance with its own code, then stops; the last one to stop ends the run. bench.py starts it
 headless and bounded, and checks every value in the database afterwards."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import os
 from locust import HttpUser, events, task
 from locust.exception import StopUser
 
-import journey
+import wizard_journey as journey
 
 PLAN = json.loads(open(os.environ["BENCH_JOURNEYS"]).read())
 _next = iter(PLAN)

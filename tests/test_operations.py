@@ -23,7 +23,7 @@ from wizard.web.operations import RequestIdFilter, configure_json_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-import journey  # noqa: E402  (the bench's journey over HTTP)
+import wizard_journey as journey  # noqa: E402  (the bench's journey over HTTP)
 
 
 def test_every_answer_carries_a_request_id(client):

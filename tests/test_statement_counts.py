@@ -15,7 +15,7 @@ from wizard_support import Wizard, csrf_of, simple_solution
 from wizard.extensions import db
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import journey  # noqa: E402  (the bench's journey and queries)
+import wizard_journey as journey  # noqa: E402  (the bench's journey and queries)
 
 
 class Counter:
