@@ -10,7 +10,7 @@ gets the same answer instead of a second run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
@@ -206,8 +206,19 @@ def release_finish(instance_id: str, error: dict | None = None) -> None:
     if row is not None:
         row.finishing_since = None
         if error is not None:
-            row.data = {**(row.data or {}), "finish_error": error}
+            row.data = {**(row.data or {}), "finish_error": {**error, "at": utcnow().isoformat()}}
     db.session.commit()
+
+
+def failed_since(instance_id: str, started) -> dict | None:
+    """The answer of a Finish that failed after `started` (when this request began), from the
+    progress loaded with the instance: a twin that only got the claim once that Finish let go
+    (it waited for the instance's lock) answers the same instead of asking the core again."""
+    found, row = _prefetched(instance_id)
+    error = ((row.data or {}).get("finish_error") if row is not None else None) if found else None
+    if error and error.get("at") and datetime.fromisoformat(error["at"]) >= started:
+        return error
+    return None
 
 
 def finish_error(instance_id: str) -> dict | None:

@@ -19,6 +19,7 @@ from flask import Blueprint, render_template, request, session, url_for
 
 from ..core import CodeError, CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..extensions import db
+from ..models import utcnow
 from ..web import guard, user_accounts
 from ..web import operations as metrics
 from .. import session_keys as keys
@@ -154,11 +155,16 @@ def finish(iid: str, sid: str):
         ctx = ctxmod.load(iid)
         return _see_other(ctx.url("wizard.done" if ctx.progress.finished else "wizard.review"))
     guard.bound_user(iid)  # only this session's own instance is claimed
+    started = utcnow()
     if not progress_store.claim_finish(iid):  # committed at once; never once finished
         return _await_other_finish(ctxmod.load(iid))
     try:
         # the instance read locked with its progress (one statement); the core reuses the lock
         ctx = ctxmod.load(iid, lock=True)
+        twin_failed = progress_store.failed_since(iid, started)
+        if twin_failed is not None:  # a twin Finish failed while this one waited: the same answer
+            progress_store.release_finish(iid)
+            return _answer_failed(ctx, twin_failed)
         sent_back = None if ctx.progress.finished else (_revalidation_failure(ctx) or _validation_webhook_on_finish(ctx))
     except BaseException:
         progress_store.release_finish(iid)
@@ -268,11 +274,17 @@ def _await_other_finish(ctx, wait: float = 15.0):
         return _see_other(ctx.url("wizard.done"))
     error = progress_store.finish_error(ctx.iid)
     if error:  # the same answer as the request that talked to the core (the browser shows this one)
-        where = {slot_id: s for s in ctx.engine.active() for slot_id in s.slot_ids}
-        error["fields"] = [{**f, "url": ctx.url("wizard.screen", n=where[f["slot"]].number)
-                            if f.get("has_url") and f.get("slot") in where else None} for f in error.get("fields", [])]
-        return _render_review(ctx, error=error, status=error.get("status", 409))
+        return _answer_failed(ctx, error)
     return _see_other(ctx.url("wizard.review"))
+
+
+def _answer_failed(ctx, error: dict):
+    """The review with another Finish's error, its field links made for this session."""
+    where = {slot_id: s for s in ctx.engine.active() for slot_id in s.slot_ids}
+    error = {k: v for k, v in error.items() if k != "at"}
+    error["fields"] = [{**f, "url": ctx.url("wizard.screen", n=where[f["slot"]].number)
+                        if f.get("has_url") and f.get("slot") in where else None} for f in error.get("fields", [])]
+    return _render_review(ctx, error=error, status=error.get("status", 409))
 
 
 def _finish_error(ctx, exc: CoreError) -> dict:
