@@ -232,6 +232,7 @@ def test_two_finishes_at_once_save_and_enable_once(wiz, inst, core, live_server,
     assert len(calls) == 1
     assert [a.status_code for a in answers] == [303, 303]
     assert {urlsplit(a.headers["Location"]).path for a in answers} == {f"{wiz.base}/done"}
+    db.session.expire_all()  # the live server's commits, not this session's earlier reads
     assert core.get_instance(inst.id).enabled is True
 
 

@@ -1,13 +1,13 @@
 """Keyset pagination's order has an index: instances by (created, id)
 
 Revision ID: e11a0c5f3b21
-Revises: b7e1c0a4d9f2
+Revises: d16f0e5c1a2b
 Create Date: 2026-12-02 15:50:00
 """
 from alembic import op
 
 revision = "e11a0c5f3b21"
-down_revision = "b7e1c0a4d9f2"
+down_revision = "d16f0e5c1a2b"
 branch_labels = None
 depends_on = None
 

@@ -284,7 +284,7 @@ class EmbeddedCore(Core):
         return self.to_data(row)
 
     def configured(self, data: InstanceData) -> None:
-        instance_configured(data)  # the caller's commit (the wizard marking itself finished) stores it
+        instance_configured(data)  # stored by the commit of save_and_enable (on_saved), or the caller's
 
     # -- ISV operations (API, CLI, demo) -----------------------------------------------------
 

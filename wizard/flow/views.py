@@ -233,18 +233,17 @@ def _done(ctx):
     core, iid = get_core(), ctx.iid
     try:
         enable = ctx.definition.get("autoEnable", True)
+        # instance.configured for the ISV's webhooks (core.configured) comes with the values: the
+        # embedded core writes it in the same transaction; a remote core records it itself (a
+        # lost answer: Finish again repeats the calls harmlessly and reports again)
         if ctx.mode == "upgrade":
             data = core.upgrade(iid, config_values=config, auth_values=auth)
             data = core.save_and_enable(iid, name=ctx.progress.name or None, enable=enable,
-                                        on_saved=instance_configured)
-        else:  # the event is written with the values (embedded core: one transaction)
+                                        on_saved=core.configured)
+        else:
             data = core.save_and_enable(iid, name=ctx.progress.name or None, config_values=config, auth_values=auth,
-                                        enable=enable, on_saved=instance_configured)
+                                        enable=enable, on_saved=core.configured)
         enabled = data.enabled
-        # instance.configured for the ISV's webhooks: embedded, in the transaction that marks the
-        # wizard finished; a remote core records it itself (a lost answer: Finish again repeats
-        # the calls above harmlessly and reports again)
-        core.configured(data)
     except CoreError as exc:
         error = _finish_error(ctx, exc)
         status = 503 if isinstance(exc, CoreUnavailable) else 409

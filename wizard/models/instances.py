@@ -29,7 +29,9 @@ class SolutionInstance(db.Model):
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[SolutionVersion] = relationship(lazy="joined")
     # Loaded only when asked for (the wizard loads an instance with its progress in one statement).
-    progress: Mapped["WizardProgress | None"] = relationship(lazy="select", uselist=False, viewonly=True)
+    progress: Mapped["WizardProgress | None"] = relationship(
+        lazy="select", uselist=False, viewonly=True,
+        primaryjoin="foreign(WizardProgress.instance_id) == SolutionInstance.id")
     owner: Mapped["ExternalUser"] = relationship("ExternalUser", lazy="select", viewonly=True)
 
 
