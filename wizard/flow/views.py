@@ -236,13 +236,15 @@ def _done(ctx):
         # instance.configured for the ISV's webhooks (core.configured) comes with the values: the
         # embedded core writes it in the same transaction; a remote core records it itself (a
         # lost answer: Finish again repeats the calls harmlessly and reports again)
+        def report(saved):  # asked only once the values are saved
+            core.configured(saved)
+
         if ctx.mode == "upgrade":
             data = core.upgrade(iid, config_values=config, auth_values=auth)
-            data = core.save_and_enable(iid, name=ctx.progress.name or None, enable=enable,
-                                        on_saved=core.configured)
+            data = core.save_and_enable(iid, name=ctx.progress.name or None, enable=enable, on_saved=report)
         else:
             data = core.save_and_enable(iid, name=ctx.progress.name or None, config_values=config, auth_values=auth,
-                                        enable=enable, on_saved=core.configured)
+                                        enable=enable, on_saved=report)
         enabled = data.enabled
     except CoreError as exc:
         error = _finish_error(ctx, exc)
