@@ -500,7 +500,8 @@
     if (page === "error") {
       postError(cfg.errorCode || "error", cfg.errorMessage || "Something went wrong.");
     } else if (page === "done") {
-      post("tray.configPopup.finish", { data: { solutionInstanceId: instanceId, enabled: cfg.enabled === "true" } });
+      post("tray.configPopup.finish", { data: { solutionInstanceId: instanceId, enabled: cfg.enabled === "true",
+                                                version: Number(cfg.version) || null, upgraded: cfg.upgraded === "true" } });
     } else if (page === "cancel") {
       post("tray.configPopup.cancel", { data: { solutionInstanceId: instanceId } });
     } else if (page === "screen" || page === "review") {

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from wizard.solutions import DefinitionError, diff_versions, parse_definition
+from wizard.solutions import DefinitionError, parse_definition
 
 MINIMAL = """
 id: demo
@@ -70,13 +70,6 @@ def test_hidden_slot_needs_no_screen_and_demo_solution_parses():
     with open("solutions/slack-alerts.yaml") as f:
         demo = parse_definition(f.read())
     assert demo["config"][0]["options"] == {"source": "sandbox.channels", "auth": "external_sandbox_authentication"}
-
-
-def test_diff_versions():
-    old = parse_definition(MINIMAL)
-    new = parse_definition(MINIMAL.replace("required: true", "required: false") + "  - {externalId: extra, type: boolean}\n")
-    assert diff_versions(old, new) == {"added": ["extra"], "removed": [], "changed": ["name"]}
-    assert diff_versions(new, old)["removed"] == ["extra"]
 
 
 @pytest.mark.parametrize("text,fragment", [

@@ -97,6 +97,15 @@ def latest_shared_version(solution_id: str) -> SolutionVersion | None:
         .order_by(SolutionVersion.version.desc()).limit(1))
 
 
+def version_definition(solution_id: str, number: int | None) -> dict:
+    """The definition of one version of a solution (shared or user-specific); NotFound if none."""
+    row = db.session.scalar(select(SolutionVersion).where(SolutionVersion.solution_id == solution_id,
+                                                          SolutionVersion.version == number)) if number else None
+    if row is None:
+        raise NotFound(f"solution {solution_id!r} has no version {number!r}", fields={"version": "unknown"})
+    return row.definition
+
+
 def carry_values(new_def: dict, config_values: dict, auth_values: dict) -> tuple[dict, dict]:
     """Values of an instance that still fit a newer definition (slot kept, value still valid)."""
     by_id = {s["externalId"]: s for s in new_def["config"]}

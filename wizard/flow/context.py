@@ -14,20 +14,27 @@ from werkzeug.routing import BuildError
 from .. import slot_types
 from ..i18n import _
 from ..connect import options as connect_options
-from ..core import InstanceData
-from ..core.embedded import carry_values
+from ..core import InstanceData, NotFound, get_core
+from ..core.embedded import carry_values, version_definition
 from .. import session_keys
+from ..solutions import versions
 from ..web import guard, user_accounts
+from . import carry as carry_store
 from . import progress as progress_store
 from .engine import OptionsError, Options, WizardEngine
 
-def upgrade_mode(instance: InstanceData, options: Options) -> bool:
-    """Upgrade when asked (upgrade=true) or, by default, when the newer version needs input."""
+def upgrade_mode(instance: InstanceData, options: Options, progress: progress_store.Progress | None = None) -> bool:
+    """Upgrade when asked (upgrade=true) or, by default, when the newer version needs input, or
+    when this wizard is already upgrading to it (what the user answers, e.g. reconnecting an
+    account, may make the flag false before Finish)."""
     has_newer = bool(instance.newest_definition) and (instance.newest_version or 0) > instance.version
     if not has_newer:
         return False
     if options.upgrade is not None:
         return options.upgrade
+    if progress is not None and not progress.finished and progress.mode == "upgrade" \
+            and progress.version == instance.newest_version:
+        return True
     return instance.flags.requiresUserInputToUpdateVersion
 
 
@@ -76,11 +83,28 @@ class WizardContext:
             return None
         return _("This account cannot be used here. Choose another one or connect a new account.")
 
+    def lacking_scopes(self, auth_id: str, scopes: list[str]) -> list[str]:
+        """The scopes an account of the session's user was not granted (all, for no such account),
+        wherever the core keeps the accounts."""
+        try:
+            granted = set(user_accounts.get_account(auth_id, self.user_id).scopes or [])
+        except NotFound:
+            return list(scopes)
+        return [s for s in scopes if s not in granted]
+
+    def check_scopes(self, slot: dict, auth_id: str) -> str | None:
+        """Upgrade mode: the chosen account must allow what the newer version's slot asks for."""
+        lacking = self.lacking_scopes(auth_id, slot.get("scopes") or [])
+        if not lacking:
+            return None
+        return _("The integration now needs more from this account (%(scopes)s). Reconnect it and allow it.",
+                 scopes=", ".join(lacking))
+
     def build_engine(self) -> WizardEngine:
         self.engine = WizardEngine(
             self.definition, store=self.progress, options=self.options,
             upgrade_from=self.instance.definition if self.mode == "upgrade" else None,
-            load_options=self.load_options, check_auth=self.check_auth)
+            load_options=self.load_options, check_auth=self.check_auth, check_scopes=self.check_scopes)
         return self.engine
 
     # -- helpers for views -------------------------------------------------------------------
@@ -130,28 +154,63 @@ def load(iid: str, *, lock: bool = False) -> WizardContext:
         held = progress_store.prefetch(iid, lock=lock)
     instance = guard.owned_instance(iid, bound["user_id"])
     options = Options.from_dict(bound.get("options"))
-    upgrade = upgrade_mode(instance, options)
+    prog = progress_store.load(iid, lock=lock)
+    upgrade = upgrade_mode(instance, options, prog)
     definition = instance.newest_definition if upgrade else instance.definition
     version = instance.newest_version if upgrade else instance.version
-    prog = progress_store.load(iid, lock=lock)
     ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"],
                         external_user_id=bound.get("external_user_id"), options=options, instance=instance,
                         definition=definition, version=version, mode="upgrade" if upgrade else "edit", progress=prog,
                         row=held)
-    if not prog.started or prog.mode != ctx.mode or prog.version != version:
+    if not prog.started:
         restart(ctx)
+    elif not prog.finished and (prog.mode != ctx.mode or prog.version != version):
+        carry_over(ctx)
     ctx.build_engine()
     return ctx
 
 
-def restart(ctx: WizardContext) -> None:
-    """New progress from the instance's values (first visit, after a finish, or when the
-    instance moved to another version since)."""
+def _fresh(ctx: WizardContext) -> progress_store.Progress:
+    """Progress from the instance's values, as a first visit makes it; in upgrade mode with the
+    slots the newer version asks for (wizard.solutions.versions.needing_input)."""
     config, auth = ctx.instance.config_values, ctx.instance.auth_values
+    asked = None
     if ctx.mode == "upgrade":
+        asked = versions.needing_input(ctx.instance.definition, ctx.definition, config, auth,
+                                       lacking_scopes=ctx.lacking_scopes)
         config, auth = carry_values(ctx.definition, config, auth)
-    ctx.progress = progress_store.begin(ctx.instance, ctx.definition, mode=ctx.mode, version=ctx.version,
-                                        config=config, auth=auth)
+    progress = progress_store.begin(ctx.instance, ctx.definition, mode=ctx.mode, version=ctx.version,
+                                    config=config, auth=auth)
+    progress.asked = asked
+    return progress
+
+
+def restart(ctx: WizardContext) -> None:
+    """New progress from the instance's values (first visit, or after a finish)."""
+    ctx.progress = _fresh(ctx)
+    progress_store.save(ctx.progress, ctx.definition)
+
+
+def _definition_of(ctx: WizardContext, number: int | None) -> dict | None:
+    """The definition of a version of the instance's solution: the running or newest one from
+    the instance, any other from this database (None for a front end of a remote core)."""
+    if number == ctx.instance.version:
+        return ctx.instance.definition
+    if number == ctx.instance.newest_version:
+        return ctx.instance.newest_definition
+    if get_core().remote:
+        return None
+    try:
+        return version_definition(ctx.instance.solution_id, number)
+    except NotFound:
+        return None
+
+
+def carry_over(ctx: WizardContext) -> None:
+    """A version was published (or the instance moved to one) while the user was in the wizard:
+    keep what they entered (wizard.flow.carry) instead of starting again."""
+    old = ctx.progress
+    ctx.progress = carry_store.carry(old, _fresh(ctx), _definition_of(ctx, old.version), ctx.definition)
     progress_store.save(ctx.progress, ctx.definition)
 
 

@@ -13,7 +13,13 @@ Plain Python (no Flask, no database), in the manner of django-formtools' WizardV
   (`validate_all`) and the user is sent back to the first one that no longer holds.
 
 The engine receives what it cannot know as plain callables: `load_options(spec)` for dynamic
-options and `check_auth(slot_id, auth_id)` for an account choice.
+options, `check_auth(slot_id, auth_id)` for an account choice and `check_scopes(slot, auth_id)`
+for an account that an upgrade asks to allow more.
+
+Upgrade mode (`upgrade_from`: the definition the instance runs) asks only for the slots the newer
+version needs (wizard.solutions.versions.needing_input, kept in the store as `asked`); the others
+stay as they are, listed on the review (`staying`), and a screen of them takes part again when
+the user chooses to change it (`edit`).
 """
 from __future__ import annotations
 
@@ -22,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import slot_types
-from ..solutions import all_slots, diff_versions, missing_required
+from ..solutions import all_slots
+from ..solutions import versions
 from ..solutions.values import (
     SlotValueError, check_value, drop_unshown, effective_values, is_empty, is_shown,
 )
@@ -157,6 +164,8 @@ class State:
         self.config = dict(config or {})
         self.auth = dict(auth or {})
         self.done = list(done or [])
+        self.asked: dict | None = None  # upgrade mode: slot -> why it is asked (versions.needing_input)
+        self.editing: list[int] = []     # upgrade mode: screens the user opened to change anyway
 
 
 class WizardEngine:
@@ -171,16 +180,20 @@ class WizardEngine:
     def __init__(self, definition: dict, *, store=None, config: dict | None = None, auth: dict | None = None,
                  done: list[int] | None = None, options: Options | None = None, upgrade_from: dict | None = None,
                  load_options: Callable[[dict, dict], list] | None = None,
-                 check_auth: Callable[[str, str], str | None] | None = None):
+                 check_auth: Callable[[str, str], str | None] | None = None,
+                 check_scopes: Callable[[dict, str], str | None] | None = None):
         self.definition = definition
         self.store = store if store is not None else State(config, auth, done)
         self.options = options or Options()
         self.upgrade_from = upgrade_from
         self._load_options = load_options
         self._check_auth = check_auth
+        self._check_scopes = check_scopes
         self.slots = all_slots(definition)
         self.config_by_id = {s["externalId"]: s for s in definition["config"]}
-        self._upgrade_ids = self._slots_needing_input() if upgrade_from is not None else None
+        if upgrade_from is not None and self.store.asked is None:
+            self.store.asked = versions.needing_input(upgrade_from, definition, self.config, self.auth)
+        self._upgrade_ids = set(self.store.asked) if upgrade_from is not None else None
 
     @property
     def config(self) -> dict:
@@ -204,10 +217,9 @@ class WizardEngine:
         return [Screen(n, s["title"], s.get("description", ""), [self.slots[i] for i in s["slots"] if i in self.slots])
                 for n, s in enumerate(self.definition["screens"], 1)]
 
-    def visible_slots(self, screen: Screen, config: dict | None = None) -> list[dict]:
-        """Hook: called for every screen on every request. Returns the slots the user sees with
-        the given values (default: the known ones): not `hidden`, showIf holding, and in upgrade
-        mode only the slots the newer version needs."""
+    def shown_slots(self, screen: Screen, config: dict | None = None) -> list[dict]:
+        """The slots of a screen that the values (default: the known ones) show: not `hidden`,
+        showIf holding. In upgrade mode some of them are not asked (`asks`)."""
         eff = effective_values(self.definition, self.config if config is None else config)
         out = []
         for slot in screen.slots:
@@ -218,16 +230,26 @@ class WizardEngine:
             out.append(slot)
         return out
 
+    def asks(self, screen: Screen, slot: dict) -> bool:
+        """True when the user is asked for `slot` on `screen`: always, except in upgrade mode,
+        where only the slots the newer version needs are, and every slot of a screen the user
+        chose to change anyway (`edit`)."""
+        return (self._upgrade_ids is None or slot["externalId"] in self._upgrade_ids
+                or screen.number in self.store.editing)
+
+    def visible_slots(self, screen: Screen, config: dict | None = None) -> list[dict]:
+        """Hook: called for every screen on every request. Returns the slots the user sees with
+        the given values (default: the known ones): shown (`shown_slots`) and asked (`asks`)."""
+        return [s for s in self.shown_slots(screen, config) if self.asks(screen, s)]
+
     def condition(self, screen: Screen) -> bool:
         """Hook (formtools' condition_dict): called for every screen on every request; True when
         the screen takes part. A screen with no visible slot is skipped; `show=[n,m]` restricts
-        the screens; upgrade mode keeps only screens with slots the new version needs."""
+        the screens; upgrade mode keeps only screens with slots the new version needs (or that
+        the user opened to change)."""
         if self.options.show and screen.number not in self.options.show:
             return False
-        visible = self.visible_slots(screen)
-        if self._upgrade_ids is not None:
-            visible = [s for s in visible if s["externalId"] in self._upgrade_ids]
-        return bool(visible)
+        return bool(self.visible_slots(screen))
 
     def active(self) -> list[Screen]:
         """The active screens, in order; computed on each call, never stored."""
@@ -283,15 +305,37 @@ class WizardEngine:
 
     # -- upgrade mode --------------------------------------------------------------------------
 
-    def _slots_needing_input(self) -> set[str]:
-        """Slots the newer version adds, or requires and has no value for."""
-        diff = diff_versions(self.upgrade_from, self.definition)
-        needed = set(diff["added"])
-        needed |= set(missing_required(self.definition, self.config, self.auth, hidden=False))
-        return needed
-
     def in_upgrade(self) -> bool:
         return self._upgrade_ids is not None
+
+    def upgrade_reason(self, slot_id: str) -> str | None:
+        """Why upgrade mode asks for a slot (versions.ADDED, CHANGED, REQUIRED, RECONNECT), or None."""
+        return (self.store.asked or {}).get(slot_id) if self._upgrade_ids is not None else None
+
+    def staying(self) -> list[tuple[Screen, list[dict]]]:
+        """Upgrade mode: per screen, the shown slots that are not asked and keep their values
+        (the review lists them, each screen with an Edit link)."""
+        if self._upgrade_ids is None:
+            return []
+        out = []
+        for screen in self.screens():
+            if self.options.show and screen.number not in self.options.show:
+                continue
+            kept = [s for s in self.shown_slots(screen) if not self.asks(screen, s)]
+            if kept:
+                out.append((screen, kept))
+        return out
+
+    def edit(self, number: int) -> Screen | None:
+        """Upgrade mode: the user chose to change a screen that stays as it is; it takes part
+        from now on, with all its slots. Returns it, or None when there is no such screen."""
+        screen = next((s for s in self.screens() if s.number == number), None)
+        if screen is None or (self.options.show and number not in self.options.show):
+            return None
+        if self._upgrade_ids is not None and number not in self.store.editing:
+            self.store.editing = sorted({*self.store.editing, number})
+            self.store.done = [d for d in self.store.done if d != number]
+        return screen
 
     # -- values --------------------------------------------------------------------------------
 
@@ -330,9 +374,11 @@ class WizardEngine:
         fetched right now are not held against the user (they were checked when entered)."""
         result = ScreenResult()
         merged = {k: v for k, v in {**self.config, **config}.items() if v is not None}
-        visible_ids = {s["externalId"] for s in self.visible_slots(screen, merged)}
+        visible_ids = {s["externalId"] for s in self.shown_slots(screen, merged)}
         for slot in screen.slots:
             slot_id = slot["externalId"]
+            if not self.asks(screen, slot):
+                continue  # upgrade mode: it stays as it is
             if slot["kind"] == "auth":
                 self._check_auth_slot(slot, auth, result)
             elif slot_id in visible_ids:
@@ -372,8 +418,6 @@ class WizardEngine:
     def _check_auth_slot(self, slot: dict, auth: dict, result: ScreenResult) -> None:
         """One auth slot of a posted screen: a choice when required, an account that may be used."""
         slot_id = slot["externalId"]
-        if self._upgrade_ids is not None and slot_id not in self._upgrade_ids and slot_id not in auth:
-            return
         chosen = auth.get(slot_id)
         if not chosen:
             result.auth[slot_id] = None
@@ -381,6 +425,8 @@ class WizardEngine:
                 result.errors[slot_id] = f"Choose or connect {slot['title']}."
             return
         problem = self._check_auth(slot_id, chosen) if self._check_auth else None
+        if not problem and self._check_scopes and self.upgrade_reason(slot_id) == versions.RECONNECT:
+            problem = self._check_scopes(slot, chosen)  # the account must now allow more
         if problem:
             result.errors[slot_id] = problem
         result.auth[slot_id] = None if problem else chosen

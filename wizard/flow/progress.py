@@ -45,6 +45,10 @@ class Progress:
     done: list[int] = field(default_factory=list)
     finished: bool = False
     enabled: bool = False
+    asked: dict | None = None                   # upgrade mode: slot -> why it is asked (engine)
+    editing: list[int] = field(default_factory=list)  # upgrade mode: screens opened to change anyway
+    news: dict | None = None                    # a version published mid-journey: what to tell (carry.py)
+    upgraded_from: int | None = None            # after a finished upgrade: the version it left
 
     @property
     def started(self) -> bool:
@@ -126,6 +130,8 @@ def load(instance_id: str, *, lock: bool = False) -> Progress:
         secrets_saved=list(data.get("secrets_saved") or []), raw=dict(data.get("raw") or {}),
         drafts=dict(data.get("drafts") or {}), done=list(data.get("done") or []),
         finished=bool(data.get("finished")), enabled=bool(data.get("enabled")),
+        asked=data.get("asked"), editing=list(data.get("editing") or []), news=data.get("news"),
+        upgraded_from=data.get("upgraded_from"),
     )
 
 
@@ -136,6 +142,8 @@ def save(progress: Progress, definition: dict, *, release: bool = False) -> None
         "config": seal(progress.config, slot_types.secret_ids(definition)), "auth": progress.auth,
         "secrets_saved": sorted(set(progress.secrets_saved)), "raw": progress.raw, "drafts": progress.drafts,
         "done": sorted(set(progress.done)), "finished": progress.finished, "enabled": progress.enabled,
+        "asked": progress.asked, "editing": sorted(set(progress.editing)), "news": progress.news,
+        "upgraded_from": progress.upgraded_from,
         # the form fields never to keep in a draft, for keep_draft (which runs without the core)
         "secret_fields": sorted(secret_fields(definition["config"])),
     }
@@ -234,11 +242,11 @@ def finishing(instance_id: str) -> bool:
     return since is not None and since >= utcnow() - FINISH_CLAIM_TTL
 
 
-def finish(progress: Progress, definition: dict, *, enabled: bool) -> None:
-    """Success: forget what was typed (it is in the instance now), keep the finished marker and
-    release the claim, in one commit."""
+def finish(progress: Progress, definition: dict, *, enabled: bool, upgraded_from: int | None = None) -> None:
+    """Success: forget what was typed (it is in the instance now), keep the finished marker (and
+    the version an upgrade left, for the page's finish event) and release the claim, in one commit."""
     save(Progress(instance_id=progress.instance_id, mode=progress.mode, version=progress.version,
-                  finished=True, enabled=enabled), definition, release=True)
+                  finished=True, enabled=enabled, upgraded_from=upgraded_from), definition, release=True)
 
 
 def forget_finished(instance_id: str) -> None:

@@ -10,6 +10,7 @@ from flask import render_template
 
 from .. import slot_types
 from ..core import NotFound
+from ..i18n import _
 from ..solutions.values import is_empty
 from ..web import user_accounts
 from . import forms
@@ -36,7 +37,7 @@ class ScreenPage:
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
                     "required": bool(slot.get("required")), "note": self.notes.get(slot_id),
                     "saved_secret": slot_id in self.ctx.secrets_kept, "part": slot_types.get(slot["type"]).part
-                    if slot["kind"] == "config" else "auth"}
+                    if slot["kind"] == "config" else "auth", "new": self.ctx.engine.upgrade_reason(slot_id)}
             item.update(self.extra.get(slot_id, {}))
             omap = self.maps.get(slot_id, {}).get("options")
             if omap is not None:  # JSON values of the choices, for customValidation in the script
@@ -59,7 +60,8 @@ class ScreenPage:
         active = engine.active()
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
-            summary=summary, info=info, focus=focus, problem=problem, steps=active, position=engine.position(self.screen),
+            summary=summary, info=info, focus=focus, problem=problem, news=take_news(ctx),
+            steps=active, position=engine.position(self.screen),
             prev=engine.prev(self.screen), next=engine.next(self.screen),
             name_field=forms.NAME_FIELD in self.form, page_kind="screen",
         ), status
@@ -111,7 +113,7 @@ def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.Optio
 def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenPage:
     """The form of a screen with everything around it. `formdata` (posted, or a draft) is
     shown as typed; otherwise the form is prefilled from the progress."""
-    slots = [s for s in screen.slots if not s.get("hidden")]
+    slots = [s for s in screen.slots if not s.get("hidden") and ctx.engine.asks(screen, s)]
     maps, notes, extra = {}, {}, {}
     for slot in slots:
         slot_id = slot["externalId"]
@@ -184,6 +186,41 @@ def review_sections(ctx: WizardContext) -> list[dict]:
             items.append({"title": slot["title"], "kind": kind, "text": text, "id": slot["externalId"]})
         sections.append({"screen": screen, "fields": items, "url": ctx.url("wizard.screen", n=screen.number)})
     return sections
+
+
+def staying_sections(ctx: WizardContext) -> list[dict]:
+    """Upgrade mode: the screens whose values stay as they are, with their values and an Edit link."""
+    sections = []
+    for screen, slots in ctx.engine.staying():
+        items = []
+        for slot in slots:
+            kind, text = display(ctx, slot)
+            items.append({"title": slot["title"], "kind": kind, "text": text, "id": slot["externalId"]})
+        sections.append({"screen": screen, "fields": items, "url": ctx.url("wizard.edit", n=screen.number)})
+    return sections
+
+
+def take_news(ctx: WizardContext) -> list[str] | None:
+    """What a version published mid-journey changed (wizard.flow.carry), as lines for the page;
+    told once, then forgotten."""
+    news = ctx.progress.news
+    if not news:
+        return None
+    ctx.progress.news = None
+    ctx.save()
+    def titles(key):
+        return ", ".join(news.get(key) or [])
+
+    lines = [_("This integration was updated while you were filling it in. What you entered is kept.")]
+    if news.get("added"):
+        lines.append(_("New: %(titles)s.", titles=titles("added")))
+    if news.get("changed"):
+        lines.append(_("Changed: %(titles)s.", titles=titles("changed")))
+    if news.get("removed"):
+        lines.append(_("No longer asked: %(titles)s.", titles=titles("removed")))
+    if news.get("invalid"):
+        lines.append(_("Check %(titles)s: what you entered no longer fits.", titles=titles("invalid")))
+    return lines
 
 
 def review_payload(ctx: WizardContext) -> str:

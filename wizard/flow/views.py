@@ -6,6 +6,7 @@ Endpoints (blueprint "wizard"):
   entry, entry_external   GET  /configure/<iid>?code=  and  /external/solutions/<eid>/configure/<iid>?code=
   index                   GET  /configure/<iid>/s/<sid>/          -> the entry screen or the review
   screen                  GET/POST /configure/<iid>/s/<sid>/screen/<n>
+  edit                    GET  /configure/<iid>/s/<sid>/screen/<n>/edit  -> upgrade mode: change a screen that stays
   review                  GET  /configure/<iid>/s/<sid>/review
   finish                  POST /configure/<iid>/s/<sid>/finish
   done                    GET  /configure/<iid>/s/<sid>/done
@@ -32,7 +33,7 @@ from . import context as ctxmod
 from . import progress as progress_store
 from .actions import see_other as _see_other
 from .engine import BadScreen, Options
-from .render import review_payload, review_sections
+from .render import review_payload, review_sections, staying_sections, take_news
 
 bp = Blueprint("wizard", __name__)
 
@@ -116,6 +117,19 @@ def screen(iid: str, sid: str, n: int):
     return actions.handle(ctx, current, request.form.get("wizard_action"))
 
 
+@bp.get("/configure/<iid>/s/<sid>/screen/<int:n>/edit")
+def edit(iid: str, sid: str, n: int):
+    """Upgrade mode's Edit link on the review: a screen whose values stay as they are takes part
+    again, with all its slots (the engine's `edit`); outside upgrade mode, the screen itself."""
+    ctx = ctxmod.load(iid)
+    if ctx.progress.finished:
+        return _see_other(ctx.url("wizard.done"))
+    if ctx.engine.edit(n) is None:
+        return _see_other(ctx.url("wizard.index"))
+    ctx.save()
+    return _see_other(ctx.url("wizard.screen", n=n))
+
+
 def _load_keeping_typed(iid: str, n: int):
     """The context; when the core does not answer a Next, what was typed is kept first, so that
     the error page's promise ("nothing you entered was lost") holds."""
@@ -142,7 +156,7 @@ def _render_review(ctx, *, error: dict | None = None, status: int = 200):
     active = ctx.engine.active()
     return render_template(
         "wizard/review.html", ctx=ctx, sections=review_sections(ctx), error=error, steps=active,
-        payload=review_payload(ctx),
+        payload=review_payload(ctx), staying=staying_sections(ctx), news=take_news(ctx),
         last=active[-1] if active else None, page_kind="review",
     ), status
 
@@ -231,6 +245,7 @@ def _done(ctx):
     the core and enables; a refusal keeps every value and is shown on the review."""
     config, auth = ctx.engine.final_values()
     core, iid = get_core(), ctx.iid
+    running = ctx.instance.version
     try:
         enable = ctx.definition.get("autoEnable", True)
         # instance.configured for the ISV's webhooks (core.configured) comes with the values: the
@@ -257,7 +272,8 @@ def _done(ctx):
     except BaseException:
         progress_store.release_finish(iid)
         raise
-    progress_store.finish(ctx.progress, ctx.definition, enabled=enabled)
+    progress_store.finish(ctx.progress, ctx.definition, enabled=enabled,
+                          upgraded_from=running if data.version != running else None)
     end_session(session)
     metrics.JOURNEYS_FINISHED.inc()
     return _see_other(ctx.url("wizard.done"))
@@ -321,7 +337,8 @@ def done(iid: str, sid: str):
     ctx = ctxmod.load(iid)
     if not ctx.progress.finished:
         return _see_other(ctx.url("wizard.index"))
-    return render_template("wizard/done.html", ctx=ctx, enabled=ctx.progress.enabled, page_kind="done")
+    return render_template("wizard/done.html", ctx=ctx, enabled=ctx.progress.enabled, page_kind="done",
+                           version=ctx.instance.version, upgraded=ctx.progress.upgraded_from is not None)
 
 
 @bp.get("/configure/<iid>/s/<sid>/cancel")

@@ -476,20 +476,3 @@ def validate_definition(data, known_services=None, lines: dict | None = None) ->
 def all_slots(definition: dict) -> dict[str, dict]:
     """externalId -> slot, auth and config slots alike."""
     return {s["externalId"]: s for s in definition["auth"] + definition["config"]}
-
-
-def diff_versions(old: dict, new: dict) -> dict[str, list[str]]:
-    """What changed between two definitions: slots added, removed, and changed in type or in
-    being required (the changes that matter to values already stored)."""
-    a, b = all_slots(old), all_slots(new)
-    changed = []
-    for slot_id in a.keys() & b.keys():
-        x, y = a[slot_id], b[slot_id]
-        if x["kind"] != y["kind"] or x.get("type") != y.get("type") or x.get("service") != y.get("service") \
-                or x["required"] != y["required"]:
-            changed.append(slot_id)
-    return {
-        "added": sorted(b.keys() - a.keys()),
-        "removed": sorted(a.keys() - b.keys()),
-        "changed": sorted(changed),
-    }
