@@ -9,9 +9,10 @@ from sqlalchemy import select
 from .. import slot_types
 from ..cli import known_services
 from ..core import embedded_core
-from ..core.embedded import latest_shared_version, latest_shared_versions
+from ..core.embedded import latest_shared_version, latest_shared_versions, version_definition
 from ..extensions import db
 from ..models import Solution
+from ..solutions import versions
 from .access import operation
 from .pagination import connection, keyset
 from .root import mutation, query
@@ -98,6 +99,16 @@ def viewer_solutions(_, _info, criteria=None, first=None, after=None, last=None,
                if tags & set(_definition(s).get("tags") or [])]
         stmt = stmt.where(Solution.id.in_(ids))
     return connection(keyset(stmt, Solution, first, after, last, before))
+
+
+@query.field("solutionVersionDiff")
+@operation(master_only=True)
+def resolve_solution_version_diff(_, _info, solutionId: str, **numbers) -> dict:
+    """What changed between two versions (wizard.solutions.versions.diff, which the wizard's
+    upgrade mode uses too); an unknown solution or version is not_found."""
+    old = version_definition(solutionId, numbers["from"])
+    new = version_definition(solutionId, numbers["to"])
+    return {"solutionId": solutionId, "from": numbers["from"], "to": numbers["to"], **versions.diff(old, new)}
 
 
 @mutation.field("publishSolutionVersion")
