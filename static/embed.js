@@ -10,12 +10,16 @@
  *                                      .then(function (r) { return r.json(); })
  *                                      .then(function (j) { return j.url; }); },
  *       mode: "popup",                    // or "modal", or "iframe" with `container`
- *       onFinish: function (data) { ... data.solutionInstanceId, data.enabled ... },
+ *       onFinish: function (data) { ... data.solutionInstanceId, data.enabled, data.version, data.upgraded ... },
  *       onCancel: function (data) { ... },
  *       onError: function (err) { ... err.code, err.message ... },
  *       onValidate: function (data) { return {}; }   // only with customValidation=true
  *     });
  *   });
+ *
+ * ConfigWizard.update(options) takes the same options and opens the wizard in upgrade mode (the
+ * counterpart of Alloy's update()): only what the instance's newest version needs is asked, and
+ * onFinish gets the version the instance now runs ({..., version, upgraded: true}).
  *
  * Security rules (docs/events.md): a message is used only when its origin is the wizard's origin
  * (taken from the wizard URL) and its source is the window this SDK opened; answers are posted to
@@ -73,7 +77,8 @@
     var mode = opts.mode || "popup";
     var container = resolveContainer(opts.container);
     if (mode === "iframe" && !container) mode = "modal";
-    var title = opts.title || (kind === "auth" ? "Connect an account" : "Configuration wizard");
+    var title = opts.title || (kind === "auth" ? "Connect an account" :
+      kind === "upgrade" ? "Update the integration" : "Configuration wizard");
     var state = { done: false, origin: null, instanceId: opts.solutionInstanceId || null, validation: 0, ready: false };
     var popup = null, frame = null, overlay = null, poll = null, inerted = [];
     var returnFocus = doc.activeElement;
@@ -275,6 +280,7 @@
       var target = new URL(url, root.location.href);
       if (target.protocol !== "https:" && target.protocol !== "http:") throw new Error("the wizard URL must be http(s)");
       state.origin = target.origin;
+      if (kind === "upgrade") target.searchParams.set("upgrade", "true");
       if (popup) popup.location.replace(target.href); else frame.src = target.href;
     }).catch(function (err) {
       end("onError", { code: "url_failed", message: (err && err.message) || "Could not get the wizard's address.", data: {} });
@@ -284,9 +290,11 @@
   }
 
   root.ConfigWizard = {
-    version: "1.0.0",
+    version: "1.1.0",
     /** Open the configuration wizard. See the comment at the top of this file. */
     open: function (opts) { return launch(opts, CONFIG_EVENTS, "config"); },
+    /** Open the wizard in upgrade mode: only what the newest version needs; onFinish gets {version, upgraded}. */
+    update: function (opts) { return launch(opts, CONFIG_EVENTS, "upgrade"); },
     /** Open the auth-only dialog (connect or reconnect one account); onFinish gets {authType, authId}. */
     openAuth: function (opts) { return launch(opts, AUTH_EVENTS, "auth"); }
   };

@@ -22,6 +22,7 @@ from ..solutions import (
     DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
 )
+from ..solutions import versions
 from ..solutions.values import SlotValueError
 from ..webhooks import instance_event
 from ..webhooks.events import instance_configured
@@ -120,6 +121,24 @@ def carry_values(new_def: dict, config_values: dict, auth_values: dict) -> tuple
     return config, {k: v for k, v in auth_values.items() if k in auth_ids}
 
 
+def lacking_scopes(auth_id: str, scopes: list[str]) -> list[str]:
+    """The scopes the account was not granted (all of them, for no such account)."""
+    auth = db.session.get(Authentication, str(auth_id)) if auth_id else None
+    granted = set(auth.scopes or []) if auth is not None else set()
+    return [s for s in scopes if s not in granted]
+
+
+def needs_user(old: dict, new: dict, config_values: dict, auth_values: dict) -> bool:
+    """True when moving from `old` to `new` needs the end user: a required value is missing, a
+    value no longer fits its changed slot, or an account must be reconnected (another service,
+    scopes it was not granted). Slots merely added and optional do not."""
+    config, auth = carry_values(new, config_values, auth_values)
+    if missing_required(new, config, auth, hidden=False):
+        return True
+    asked = versions.needing_input(old, new, config_values, auth_values, lacking_scopes=lacking_scopes)
+    return any(reason in (versions.CHANGED, versions.RECONNECT) for reason in asked.values())
+
+
 def flags_for(current: SolutionVersion, newest: SolutionVersion | None, config_values: dict,
               auth_values: dict) -> VersionFlags:
     if newest is None or newest.id == current.id or newest.version <= current.version:
@@ -127,7 +146,7 @@ def flags_for(current: SolutionVersion, newest: SolutionVersion | None, config_v
     config, auth = carry_values(newest.definition, config_values, auth_values)
     return VersionFlags(
         hasNewerVersion=True,
-        requiresUserInputToUpdateVersion=bool(missing_required(newest.definition, config, auth, hidden=False)),
+        requiresUserInputToUpdateVersion=needs_user(current.definition, newest.definition, config_values, auth_values),
         requiresSystemInputToUpdateVersion=bool(missing_required(newest.definition, config, auth, hidden=True)),
     )
 
@@ -344,7 +363,8 @@ class EmbeddedCore(Core):
             data = self.to_data(row)
             config, auth = carry_values(version.definition, data.config_values, data.auth_values)
             config = drop_unshown(version.definition, config)
-            if not missing_required(version.definition, config, auth):
+            if not missing_required(version.definition, config, auth) \
+                    and not needs_user(data.definition, version.definition, data.config_values, data.auth_values):
                 previous = row.version.version
                 row.version_id = version.id
                 row.version = version

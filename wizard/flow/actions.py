@@ -108,6 +108,8 @@ def _submit(ctx, screen: Screen, *, forward: bool):
     ctx.progress.submitted(screen.number, raw)
     ctx.save()
     target = ctx.engine.next(screen) if forward else ctx.engine.prev(screen)
+    if target is None and forward:  # the last one: first back to input left on a screen (Finish would be)
+        target = next((s for s in ctx.engine.active() if ctx.progress.draft(s.number) is not None), None)
     if target is not None:
         return see_other(ctx.url("wizard.screen", n=target.number))
     return see_other(ctx.url("wizard.review") if forward else ctx.url("wizard.screen", n=screen.number))

@@ -1,0 +1,106 @@
+"""Upgrade mode through the test client: only what the newer version needs is asked (marked New),
+the rest is listed on the review with an Edit link, the instance runs its version until Finish,
+and a version published mid-journey keeps what was typed. (The browser journeys are in
+tests/browser/test_upgrade.py.)"""
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from wizard_support import Wizard, body_attr, simple_solution
+
+
+def with_bravo(d: dict) -> dict:
+    d = copy.deepcopy(d)
+    d["screens"][0]["slots"].append({"externalId": "bravo", "title": "Bravo", "type": "string", "required": True})
+    return d
+
+
+@pytest.fixture
+def w(client, core, user):
+    w = Wizard(client, core, user)
+    w.publish(simple_solution())
+    return w
+
+
+@pytest.fixture
+def v1(w, core):
+    inst = w.instance("notes", config_values={"channel": "#alpha", "threshold": 3, "api_key": "s3cret"})
+    core.set_enabled(inst.id, True)
+    return inst
+
+
+def test_only_the_new_slot_is_asked_marked_new_and_the_rest_stays(w, core, v1):
+    core.publish(with_bravo(simple_solution()))
+    page = w.open(v1.id).get_data(as_text=True)
+    assert 'id="field-bravo"' in page and 'id="field-channel"' not in page and 'id="field-threshold"' not in page
+    assert re.search(r'id="bravo-new"[^>]*>\s*<span class="badge badge--new">New</span>\s*Added in this update', page)
+    assert "Notes sync was updated." in page and "Step 1 of 2" in page
+    assert core.get_instance(v1.id).version == 1  # nothing moves before Finish
+    review = w.post({"bravo": "b"}).get_data(as_text=True)
+    assert "Staying as they are" in review
+    assert re.search(r'<dd data-slot="channel" data-staying="true">#alpha</dd>', review)
+    assert f'href="{w.base}/screen/2/edit"' in review
+    assert core.get_instance(v1.id).version == 1
+    done = w.finish().get_data(as_text=True)
+    assert body_attr(done, "data-version") == "2" and body_attr(done, "data-upgraded") == "true"
+    data = core.get_instance(v1.id)
+    assert data.version == 2 and data.enabled
+    assert data.config_values == {"channel": "#alpha", "threshold": 3, "api_key": "s3cret", "bravo": "b"}
+
+
+def test_edit_brings_a_staying_screen_back_with_all_its_slots(w, core, v1):
+    core.publish(with_bravo(simple_solution()))
+    w.open(v1.id)
+    w.post({"bravo": "b"})
+    page = w.get(f"{w.base}/screen/1/edit").get_data(as_text=True)
+    assert w.path.endswith("/screen/1")
+    assert 'id="field-channel"' in page and 'value="#alpha"' in page and 'id="field-bravo"' in page
+    w.post({"channel": "#changed", "level": "errors", "bravo": "b"})
+    w.finish()
+    assert core.get_instance(v1.id).config_values["channel"] == "#changed"
+
+
+def test_an_option_that_is_gone_is_asked_with_what_changed(w, core, user):
+    inst = w.instance("notes", config_values={"channel": "#a", "level": "all"})
+    d = simple_solution()
+    d["screens"][0]["slots"][1]["options"] = [{"value": "errors", "text": "Errors only"},
+                                              {"value": "warn", "text": "Warnings"}]
+    d["screens"][0]["slots"][1]["required"] = True
+    core.publish(d)
+    page = w.open(inst.id, "upgrade=true").get_data(as_text=True)
+    assert 'id="field-level"' in page and 'id="field-channel"' not in page
+    assert "Changed in this update: your earlier answer no longer fits." in page
+
+
+def test_cancel_changes_nothing(w, core, v1):
+    core.publish(with_bravo(simple_solution()))
+    w.open(v1.id)
+    w.post({"bravo": "typed"})
+    page = w.get(f"{w.base}/cancel").get_data(as_text=True)
+    assert body_attr(page, "data-wizard-page") == "cancel"
+    data = core.get_instance(v1.id)
+    assert data.version == 1 and data.config_values == {"channel": "#alpha", "threshold": 3, "api_key": "s3cret"}
+
+
+def test_a_version_published_mid_journey_keeps_what_was_typed(w, core, v1):
+    page = w.open(v1.id).get_data(as_text=True)
+    assert 'value="#alpha"' in page  # editing, on version 1
+    w.post({"channel": "#typed", "level": "all", "keywords": ["deploy"]})
+    d = with_bravo(simple_solution())
+    d["screens"][0]["slots"][2]["options"] = [{"value": "outage"}]  # the keyword typed is gone
+    core.publish(d)
+    page = w.post({"threshold": "8"}).get_data(as_text=True)  # Next on screen 2, under version 2 now
+    assert w.path.endswith("/screen/1"), w.path
+    assert "This integration was updated while you were filling it in" in page
+    assert "New: Bravo." in page and "Check Keywords: what you entered no longer fits." in page
+    assert 'value="#typed"' in page  # kept as typed
+    assert re.search(r'id="keywords-error"', page)  # the choice that no longer fits, with its error
+    page = w.post({"channel": "#typed", "level": "all", "keywords": ["outage"], "bravo": "b"}).get_data(as_text=True)
+    w.finish()
+    data = core.get_instance(v1.id)
+    assert data.version == 2
+    assert data.config_values == {"channel": "#typed", "level": "all", "keywords": ["outage"], "threshold": 8,
+                                  "api_key": "s3cret", "bravo": "b"}
