@@ -108,8 +108,12 @@ def _submit(ctx, screen: Screen, *, forward: bool):
     ctx.progress.submitted(screen.number, raw)
     ctx.save()
     target = ctx.engine.next(screen) if forward else ctx.engine.prev(screen)
-    if target is None and forward:  # the last one: first back to input left on a screen (Finish would be)
+    if target is None and forward:
+        # The last one: first back to input left on a screen (Finish would send the user there),
+        # and in upgrade mode to a screen not answered yet (a version published mid-journey).
         target = next((s for s in ctx.engine.active() if ctx.progress.draft(s.number) is not None), None)
+        if target is None and ctx.engine.in_upgrade():
+            target = ctx.engine.first_unfinished()
     if target is not None:
         return see_other(ctx.url("wizard.screen", n=target.number))
     return see_other(ctx.url("wizard.review") if forward else ctx.url("wizard.screen", n=screen.number))
