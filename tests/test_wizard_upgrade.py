@@ -104,3 +104,21 @@ def test_a_version_published_mid_journey_keeps_what_was_typed(w, core, v1):
     assert data.version == 2
     assert data.config_values == {"channel": "#typed", "level": "all", "keywords": ["outage"], "threshold": 8,
                                   "api_key": "s3cret", "bravo": "b"}
+
+
+def test_slots_not_asked_cannot_be_posted_past_the_upgrade(w, core, v1):
+    """From the attacker's side: fields of slots that stay as they are, added to the upgrade
+    screen's POST, are ignored (the form has only what is asked)."""
+    core.publish(with_bravo(simple_solution()))
+    w.open(v1.id)
+    w.post({"bravo": "b", "channel": "#hijacked", "threshold": "9"})
+    w.finish()
+    data = core.get_instance(v1.id)
+    assert data.version == 2 and data.config_values["channel"] == "#alpha" and data.config_values["threshold"] == 3
+
+
+def test_edit_of_a_screen_that_does_not_exist_goes_back_to_the_wizard(w, core, v1):
+    core.publish(with_bravo(simple_solution()))
+    w.open(v1.id)
+    w.get(f"{w.base}/screen/9/edit")
+    assert w.path.endswith("/screen/1")

@@ -109,8 +109,11 @@ def test_a_required_slot_added_is_the_only_question_and_finish_moves_the_instanc
                                                                                    isv_page, live_server):
     core.publish(v2_with_bravo())
     assert fresh_instance(on_v1.id).flags.requiresUserInputToUpdateVersion
+    seen = []
+    context.on("request", lambda r: seen.append(r.url))
     wizard = isv_page(on_v1.id)
     heading(wizard, "Basics")
+    assert any("/configure/" in u and "code=" in u and "upgrade=true" in u for u in seen)  # update() asked for it
     expect(wizard.locator("#upgrade-intro")).to_contain_text("Acme notes was updated.")
     expect(wizard.locator("#step-count")).to_have_text("Step 1 of 2")  # Basics (Bravo only), Review
     expect(wizard.locator("#field-alpha")).to_have_count(0)
