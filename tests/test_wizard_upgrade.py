@@ -122,3 +122,25 @@ def test_edit_of_a_screen_that_does_not_exist_goes_back_to_the_wizard(w, core, v
     w.open(v1.id)
     w.get(f"{w.base}/screen/9/edit")
     assert w.path.endswith("/screen/1")
+
+
+def test_a_second_version_published_during_an_upgrade_keeps_the_answers_given(w, core, v1):
+    core.publish(with_bravo(simple_solution()))
+    w.open(v1.id)
+    review = w.post({"bravo": "typed"}).get_data(as_text=True)
+    assert "Staying as they are" in review
+    d3 = with_bravo(simple_solution())
+    d3["screens"][1]["slots"].append({"externalId": "charlie", "title": "Charlie", "type": "string", "required": True})
+    core.publish(d3)
+    page = w.get(f"{w.base}/").get_data(as_text=True)  # the wizard again, now towards version 3
+    assert w.path.endswith("/screen/2"), w.path  # Basics was answered and did not change: done
+    assert "New: Charlie." in page and 'id="field-charlie"' in page and 'id="field-threshold"' not in page
+    assert "Step 2 of 3" in page
+    page = w.get(f"{w.base}/screen/1").get_data(as_text=True)
+    assert 'value="typed"' in page and 'id="field-channel"' not in page
+    w.get(f"{w.base}/screen/2")
+    w.post({"charlie": "c"})
+    w.finish()
+    data = core.get_instance(v1.id)
+    assert data.version == 3 and data.config_values["bravo"] == "typed" and data.config_values["charlie"] == "c"
+    assert data.config_values["channel"] == "#alpha"

@@ -36,11 +36,11 @@ def _typed_fields(old: Progress) -> dict:
     return fields
 
 
-def carry(old: Progress, fresh: Progress, old_definition: dict | None, new_definition: dict,
-          *, keep_screens: bool) -> Progress:
+def carry(old: Progress, fresh: Progress, old_definition: dict | None, new_definition: dict) -> Progress:
     """`fresh` (the progress a first visit would make for the new definition) with what the user
-    entered in `old` laid over it. `keep_screens`: every screen the user was filling in takes part
-    in the new (upgrade) journey, so that nothing they were looking at disappears."""
+    entered in `old` laid over it. When the new journey is an upgrade, the screens the user was
+    filling in keep taking part (all of them, coming from editing every setting), so that
+    nothing they were looking at disappears."""
     new_slots = {s["externalId"]: s for s in new_definition["config"]}
     auth_ids = {s["externalId"] for s in new_definition["auth"]}
     screens = {slot_id: n for n, s in enumerate(new_definition["screens"], 1) for slot_id in s["slots"]}
@@ -68,8 +68,9 @@ def carry(old: Progress, fresh: Progress, old_definition: dict | None, new_defin
     if fresh.asked is not None:
         for slot_id in invalid:
             fresh.asked.setdefault(slot_id, versions.CHANGED)
-        if keep_screens:
-            fresh.editing = sorted(set(range(1, len(new_definition["screens"]) + 1)))
+        count = len(new_definition["screens"])
+        kept = range(1, count + 1) if old.mode == "edit" else [n for n in old.editing if n <= count]
+        fresh.editing = sorted(set(kept))
 
     # Drafts: what was typed, by field, for each screen that now needs the user again.
     typed = _typed_fields(old)
