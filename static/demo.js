@@ -60,11 +60,12 @@
     return Promise.resolve(errors);
   }
 
-  function openWizard(getUrl, label) {
+  function openWizard(getUrl, label, update) {
     if (current && current.isOpen()) current.close();
     var validation = validationMode() !== "off";
     say("Opening the wizard for " + label + "…");
-    current = ConfigWizard.open({
+    // update(): upgrade mode, only what the newer version needs (docs/events.md)
+    current = ConfigWizard[update ? "update" : "open"]({
       getUrl: function () { return getUrl(validation).then(function (j) { return j.url; }); },
       mode: mode(),
       title: "Configure " + label,
@@ -78,7 +79,7 @@
         // autoEnable may already have enabled it; otherwise the ISV backend does now.
         var enabled = data.enabled ? Promise.resolve({ enabled: true })
           : api("POST", "/instances/" + encodeURIComponent(data.solutionInstanceId) + "/enable");
-        enabled.then(function () { say(label + " is set up and enabled."); })
+        enabled.then(function () { say(label + (data.upgraded ? " now runs version " + data.version + "." : " is set up and enabled.")); })
           .catch(function (err) { say(label + " is saved but could not be enabled: " + err.message); })
           .then(refresh);
       },
@@ -105,6 +106,12 @@
     openWizard(function (validation) {
       return api("POST", "/instances/" + encodeURIComponent(instance.id) + "/wizard-url", { customValidation: validation });
     }, instance.name);
+  }
+
+  function update(instance) {
+    openWizard(function (validation) {
+      return api("POST", "/instances/" + encodeURIComponent(instance.id) + "/wizard-url", { customValidation: validation });
+    }, instance.name, true);
   }
 
   function act(instance, what, done) {
@@ -155,6 +162,9 @@
       text.appendChild(meta);
       row.appendChild(text);
       var actions = el("div", { "class": "row__actions" });
+      if (i.hasNewerVersion) {
+        actions.appendChild(button("Update", "btn--primary", "Update " + i.name, function () { update(i); }));
+      }
       actions.appendChild(button("Edit", "btn--secondary", "Edit " + i.name, function () { edit(i); }));
       if (i.enabled) {
         actions.appendChild(button("Disable", "btn--secondary", "Disable " + i.name, function () { act(i, "disable", i.name + " is disabled."); }));

@@ -355,3 +355,29 @@ def test_a_typed_value_that_no_longer_fits_is_shown_with_its_error(page, core, o
     next_(page)
     heading(page, "Details")
     expect(page.get_by_label("Minimum severity")).to_have_value("6")
+
+
+def test_the_demo_page_offers_update_and_tells_the_new_version(page, core, host):
+    """The demo ISV page: an instance with a newer version has Update (ConfigWizard.update)."""
+    from wizard.demo import isv
+
+    core.publish(V1)
+    inst = core.create_instance(isv.demo_user().id, "notes", "Demo notes", config_values=VALUES)
+    core.publish(v2_with_bravo())
+    page.goto(f"{host}/demo")
+    expect(page.locator("body")).to_have_attribute("data-loaded", "true")
+    page.check('input[name="mode"][value="modal"]')
+    expect(page.locator(f'#instances li[data-instance="{inst.id}"]')).to_contain_text("update available")
+    page.get_by_role("button", name="Update Demo notes").click()
+    wizard = page.frame_locator(FRAME)
+    heading(wizard, "Basics")
+    wizard.get_by_label("Bravo").fill("demo")
+    next_(wizard)
+    heading(wizard, "Review and finish")
+    wizard.locator("#wizard-finish").click()
+    expect(page.locator(FRAME)).to_have_count(0)
+    finish = page.locator('#event-log li[data-type="tray.configPopup.finish"]')
+    expect(finish).to_contain_text('"upgraded":true')
+    expect(page.get_by_text("Demo notes now runs version 2.")).to_be_visible()
+    expect(page.get_by_role("button", name="Update Demo notes")).to_have_count(0)
+    assert fresh_instance(inst.id).version == 2
