@@ -84,3 +84,22 @@ def test_options_from_query_parameters():
     assert Options.from_args({"show": "1,2"}).show == [1, 2]
     assert Options.from_args({"show": "[\"x\"]", "start": "y"}).show is None
     assert Options.from_dict(o.to_dict()) == o
+
+
+def test_upgrade_mode_asks_what_is_new_keeps_the_rest_and_lets_a_screen_be_edited():
+    new = validate_definition({**{k: DEF[k] for k in ("id", "title")}, "screens": [
+        {"title": "One", "slots": [
+            {"externalId": "mode", "type": "select", "options": [{"value": "simple"}, {"value": "expert"}],
+             "default": "simple"},
+            {"externalId": "color", "title": "Color", "type": "string", "required": True}]},
+        {"title": "Last", "slots": [{"externalId": "note", "type": "string"}]}]})
+    e = WizardEngine(new, config={"mode": "simple", "note": "n"}, auth={}, upgrade_from=DEF)
+    assert e.store.asked == {"color": "added"} and e.upgrade_reason("color") == "added"
+    assert [s.number for s in e.active()] == [1]
+    assert [s["externalId"] for s in e.visible_slots(e.get(1))] == ["color"]
+    assert [(s.number, [x["externalId"] for x in slots]) for s, slots in e.staying()] == [(1, ["mode"]), (2, ["note"])]
+    result = e.validate_screen(e.get(1), {"color": None}, {})
+    assert result.errors == {"color": "Color is required."} and "mode" not in result.config  # mode stays
+    assert e.edit(2).number == 2 and [s.number for s in e.active()] == [1, 2]
+    assert [s.number for s, _ in e.staying()] == [1]
+    assert e.edit(7) is None
