@@ -144,3 +144,12 @@ def test_a_second_version_published_during_an_upgrade_keeps_the_answers_given(w,
     data = core.get_instance(v1.id)
     assert data.version == 3 and data.config_values["bravo"] == "typed" and data.config_values["charlie"] == "c"
     assert data.config_values["channel"] == "#alpha"
+
+
+def test_finishing_without_an_upgrade_says_so_in_the_finish_event(w, core, v1):
+    w.open(v1.id)
+    w.post({"channel": "#alpha", "level": "errors"})
+    w.post({"threshold": "3"})
+    done = w.finish().get_data(as_text=True)
+    assert body_attr(done, "data-version") == "1" and body_attr(done, "data-upgraded") == "false"
+    assert "now runs its new version" not in done
