@@ -5,6 +5,8 @@ tests/browser/test_upgrade.py.)"""
 from __future__ import annotations
 
 import copy
+import html
+import json
 import re
 
 import pytest
@@ -43,6 +45,9 @@ def test_only_the_new_slot_is_asked_marked_new_and_the_rest_stays(w, core, v1):
     assert "Staying as they are" in review
     assert re.search(r'<dd data-slot="channel" data-staying="true">#alpha</dd>', review)
     assert f'href="{w.base}/screen/2/edit"' in review
+    payload = json.loads(html.unescape(re.search(r'data-review-values="([^"]*)"', review).group(1)))
+    assert payload["visibleValues"] == ["bravo", "channel", "level", "threshold", "api_key"]  # what Finish saves
+    assert payload["configValues"] == {"bravo": "b", "channel": "#alpha", "level": "errors", "threshold": 3}
     assert core.get_instance(v1.id).version == 1
     done = w.finish().get_data(as_text=True)
     assert body_attr(done, "data-version") == "2" and body_attr(done, "data-upgraded") == "true"

@@ -225,16 +225,17 @@ def take_news(ctx: WizardContext) -> list[str] | None:
 
 def review_payload(ctx: WizardContext) -> str:
     """customValidation on Finish: the visible slots and their JSON values (secrets left out:
-    they never go back to the browser)."""
+    they never go back to the browser); in upgrade mode those staying as they are too, since
+    Finish saves them under the new version."""
     engine = ctx.engine
     visible, values = [], {}
-    for screen in engine.active():
-        for slot in engine.visible_slots(screen):
-            visible.append(slot["externalId"])
-            if slot["kind"] == "config" and not slot_types.get(slot["type"]).secret:
-                value = engine.config.get(slot["externalId"], slot.get("default"))
-                if not is_empty(value):
-                    values[slot["externalId"]] = value
+    shown = [slot for screen in engine.active() for slot in engine.visible_slots(screen)]
+    for slot in shown + [slot for _, slots in engine.staying() for slot in slots]:
+        visible.append(slot["externalId"])
+        if slot["kind"] == "config" and not slot_types.get(slot["type"]).secret:
+            value = engine.config.get(slot["externalId"], slot.get("default"))
+            if not is_empty(value):
+                values[slot["externalId"]] = value
     return json.dumps({"visibleValues": visible, "configValues": values})
 
 
