@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from webhook_support import receiver, validator  # noqa: F401  (fixtures)
 from wizard_support import Wizard, body_attr, simple_solution
 
 
@@ -158,3 +159,22 @@ def test_finishing_without_an_upgrade_says_so_in_the_finish_event(w, core, v1):
     done = w.finish().get_data(as_text=True)
     assert body_attr(done, "data-version") == "1" and body_attr(done, "data-upgraded") == "false"
     assert "now runs its new version" not in done
+
+
+def test_a_setting_that_stays_refused_by_the_validation_webhook_is_shown_on_its_field(w, core, v1, validator):
+    """The ISV's webhook refuses a value that stays as it is: Finish reopens its screen, with the
+    message on the field, instead of sending the user to a screen that does not show it."""
+    core.publish(with_bravo(simple_solution()))
+    w.open(v1.id)
+    w.post({"bravo": "b"})
+    validator.validation_answer = lambda data: (
+        {"errors": {"threshold": "Too low for this plan."}} if data["trigger"] == "finish" else {})
+    w.finish()
+    assert w.path.endswith("/screen/2") and "Too low for this plan." in html.unescape(w.page)
+    assert 'id="field-threshold"' in w.page and 'value="3"' in w.page
+    assert core.get_instance(v1.id).version == 1
+    validator.validation_answer = lambda data: {}
+    w.post({"threshold": "7"})
+    w.finish()
+    data = core.get_instance(v1.id)
+    assert data.version == 2 and data.config_values["threshold"] == 7

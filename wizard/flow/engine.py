@@ -337,6 +337,15 @@ class WizardEngine:
             self.store.done = [d for d in self.store.done if d != number]
         return screen
 
+    def reopen(self, slot_ids) -> None:
+        """Upgrade mode: the screens holding any of these slots while they stay as they are take
+        part again (`edit`), e.g. when the ISV's validation or the core refused one of them, so
+        that its message is shown on its field."""
+        named = set(slot_ids)
+        for screen in self.screens():
+            if any(s["externalId"] in named and not self.asks(screen, s) for s in self.shown_slots(screen)):
+                self.edit(screen.number)
+
     # -- values --------------------------------------------------------------------------------
 
     def options_for(self, spec) -> list[dict]:

@@ -224,6 +224,7 @@ def _validation_webhook_on_finish(ctx):
                               status=503)
     if not errors:
         return None
+    ctx.engine.reopen(errors)  # an upgrade's setting that stays, refused: its screen shows it
     where = {sid: s for s in ctx.engine.active() for sid in s.slot_ids}
     named = sorted((where[k].number for k in errors if k in where))
     if not named:  # only slots the user does not see: nothing to correct here
@@ -307,6 +308,9 @@ def _answer_failed(ctx, error: dict):
 def _finish_error(ctx, exc: CoreError) -> dict:
     """What the review page says when the core refused or did not answer."""
     slots = ctx.engine.slots
+    if exc.fields and ctx.engine.in_upgrade():
+        ctx.engine.reopen(exc.fields)  # an upgrade's setting that stays, refused: its screen shows it
+        ctx.save()
     where = {slot_id: s for s in ctx.engine.active() for slot_id in s.slot_ids}
     fields = []
     for slot_id, msg in (exc.fields or {}).items():
