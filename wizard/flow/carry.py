@@ -80,7 +80,7 @@ def carry(old: Progress, fresh: Progress, old_definition: dict | None, new_defin
         draft = {k: v for k, v in typed.items() if k in names or any(k.startswith(f"{name}-") for name in names)}
         if n in touched and draft and (set(screen["slots"]) & set(invalid) or str(n) in old.drafts):
             fresh.drafts[str(n)] = {**draft, "wizard_screen": [str(n)]}
-    old_done_slots = {s for s in _done_slots(old, old_definition)}
+    old_done_slots = _done_slots(old, old_definition)
     fresh.done = [n for n, screen in enumerate(new_definition["screens"], 1)
                   if n not in touched and screen["slots"] and set(screen["slots"]) <= old_done_slots]
     fresh.news = {
