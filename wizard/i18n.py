@@ -1,12 +1,54 @@
 """Languages: Flask-Babel, bound in `create_app`. Code marks user-visible text with `_` (now) or
-`_l` (lazy, for module-level constants such as form labels); templates use `_()` directly."""
+`_l` (lazy, for module-level constants such as form labels); templates use `_()` directly; plain
+Python that cannot import Flask makes `wizard.texts.Text`, which every template output localises.
+
+The language of a request (`select_locale`): the `lang` query parameter (remembered in the session
+from then on), then the session's, then the browser's `Accept-Language`, then
+`WIZARD_DEFAULT_LANGUAGE`. Only the languages of `WIZARD_LANGUAGES` are ever chosen. Catalogues:
+wizard/translations/<lang>/LC_MESSAGES/messages.po, compiled by the install step (`make deps`).
+README *Languages* says how to add one."""
+from __future__ import annotations
+
+import os
 from functools import lru_cache
 
-from babel import support
+from babel import Locale, UnknownLocaleError, support
+from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+
 from wtforms.i18n import messages_path
 
+from . import session_keys as keys
+from .texts import Text
+
 babel = Babel()
+TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
+
+
+def supported() -> list[str]:
+    return current_app.config["WIZARD_LANGUAGES"]
+
+
+def match(tag: str | None) -> str | None:
+    """A supported language for a tag such as `de`, `de-AT`, `pt_BR`; None when there is none."""
+    if not tag or not isinstance(tag, str):
+        return None
+    tag = tag.strip().replace("_", "-")[:35].lower()
+    langs = {lang.lower(): lang for lang in supported()}
+    while tag:
+        if tag in langs:
+            return langs[tag]
+        tag = tag.rpartition("-")[0]
+    return None
+
+
+def remember_lang() -> None:
+    """Before every request: a `lang` parameter the server speaks is kept in the session, so that
+    the pages after the entry (which carry no `lang`) speak it too."""
+    lang = match(request.args.get("lang"))
+    if lang and session.get(keys.LANG) != lang:
+        session[keys.LANG] = lang
 
 
 @lru_cache(maxsize=64)
@@ -22,9 +64,55 @@ def wtforms_translations():
 
 def select_locale() -> str:
     """Called by Flask-Babel once per request, the first time text is translated."""
-    return "en"
+    default = current_app.config["WIZARD_DEFAULT_LANGUAGE"]
+    if not has_request_context():
+        return default
+    for tag in (request.args.get("lang"), session.get(keys.LANG),
+                (keys.binding().get("options") or {}).get("lang")):
+        lang = match(tag)
+        if lang:
+            return lang
+    return request.accept_languages.best_match(supported()) or default
+
+
+def localize(value):
+    """A `Text` in the request's language (its parameters too); anything else as it is."""
+    if isinstance(value, Text):
+        params = {k: localize(v) for k, v in value.params.items()}
+        return _(value.msgid, **params) if params else _(value.msgid)
+    return value
+
+
+def direction() -> str:
+    return "rtl" if get_locale().character_order == "right-to-left" else "ltr"
+
+
+def format_date(iso: str) -> str:
+    """An ISO date (YYYY-MM-DD) as the user's language writes it."""
+    from datetime import date
+    return _babel_format_date(date.fromisoformat(iso), format="long", locale=get_locale())
+
+
+def format_time(hhmm: str) -> str:
+    from datetime import time
+    return _babel_format_time(time.fromisoformat(hhmm), format="short", locale=get_locale())
 
 
 def init_app(app) -> None:
+    app.config.setdefault("WIZARD_LANGUAGES", ["en", "de", "fr", "es", "ar"])
+    app.config.setdefault("WIZARD_DEFAULT_LANGUAGE", "en")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    dirs = app.config.get("BABEL_TRANSLATION_DIRECTORIES")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = TRANSLATIONS + (";" + dirs if dirs else "")
+    for lang in app.config["WIZARD_LANGUAGES"]:
+        try:
+            Locale.parse(lang)
+        except (ValueError, UnknownLocaleError) as exc:
+            raise RuntimeError(f"WIZARD_LANGUAGES: {lang!r} is not a language Babel knows") from exc
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(remember_lang)
+    app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
+
+    @app.context_processor
+    def language():
+        return {"page_lang": str(get_locale()).replace("_", "-"), "page_dir": direction()}

@@ -9,6 +9,7 @@ writes the session only through these names and helpers, never through string li
   AUTH_DIALOG {"user_id", "service", "scopes", "instance_id", "slot", "reauth_id"}: the
               auth-only dialog's binding
   ENDED       True once Finish succeeded: the session opens only its outcome (wizard.web.session)
+  LANG        the language a `lang` parameter chose (wizard.i18n); kept when a session starts afresh
 """
 from __future__ import annotations
 
@@ -21,14 +22,18 @@ INFO = "wizard_info"
 READY = "wizard_ready_pending"
 AUTH_DIALOG = "auth_dialog"
 ENDED = "session_ended"
+LANG = "lang"
 
 
 def start(key: str, binding: dict) -> str:
     """A fresh session (never one the browser brought) holding only `binding` under `key`;
     returns the new session reference."""
+    lang = session.get(LANG)
     session.clear()
     ref = session.regenerate()
     session[key] = binding
+    if lang:
+        session[LANG] = lang
     return ref
 
 

@@ -7,6 +7,7 @@ from typing import Callable
 from wtforms import StringField
 
 from . import safe
+from ..texts import T, set_text
 
 EMPTY_CHOICE = ""
 # Keys every config slot may carry, whatever its type.
@@ -59,7 +60,11 @@ class DefinitionRules:
             if key in seen:
                 self.problem(subpath + (i,), f"duplicate option value {opt['value']!r}")
             seen.add(key)
-            out.append({"value": opt["value"], "text": str(opt.get("text", opt["value"]))})
+            option = {"value": opt["value"]}
+            problem = set_text(option, "text", opt.get("text"), option_key(opt["value"]))
+            if problem:
+                self.problem(subpath + (i, "text"), f"text {problem}")
+            out.append(option)
         return out
 
 

@@ -8,6 +8,7 @@ from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 
 from .. import textcheck
+from ..texts import T, set_text
 from . import safe
 from .base import (
     EMPTY_CHOICE, Conversion, SlotType, SlotValueError, check_choice, option_key, register, text_of, title,
@@ -76,7 +77,10 @@ class Mapping(SlotType):
             if not isinstance(spec, dict):
                 rules.problem((side,), f"{side} must be a mapping with title and options")
                 continue
-            side_out = {"title": str(spec.get("title") or ("From" if side == "lhs" else "To"))}
+            side_out = {}
+            problem = set_text(side_out, "title", spec.get("title"), T("From") if side == "lhs" else T("To"))
+            if problem:
+                rules.problem((side, "title"), f"title {problem}")
             if "options" in spec:
                 side_out["options"] = rules.options((side, "options"), spec["options"])
             rules.slot[side] = side_out
