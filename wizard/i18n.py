@@ -15,7 +15,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError, support
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
 from flask import current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from flask_babel import Babel, format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
 
 from wtforms.i18n import messages_path
 
@@ -75,12 +75,24 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported()) or default
 
 
+def language() -> str:
+    """The request's language, as a tag (de, ar, pt-BR)."""
+    return str(get_locale()).replace("_", "-")
+
+
 def localize(value):
-    """A `Text` in the request's language (its parameters too); anything else as it is."""
+    """A `Text` in the request's language (its parameters too, numbers as the language writes
+    them); anything else as it is."""
     if isinstance(value, Text):
-        params = {k: localize(v) for k, v in value.params.items()}
+        params = {k: _param(v) for k, v in value.params.items()}
         return _(value.msgid, **params) if params else _(value.msgid)
     return value
+
+
+def _param(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_decimal(value)
+    return localize(value)
 
 
 def direction() -> str:
@@ -114,5 +126,5 @@ def init_app(app) -> None:
     app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
 
     @app.context_processor
-    def language():
-        return {"page_lang": str(get_locale()).replace("_", "-"), "page_dir": direction()}
+    def page_language():
+        return {"page_lang": language(), "page_dir": direction()}

@@ -14,6 +14,7 @@ import json
 from flask import redirect, render_template, request, url_for
 
 from ..core import CodeError, CoreError, NotFound
+from ..texts import T
 from ..crypto import hash_secret
 from ..web import guard, user_accounts
 from .. import session_keys as keys
@@ -59,7 +60,7 @@ def dialog_for_instance(embedded_id, iid, external_auth_id):
         inst = guard.owned_instance(iid, user_id)
         slots = {s["externalId"]: s for s in inst.definition["auth"]}
         if external_auth_id not in slots:
-            raise WizardError(404, "not_found", f"This integration has no account step {external_auth_id!r}.")
+            raise WizardError(404, "not_found", T("This integration has no account step %(step)s.", step=repr(external_auth_id)))
         slot = with_source_scopes(slots[external_auth_id], (inst.definition,))
         service = service_or_error(slot["service"])
         return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, slot.get("scopes")),

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
-from .. import slot_types
+from .. import i18n, slot_types
 from ..i18n import _
+from ..texts import T, localize_definition, message
 from ..connect import options as connect_options
 from ..core import InstanceData
 from ..core.embedded import carry_values
@@ -37,7 +38,7 @@ def fetch_dynamic_options(source: str, owner_id: str, auth_id: str) -> list[dict
     try:
         return list(connect_options.fetch_options(source, owner_id=owner_id, auth_id=auth_id))
     except connect_options.OptionsUnavailable as exc:
-        raise OptionsError(str(exc) or "not available", exc.code) from None
+        raise OptionsError(message(exc) or T("not available"), exc.code) from None
 
 
 @dataclass
@@ -131,7 +132,9 @@ def load(iid: str, *, lock: bool = False) -> WizardContext:
     instance = guard.owned_instance(iid, bound["user_id"])
     options = Options.from_dict(bound.get("options"))
     upgrade = upgrade_mode(instance, options)
-    definition = instance.newest_definition if upgrade else instance.definition
+    # the ISV's texts in the user's language (wizard.texts; English where none is given)
+    definition = localize_definition(instance.newest_definition if upgrade else instance.definition,
+                                     i18n.language(), i18n.localize)
     version = instance.newest_version if upgrade else instance.version
     prog = progress_store.load(iid, lock=lock)
     ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"],

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import slot_types
+from ..texts import message
 from ..solutions import all_slots, diff_versions, missing_required
 from ..solutions.values import (
     SlotValueError, check_value, drop_unshown, effective_values, is_empty, is_shown,
@@ -367,7 +368,7 @@ class WizardEngine:
         try:
             result.config[slot_id] = check_value(checked_slot, value, dynamic_ok=False)
         except SlotValueError as exc:
-            result.errors[slot_id] = str(exc)
+            result.errors[slot_id] = message(exc)
 
     def _check_auth_slot(self, slot: dict, auth: dict, result: ScreenResult) -> None:
         """One auth slot of a posted screen: a choice when required, an account that may be used."""

@@ -18,6 +18,7 @@ import time
 from flask import Blueprint, render_template, request, session, url_for
 
 from ..core import CodeError, CoreError, CoreUnavailable, MissingValues, NotFound, get_core
+from ..texts import T, from_json, to_json
 from ..extensions import db
 from ..models import utcnow
 from ..web import guard, user_accounts
@@ -185,10 +186,10 @@ def _revalidation_failure(ctx):
         # Input left on a screen (Back with errors, a Next the core missed) is not in the stored
         # values: Finish would silently drop it. Show it again instead, with its errors.
         session[keys.INFO] = {"screen": drafted[0].number,
-                              "text": "You left changes on this step. Check them and continue."}
+                              "text": to_json(T("You left changes on this step. Check them and continue."))}
         return _see_other(ctx.url("wizard.screen", n=drafted[0].number))
     if failing is not None:
-        session[keys.ERRORS] = {"screen": failing.number, "errors": errors}
+        session[keys.ERRORS] = {"screen": failing.number, "errors": to_json(errors)}
         ctx.progress.unmark(failing.number)
         ctx.save()
         return _see_other(ctx.url("wizard.screen", n=failing.number))
@@ -217,7 +218,7 @@ def _validation_webhook_on_finish(ctx):
                   for k, v in errors.items()]
         return _render_review(ctx, status=409, error={
             "code": "invalid_values", "fields": fields,
-            "message": "The settings were not accepted. Contact the application's support if this persists."})
+            "message": T("The settings were not accepted. Contact the application's support if this persists.")})
     first = named[0]
     session[keys.ERRORS] = {"screen": first, "errors": {k: v for k, v in errors.items()
                                                               if k in where and where[k].number == first}}
@@ -252,7 +253,7 @@ def _done(ctx):
         # for a waiting twin; without the links, which carry this session's reference
         kept = {**error, "status": status, "fields": [{**f, "url": None, "has_url": bool(f["url"])}
                                                       for f in error["fields"]]}
-        progress_store.release_finish(iid, error=kept)
+        progress_store.release_finish(iid, error=to_json(kept))
         return _render_review(ctx, error=error, status=status)
     except BaseException:
         progress_store.release_finish(iid)
@@ -273,7 +274,7 @@ def _await_other_finish(ctx, wait: float = 15.0):
     db.session.rollback()
     if progress_store.load(ctx.iid).finished:
         return _see_other(ctx.url("wizard.done"))
-    error = progress_store.finish_error(ctx.iid)
+    error = from_json(progress_store.finish_error(ctx.iid))
     if error:  # the same answer as the request that talked to the core (the browser shows this one)
         return _answer_failed(ctx, error)
     return _see_other(ctx.url("wizard.review"))
@@ -303,16 +304,18 @@ def _finish_error(ctx, exc: CoreError) -> dict:
             "url": ctx.url("wizard.screen", n=screen.number) if screen and slot and not slot.get("hidden") else None,
         })
     if isinstance(exc, CoreUnavailable):
-        message = "The service could not be reached, so nothing was saved there yet. Your answers are kept: try again in a moment."
+        message = T("The service could not be reached, so nothing was saved there yet. Your answers are kept: try again in a moment.")
     elif isinstance(exc, MissingValues):
-        message = ("Some required settings are still missing, so the integration could not be turned on. "
-                   "Your answers are kept.")
+        message = T("Some required settings are still missing, so the integration could not be turned on. "
+                    "Your answers are kept.")
         if any(f["url"] is None for f in fields):
-            message += " Some of them are set by the application: contact its support if this persists."
+            message = T("Some required settings are still missing, so the integration could not be turned on. "
+                        "Your answers are kept. Some of them are set by the application: contact its support if "
+                        "this persists.")
     elif isinstance(exc, NotFound):
-        message = "This integration no longer exists."
+        message = T("This integration no longer exists.")
     else:
-        message = "The settings were not accepted. Your answers are kept; check them and try again."
+        message = T("The settings were not accepted. Your answers are kept; check them and try again.")
     return {"code": exc.code, "message": message, "fields": fields}
 
 

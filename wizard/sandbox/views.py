@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import per_app
+from ..i18n import _l, localize
 from .provider import SCOPES, WORKSPACES, Workspace, api_key_for, build
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -32,11 +33,11 @@ def sandbox_enabled():
 
 
 class ConsentForm(FlaskForm):
-    workspace = SelectField("Workspace", choices=[SelectChoice(k, v["name"]) for k, v in WORKSPACES.items()])
-    granted = SelectMultipleField("Permissions", widget=ListWidget(prefix_label=False),
+    workspace = SelectField(_l("Workspace"), choices=[SelectChoice(k, v["name"]) for k, v in WORKSPACES.items()])
+    granted = SelectMultipleField(_l("Permissions"), widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput())
-    allow = SubmitField("Allow")
-    deny = SubmitField("Deny")
+    allow = SubmitField(_l("Allow"))
+    deny = SubmitField(_l("Deny"))
 
 
 @bp.get("/.well-known/oauth-authorization-server")
@@ -65,7 +66,7 @@ def authorize():
                                description=error.description), 400
     requested = [s for s in (grant.request.payload.scope or "").split() if s in SCOPES]
     form = ConsentForm()
-    form.granted.choices = [SelectChoice(s, SCOPES[s]) for s in requested]
+    form.granted.choices = [SelectChoice(s, localize(SCOPES[s])) for s in requested]
     if request.method == "GET":
         form.granted.data = requested
     if form.validate_on_submit():

@@ -92,7 +92,7 @@ class SlotType:
         """Called for every value from the API, the core and the wizard: return it normalised or
         raise SlotValueError. `dynamic_ok` lets any scalar through for options that live at a
         service (the wizard checks those against the options it fetched)."""
-        raise SlotValueError(f"{title(slot)} has an unknown type {self.name!r}")
+        raise SlotValueError(T("%(title)s has an unknown type %(type)s", title=title(slot), type=self.name))
 
     def option_specs(self, slot: dict) -> dict:
         """Called when a screen or the review is built and when a choice is checked: the slot's
@@ -168,13 +168,13 @@ def check_text(slot: dict, value) -> str:
     """The rules of every text-valued type: length and pattern."""
     t = title(slot)
     if not isinstance(value, str):
-        raise SlotValueError(f"{t} must be text")
+        raise SlotValueError(T("%(title)s must be text", title=t))
     if "minLength" in slot and len(value) < slot["minLength"]:
-        raise SlotValueError(f"{t} must be at least {slot['minLength']} characters")
+        raise SlotValueError(T("%(title)s must be at least %(min)s characters", title=t, min=slot["minLength"]))
     if "maxLength" in slot and len(value) > slot["maxLength"]:
-        raise SlotValueError(f"{t} must be at most {slot['maxLength']} characters")
+        raise SlotValueError(T("%(title)s must be at most %(max)s characters", title=t, max=slot["maxLength"]))
     if "pattern" in slot and not safe.fullmatch(slot["pattern"], value):  # RE2: no backtracking
-        raise SlotValueError(f"{t} is not in the expected format")
+        raise SlotValueError(T("%(title)s is not in the expected format", title=t))
     return value
 
 
@@ -196,9 +196,9 @@ def check_choice(slot_title: str, options, value) -> None:
     """A choice must be one of static options; dynamic ones (a dict) take any scalar here."""
     if isinstance(options, list) and options:
         if value not in [o["value"] for o in options]:
-            raise SlotValueError(f"{value!r} is not one of the choices for {slot_title}")
+            raise SlotValueError(T("%(value)s is not one of the choices for %(title)s", value=repr(value), title=slot_title))
     elif isinstance(value, (dict, list)):  # dynamic options are scalars
-        raise SlotValueError(f"{slot_title} takes a single choice")
+        raise SlotValueError(T("%(title)s takes a single choice", title=slot_title))
 
 
 def secret_ids(definition: dict) -> set[str]:
