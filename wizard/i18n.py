@@ -20,7 +20,7 @@ from flask_babel import Babel, format_decimal, get_locale, gettext as _, lazy_ge
 from wtforms.i18n import messages_path
 
 from . import session_keys as keys
-from .texts import Text
+from .texts import T, Text
 
 babel = Babel()
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
@@ -110,6 +110,33 @@ def format_time(hhmm: str) -> str:
     return _babel_format_time(time.fromisoformat(hhmm), format="short", locale=get_locale())
 
 
+# The text static/wizard.js and static/connect.js show, given to them translated in <body
+# data-texts> (base.html), keyed by the English text: their `t("…")` looks it up there.
+SCRIPT_TEXTS = [
+    T("Please check these fields"),
+    T("Checking your answers with the application…"),
+    T("The application did not answer in time, so your answers could not be checked. Nothing was lost."),
+    T("Retry"),
+    T("Try again"),
+    T("Account connected. Updating…"),
+    T("The account could not be connected: %(reason)s"),
+    T("The account could not be connected."),
+    T("Still waiting for the account. If you closed the window before finishing, try again."),
+    T("Your browser blocked the window. Allow pop-ups for this site, then try again."),
+    T("Finish connecting in the window that opened…"),
+    T("Something went wrong."),
+    T("Connected."),
+    T("The sign-in window was closed before the account was connected."),
+    T("Waiting for the sign-in to finish… If you closed that window, press Connect again."),
+    T("Your browser blocked the sign-in window. Allow pop-ups and try again."),
+    T("Waiting for the sign-in window…"),
+]
+
+
+def script_texts() -> dict:
+    return {t.msgid: _(t.msgid) for t in SCRIPT_TEXTS}
+
+
 def init_app(app) -> None:
     app.config.setdefault("WIZARD_LANGUAGES", ["en", "de", "fr", "es", "ar"])
     app.config.setdefault("WIZARD_DEFAULT_LANGUAGE", "en")
@@ -127,4 +154,4 @@ def init_app(app) -> None:
 
     @app.context_processor
     def page_language():
-        return {"page_lang": language(), "page_dir": direction()}
+        return {"page_lang": language(), "page_dir": direction(), "script_texts": script_texts}
