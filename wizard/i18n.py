@@ -105,6 +105,10 @@ def format_date(iso: str) -> str:
     return _babel_format_date(date.fromisoformat(iso), format="long", locale=get_locale())
 
 
+def format_number(value) -> str:
+    return format_decimal(value, format="#,##0.##########")
+
+
 def format_time(hhmm: str) -> str:
     from datetime import time
     return _babel_format_time(time.fromisoformat(hhmm), format="short", locale=get_locale())
@@ -143,6 +147,8 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     dirs = app.config.get("BABEL_TRANSLATION_DIRECTORIES")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = TRANSLATIONS + (";" + dirs if dirs else "")
+    if app.config["WIZARD_DEFAULT_LANGUAGE"] not in app.config["WIZARD_LANGUAGES"]:
+        app.config["WIZARD_LANGUAGES"] = [*app.config["WIZARD_LANGUAGES"], app.config["WIZARD_DEFAULT_LANGUAGE"]]
     for lang in app.config["WIZARD_LANGUAGES"]:
         try:
             Locale.parse(lang)
@@ -150,6 +156,7 @@ def init_app(app) -> None:
             raise RuntimeError(f"WIZARD_LANGUAGES: {lang!r} is not a language Babel knows") from exc
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_lang)
+    app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number)
     app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
 
     @app.context_processor

@@ -128,7 +128,8 @@ class SlotType:
     # -- the review ----------------------------------------------------------------------------
 
     def display(self, slot: dict, value, maps: dict) -> tuple[str, object]:
-        """Called by the review for a non-empty value: (kind, text), kind being text, code or rows.
+        """Called by the review for a non-empty value: (kind, text), kind being text, code or rows,
+        or date, time or number (the review writes those the way the user's language does).
         `maps` are the OptionMaps by side, None where the options cannot be had."""
         return "text", value if isinstance(value, str) else json.dumps(value)
 

@@ -27,4 +27,4 @@ class Boolean(SlotType):
         return bool(field.data)
 
     def display(self, slot, value, maps):
-        return "text", "Yes" if value else "No"
+        return "text", T("Yes") if value else T("No")

@@ -21,3 +21,6 @@ class Date(SlotType):
 
     def field(self, slot, maps):
         return StringField(slot["title"], widget=DateInput())
+
+    def display(self, slot, value, maps):
+        return "date", value

@@ -52,6 +52,9 @@ class Number(SlotType):
     def prefill(self, slot, value, maps):
         return str(value)
 
+    def display(self, slot, value, maps):
+        return "number", value
+
     def convert(self, slot, field, maps):
         text = (field.data or "").strip()
         return _number(text) if text else None

@@ -24,3 +24,6 @@ class Time(SlotType):
 
     def field(self, slot, maps):
         return StringField(slot["title"], widget=TimeInput())
+
+    def display(self, slot, value, maps):
+        return "time", value
