@@ -24,7 +24,7 @@ $(BIN)/python:
 TRANSLATIONS := wizard/translations
 MO := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 $(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po .stamp-deps
-	$(BIN)/pybabel compile --quiet --use-fuzzy -i $< -o $@
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 deps: .stamp-deps $(MO)
 test-deps: .stamp-test-deps $(MO) browser
@@ -33,7 +33,7 @@ test-deps: .stamp-test-deps $(MO) browser
 # what `msgstr ""` is left in each .po).
 messages: .stamp-deps
 	$(BIN)/pybabel extract -F babel.cfg -k T -k _l --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update --quiet -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching
 
 # Debian's Chromium (Playwright's own browser download does not work here) and axe-core from npm.
 browser:

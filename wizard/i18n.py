@@ -20,6 +20,7 @@ from flask_babel import Babel, format_decimal, get_locale, gettext as _, lazy_ge
 from wtforms.i18n import messages_path
 
 from . import session_keys as keys
+from . import texts
 from .texts import T, Text
 
 babel = Babel()
@@ -157,6 +158,7 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_lang)
     app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number)
+    texts.translate_with(localize)
     app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
 
     @app.context_processor

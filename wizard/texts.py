@@ -9,6 +9,16 @@ templates). Plain Python on purpose: .importlinter forbids Flask in the rules.
 `T` is also the extraction keyword (babel.cfg), so these sentences land in the catalogues."""
 from __future__ import annotations
 
+from markupsafe import escape
+
+# Set by wizard.i18n when the app starts: Text -> str in the request's language.
+_translator = None
+
+
+def translate_with(translator) -> None:
+    global _translator
+    _translator = translator
+
 
 class Text(str):
     """English text (the msgid with its parameters filled in) that can be translated later."""
@@ -20,6 +30,17 @@ class Text(str):
         text = super().__new__(cls, msgid % params if params else msgid)
         text.msgid, text.params = msgid, params
         return text
+
+    def __html__(self) -> str:
+        """HTML of the text in the request's language: what Jinja's autoescape and WTForms'
+        widgets (option and label text) call, so a Text shows translated wherever it is rendered."""
+        text = str(self)
+        if _translator is not None:
+            try:
+                text = str(_translator(self))
+            except RuntimeError:  # outside a request: English
+                pass
+        return str(escape(text))
 
     def to_json(self) -> dict:
         """For the session (JSON): the message, not its English rendering."""
