@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError, support
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
 
 from wtforms.i18n import messages_path
@@ -44,12 +44,26 @@ def match(tag: str | None) -> str | None:
     return None
 
 
+COOKIE = "wizard_lang"
+
+
 def remember_lang() -> None:
     """Before every request: a `lang` parameter the server speaks is kept in the session, so that
-    the pages after the entry (which carry no `lang`) speak it too."""
+    the pages after the entry (which carry no `lang`) speak it too, and in a first-party cookie
+    for the popup's pages that have no wizard session (the provider's consent, the result)."""
     lang = match(request.args.get("lang"))
     if lang and session.get(keys.LANG) != lang:
         session[keys.LANG] = lang
+    if lang and request.cookies.get(COOKIE) != lang:
+        g.wizard_lang_cookie = lang
+
+
+def set_lang_cookie(response):
+    lang = g.pop("wizard_lang_cookie", None)
+    if lang:
+        response.set_cookie(COOKIE, lang, httponly=True, samesite="Lax", max_age=24 * 3600,
+                            secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
+    return response
 
 
 @lru_cache(maxsize=64)
@@ -69,7 +83,7 @@ def select_locale() -> str:
     if not has_request_context():
         return default
     for tag in (request.args.get("lang"), session.get(keys.LANG),
-                (keys.binding().get("options") or {}).get("lang")):
+                (keys.binding().get("options") or {}).get("lang"), request.cookies.get(COOKIE)):
         lang = match(tag)
         if lang:
             return lang
@@ -157,6 +171,7 @@ def init_app(app) -> None:
             raise RuntimeError(f"WIZARD_LANGUAGES: {lang!r} is not a language Babel knows") from exc
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_lang)
+    app.after_request(set_lang_cookie)
     app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number)
     texts.translate_with(localize)
     app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language

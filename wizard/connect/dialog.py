@@ -14,6 +14,7 @@ import json
 from flask import redirect, render_template, request, url_for
 
 from ..core import CodeError, CoreError, NotFound
+from ..i18n import language
 from ..texts import T
 from ..crypto import hash_secret
 from ..web import guard, user_accounts
@@ -117,7 +118,7 @@ def dialog(sid):
         return _error_page(exc.code, exc.machine_code, exc.description)
     allow_framing()
     return render_template("connect/dialog.html", service=target.service, reconnect=bool(target.reauth_id),
-                           start_url=url_for("connect.dialog_start", sid=sid),
+                           start_url=url_for("connect.dialog_start", sid=sid, lang=language()),
                            status_url=url_for("connect.dialog_status", sid=sid),
                            origins=json.dumps(allowed_origins()))
 

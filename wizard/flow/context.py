@@ -102,7 +102,8 @@ class WizardContext:
     def connect_urls(self, slot_id: str, reconnect: str | None = None) -> tuple[str | None, str | None]:
         """The connect popup's routes (wizard.connect), when they exist; `reconnect` names an
         account to re-authorise (the connect flow's `auth` parameter)."""
-        extra = {"auth": reconnect} if reconnect else {}
+        # the popup's pages (the provider's consent, the result) speak the wizard's language
+        extra = {"auth": reconnect, "lang": i18n.language()} if reconnect else {"lang": i18n.language()}
         try:
             start = url_for("connect.start", iid=self.iid, sid=self.sid, slot=slot_id, **extra)
         except BuildError:
