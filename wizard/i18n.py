@@ -15,7 +15,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError, support
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_decimal, get_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
 
 from wtforms.i18n import messages_path
 
@@ -51,6 +51,7 @@ def remember_lang() -> None:
     """Before every request: a `lang` parameter the server speaks is kept in the session, so that
     the pages after the entry (which carry no `lang`) speak it too, and in a first-party cookie
     for the popup's pages that have no wizard session (the provider's consent, the result)."""
+    refresh()  # Flask-Babel caches the locale in `g`, which outlives a request inside an app context
     lang = match(request.args.get("lang"))
     if lang and session.get(keys.LANG) != lang:
         session[keys.LANG] = lang
@@ -82,8 +83,10 @@ def select_locale() -> str:
     default = current_app.config["WIZARD_DEFAULT_LANGUAGE"]
     if not has_request_context():
         return default
-    for tag in (request.args.get("lang"), session.get(keys.LANG),
-                (keys.binding().get("options") or {}).get("lang"), request.cookies.get(COOKIE)):
+    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
+    # the cookie only speaks for the popup's pages that have no wizard or dialog session
+    cookie = None if bound else request.cookies.get(COOKIE)
+    for tag in (request.args.get("lang"), session.get(keys.LANG), (bound.get("options") or {}).get("lang"), cookie):
         lang = match(tag)
         if lang:
             return lang

@@ -9,11 +9,11 @@ writes the session only through these names and helpers, never through string li
   AUTH_DIALOG {"user_id", "service", "scopes", "instance_id", "slot", "reauth_id"}: the
               auth-only dialog's binding
   ENDED       True once Finish succeeded: the session opens only its outcome (wizard.web.session)
-  LANG        the language a `lang` parameter chose (wizard.i18n); kept when a session starts afresh
+  LANG        the language a `lang` parameter chose (wizard.i18n); an entry's `lang` survives `start`
 """
 from __future__ import annotations
 
-from flask import session
+from flask import request, session
 
 WIZARD = "wizard"
 CONNECTED = "wizard_connected"
@@ -28,7 +28,7 @@ LANG = "lang"
 def start(key: str, binding: dict) -> str:
     """A fresh session (never one the browser brought) holding only `binding` under `key`;
     returns the new session reference."""
-    lang = session.get(LANG)
+    lang = session.get(LANG) if request.args.get("lang") else None  # chosen by this entry's `lang`
     session.clear()
     ref = session.regenerate()
     session[key] = binding

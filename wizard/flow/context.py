@@ -75,7 +75,7 @@ class WizardContext:
         """core.check_auth_values semantics: the owner's account, of the slot's service."""
         if user_accounts.check_auth_value(self.user_id, self.definition, slot_id, auth_id):
             return None
-        return _("This account cannot be used here. Choose another one or connect a new account.")
+        return T("This account cannot be used here. Choose another one or connect a new account.")
 
     def build_engine(self) -> WizardEngine:
         self.engine = WizardEngine(
