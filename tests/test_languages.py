@@ -282,3 +282,24 @@ def test_pseudo_locale_connect_pages_dialog_and_sandbox(live_server, user, core,
                           timeout=15)
     assert refused.status_code == 400
     _clean(refused.text, data)
+
+
+def test_wtforms_own_messages_and_the_credential_form_speak_the_language(live_server, user, core, tmp_path,
+                                                                       sandbox_config):
+    """Flask-WTF hands WTForms its own catalogue in the request's language (WTF_I18N_ENABLED)."""
+    from _connect_support import csrf_of, wizard_session
+    from test_connect_credentials import KEYED
+
+    services = tmp_path / "services.yaml"
+    services.write_text(KEY_SERVICES.format(live=live_server))
+    sandbox_config(WIZARD_SERVICES_FILE=str(services))
+    core.publish(KEYED)
+    inst = core.create_instance(user.id, "keyed")
+    path = f"/connect/{inst.id}/s/{wizard_session(user.id, inst.id)}/key_auth?lang=de"
+    d = Dance(live_server)
+    form = d.get(path)
+    assert "API-Schlüssel" in form.text and "Ihr Sandbox Key-Konto verbinden" in form.text
+    empty = d.http.post(live_server + path, data={"csrf_token": csrf_of(form.text), "api_key": ""}, timeout=15)
+    assert "Geben Sie API-Schlüssel ein." in empty.text  # ours
+    long = d.http.post(live_server + path, data={"csrf_token": csrf_of(form.text), "api_key": "k" * 4001}, timeout=15)
+    assert "Feld kann nicht länger als 4000 Zeichen sein." in long.text  # WTForms' own
