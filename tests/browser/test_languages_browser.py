@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from browser_support import POPUP, fresh_instance, run_axe, shoot
 from journey import AUTH, EXPECTED, events, fill_where_to_post, heading, next_, open_demo, pick_account
-from test_keyboard import tab_to
+from test_keyboard import connect_with_the_keyboard, finish_with_the_keyboard, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -87,26 +87,13 @@ def test_an_arabic_journey_right_to_left_with_the_keyboard_alone(page, context, 
     expect(wizard.locator("#wizard-next")).to_have_text("التالي")
     shoot(wizard, "ar-journey-connect", sizes=(("popup", POPUP),))
 
-    tab_to(wizard, f"#{AUTH}-connect")
-    with context.expect_page() as info:
-        wizard.keyboard.press("Enter")
-    consent = info.value
-    expect(consent.locator("html")).to_have_attribute("dir", "rtl")
-    allow = consent.get_by_role("button", name=t("Allow"))
-    expect(allow).to_be_visible()
-    consent.set_viewport_size(POPUP)
-    shoot(consent, "ar-journey-consent", sizes=(("popup", POPUP),))
-    tab_to(consent, 'input[name="allow"]')
-    with consent.expect_event("close"):
-        consent.keyboard.press("Enter")
+    def consent_in_arabic(consent):
+        expect(consent.locator("html")).to_have_attribute("dir", "rtl")
+        expect(consent.get_by_role("button", name=t("Allow"))).to_be_visible()
+        consent.set_viewport_size(POPUP)
+        shoot(consent, "ar-journey-consent", sizes=(("popup", POPUP),))
 
-    expect(wizard.locator(f'input[name="{AUTH}"]').first).to_be_visible()
-    heading(wizard, "Connect")
-    tab_to(wizard, f'input[name="{AUTH}"]')
-    wizard.keyboard.press("Space")
-    expect(wizard.locator(f'input[name="{AUTH}"]').first).to_be_checked()
-    tab_to(wizard, "#wizard-next")
-    wizard.keyboard.press("Enter")
+    connect_with_the_keyboard(wizard, context, consent_in_arabic)
 
     heading(wizard, "Where to post")
     tab_to(wizard, "#external_channel")
@@ -133,14 +120,7 @@ def test_an_arabic_journey_right_to_left_with_the_keyboard_alone(page, context, 
     expect(wizard.locator("#step-count")).to_have_text("الخطوة 4 من 4")
     run_axe(wizard, "ar-journey-review")
     shoot(wizard, "ar-journey-review", sizes=(("popup", POPUP),))
-    tab_to(wizard, "#wizard-finish")
-    with wizard.expect_event("close"):
-        wizard.keyboard.press("Enter")
-    expect(events(page, "tray.configPopup.finish")).to_have_count(1)
-    inst = fresh_instance(page.locator("#instances li[data-instance]").get_attribute("data-instance"))
-    assert inst.enabled
-    assert inst.config_values == {"external_channel": "C2", "external_level": "errors", "external_threshold": 5,
-                                  "external_digest_email": "kb@example.com"}
+    finish_with_the_keyboard(page, wizard)
 
 
 def test_the_error_event_carries_the_translated_text_and_a_stable_code(page, live_server, app):
