@@ -12,7 +12,6 @@ from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
 from .. import i18n, slot_types
-from ..i18n import _
 from ..texts import T, localize_definition, message
 from ..connect import options as connect_options
 from ..core import InstanceData
