@@ -219,7 +219,9 @@ def test_pseudo_locale_every_screen_slot_type_and_error_state(client, core, user
     def refuse(*a, **k):
         raise MissingValues(["hidden_one"])
 
-    monkeypatch.setattr(type(embedded_core()), "save_values", refuse)
+    for name in ("save_values", "save_and_enable"):  # whichever Finish calls
+        if hasattr(type(embedded_core()), name):
+            monkeypatch.setattr(type(embedded_core()), name, refuse)
     w.finish()
     assert w.resp.status_code == 409
     _clean(w.page, data | {"hidden_one"})

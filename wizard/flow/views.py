@@ -274,7 +274,7 @@ def _await_other_finish(ctx, wait: float = 15.0):
     db.session.rollback()
     if progress_store.load(ctx.iid).finished:
         return _see_other(ctx.url("wizard.done"))
-    error = from_json(progress_store.finish_error(ctx.iid))
+    error = progress_store.finish_error(ctx.iid)
     if error:  # the same answer as the request that talked to the core (the browser shows this one)
         return _answer_failed(ctx, error)
     return _see_other(ctx.url("wizard.review"))
@@ -283,7 +283,7 @@ def _await_other_finish(ctx, wait: float = 15.0):
 def _answer_failed(ctx, error: dict):
     """The review with another Finish's error, its field links made for this session."""
     where = {slot_id: s for s in ctx.engine.active() for slot_id in s.slot_ids}
-    error = {k: v for k, v in error.items() if k != "at"}
+    error = {k: v for k, v in from_json(error).items() if k != "at"}  # stored messages: translated here
     error["fields"] = [{**f, "url": ctx.url("wizard.screen", n=where[f["slot"]].number)
                         if f.get("has_url") and f.get("slot") in where else None} for f in error.get("fields", [])]
     return _render_review(ctx, error=error, status=error.get("status", 409))
