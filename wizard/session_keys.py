@@ -8,6 +8,7 @@ writes the session only through these names and helpers, never through string li
   READY       True from entry until the first page has said tray.configPopup.ready
   AUTH_DIALOG {"user_id", "service", "scopes", "instance_id", "slot", "reauth_id"}: the
               auth-only dialog's binding
+  THEME       the embeddedId of the Tray-style URL the session was opened with (whose theme it wears)
   ENDED       True once Finish succeeded: the session opens only its outcome (wizard.web.session)
   LANG        the language a `lang` parameter chose (wizard.i18n); an entry's `lang` survives `start`
 """
@@ -23,6 +24,7 @@ READY = "wizard_ready_pending"
 AUTH_DIALOG = "auth_dialog"
 ENDED = "session_ended"
 LANG = "lang"
+THEME = "theme"
 
 
 def start(key: str, binding: dict) -> str:

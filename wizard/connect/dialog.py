@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
 
 from ..core import CodeError, CoreError, NotFound
 from ..i18n import language
@@ -32,9 +32,11 @@ def _error_page(status: int, code: str, message: str):
                            origins=json.dumps(allowed_origins())), status
 
 
-def _open(user_id: str, ctx: dict):
-    """Start the dialog's own session (never one the browser brought) and leave the code's URL."""
+def _open(user_id: str, ctx: dict, embedded_id: str):
+    """Start the dialog's own session (never one the browser brought), wearing the theme of
+    `embedded_id`, and leave the code's URL."""
     sid = keys.start(keys.AUTH_DIALOG, {"user_id": user_id, **ctx})
+    session[keys.THEME] = embedded_id
     return redirect(url_for("connect.dialog", sid=sid))
 
 
@@ -43,7 +45,7 @@ def _enter(embedded_id: str, build):
     try:
         guard.embedded_id(embedded_id)
         user_id, _external = user_accounts.spend_code(request.args.get("code"))
-        return _open(user_id, build(user_id))
+        return _open(user_id, build(user_id), embedded_id)
     except CodeError as exc:
         return _error_page(403, exc.code, exc.message)
     except CoreError as exc:

@@ -55,9 +55,10 @@ def announce_ready() -> bool:
 # -- entry ---------------------------------------------------------------------------------------
 
 @bp.get("/configure/<iid>")
-def entry(iid: str):
+def entry(iid: str, embedded_id: str | None = None):
     """Check the code, bind a fresh session to its user and this instance, and leave the code
-    behind: the browser goes on to a URL without it."""
+    behind: the browser goes on to a URL without it. The session keeps the embedded id of a
+    Tray-style URL, whose theme its pages wear."""
     try:
         user_id, external_user_id = user_accounts.spend_code(request.args.get("code"))
     except CodeError as exc:
@@ -70,6 +71,8 @@ def entry(iid: str):
                                    "options": options.to_dict()})
     session[keys.READY] = True
     metrics.JOURNEYS_STARTED.inc()
+    if embedded_id:
+        session[keys.THEME] = embedded_id
     progress_store.forget_finished(iid)  # opened again after finishing: start from the instance's values
     return _see_other(url_for("wizard.index", iid=iid, sid=sid, **options.query()))
 
@@ -78,7 +81,7 @@ def entry(iid: str):
 def entry_external(embedded_id: str, iid: str):
     """The Tray Embedded path; the embedded id must match the configured one when there is one."""
     guard.embedded_id(embedded_id, iid)
-    return entry(iid)
+    return entry(iid, embedded_id)
 
 
 @bp.get("/configure/<iid>/s/<sid>/")

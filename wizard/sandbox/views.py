@@ -16,7 +16,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import per_app
 from ..i18n import _l, localize
-from .provider import SCOPES, WORKSPACES, Workspace, api_key_for, build
+from ..themes.views import page_theme
+from .provider import CLIENT_ID, SCOPES, WORKSPACES, Workspace, api_key_for, build
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
@@ -73,7 +74,9 @@ def authorize():
         user = Workspace(form.workspace.data) if form.allow.data else None
         return server.create_authorization_response(grant_user=user, grant=grant)
     g.sandbox_consent = True
-    return render_template("sandbox/consent.html", form=form, client=grant.client, action=request.full_path)
+    # The wizard's own client is named as the product the user knows (its theme's name).
+    name = page_theme().product_name if grant.client.client_id == CLIENT_ID else grant.client.client_name
+    return render_template("sandbox/consent.html", form=form, client_name=name, action=request.full_path)
 
 
 @bp.after_request
