@@ -6,7 +6,7 @@ PORT    ?= 5000
 export PORT
 FLASK   := $(BIN)/flask --app app
 
-.PHONY: run test venv deps test-deps browser db demo-data clean bench serve messages
+.PHONY: run test venv deps test-deps browser db demo-data screenshots clean bench serve messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -72,6 +72,12 @@ bench: .stamp-bench-deps
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# The README's themed screenshot, from a real render: the themed browser journey shoots the review
+# at popup size (test-artifacts/screenshots/), this copies it to docs/.
+screenshots: test-deps
+	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_themes_browser.py -k journey
+	cp test-artifacts/screenshots/themed-review-popup.png docs/screenshot-themed.png
 
 clean:
 	rm -rf $(VENV) .stamp-* node_modules

@@ -5,13 +5,22 @@ import struct
 import zlib
 
 
-def png(width: int = 120, height: int = 32, rgb: tuple[int, int, int] = (0x0b, 0x6e, 0x4f)) -> bytes:
-    """A solid-colour PNG (8-bit RGB) that browsers decode."""
+GREEN, WHITE, CLEAR = (0x0b, 0x6e, 0x4f, 255), (255, 255, 255, 255), (0, 0, 0, 0)
+
+
+def _mark(x: int, y: int) -> tuple[int, int, int, int]:
+    """Acme's mark: a green disc with a white ring, on a transparent ground."""
+    r = ((x - 15.5) ** 2 + (y - 15.5) ** 2) ** 0.5
+    return GREEN if r < 6 or 10 <= r < 16 else WHITE if r < 10 else CLEAR
+
+
+def png(width: int = 32, height: int = 32, pixel=_mark) -> bytes:
+    """A PNG (8-bit RGBA) that browsers decode."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    rows = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 

@@ -19,6 +19,7 @@ from ..texts import T
 from ..core import NotFound
 from ..crypto import hash_secret, new_secret
 from ..services import UnknownService, authoring, registry
+from ..themes.views import remember_for_popup
 from ..web import guard, user_accounts
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
@@ -76,6 +77,7 @@ def _begin_oauth(target: attempts.Target):
         return finish_page(flow, service, can_retry=False), 502
     resp.set_cookie(BINDING_COOKIE, nonce, max_age=FLOW_TTL, path="/connect/", httponly=True, samesite="Lax",
                     secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
+    remember_for_popup(resp)
     return resp
 
 

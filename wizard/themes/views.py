@@ -20,6 +20,9 @@ from . import rules, store
 
 bp = Blueprint("themes", __name__)
 YEAR = 365 * 24 * 3600
+# Carries a session's embeddedId to the top-level pages of an OAuth popup that have no wizard
+# session: the provider's consent page (the sandbox) and the callback's result page.
+COOKIE = "wizard_theme"
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,21 @@ class PageTheme:
 
 def page_embedded_id() -> str | None:
     """Whose theme this page wears: the embeddedId of a Tray-style URL, else the one its session
-    was opened with, else WIZARD_EMBEDDED_ID (plain /configure/... URLs)."""
+    was opened with, else WIZARD_EMBEDDED_ID (plain /configure/... URLs), else the one the last
+    OAuth popup started with (`remember_for_popup`)."""
     return ((request.view_args or {}).get("embedded_id") or session.get(keys.THEME)
-            or current_app.config.get("WIZARD_EMBEDDED_ID"))
+            or current_app.config.get("WIZARD_EMBEDDED_ID") or request.cookies.get(COOKIE))
+
+
+def remember_for_popup(response) -> None:
+    """Called by the connect popup as it leaves for the provider: the popup's next pages (the
+    sandbox's consent page, the result page) wear the wizard's theme too. Only a theme's name."""
+    embedded_id = session.get(keys.THEME)
+    if embedded_id:
+        response.set_cookie(COOKIE, embedded_id, max_age=3600, httponly=True, samesite="Lax",
+                            secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
+    else:
+        response.delete_cookie(COOKIE)
 
 
 def page_theme() -> PageTheme:
