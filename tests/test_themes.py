@@ -331,3 +331,17 @@ def test_every_end_user_page_is_built_on_the_themed_base():
     for page in pages:
         first = page.read_text().lstrip().splitlines()[0]
         assert first in ('{% extends "base.html" %}', '{% extends "wizard/layout.html" %}'), page
+
+
+def test_an_error_page_after_a_failed_transaction_still_renders_in_the_default_look(app):
+    """The theme is read from the database; when the request's transaction has failed, the error
+    page is shown anyway (in the default look), not a second error."""
+    from sqlalchemy import text
+    from flask import render_template
+    from wizard.extensions import db
+
+    with app.test_request_context("/external/solutions/acme/configure/x"):
+        with pytest.raises(Exception):
+            db.session.execute(text("SELECT * FROM no_such_table"))
+        page = render_template("error.html", status=500, machine_code="internal", message="m")
+    assert "<title>500 · Configuration wizard</title>" in page

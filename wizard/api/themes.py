@@ -11,17 +11,13 @@ from ..themes import store
 from ..themes.rules import ThemeError
 from ..themes.views import theme_of
 from .access import operation
-from .errors import bad_input
+from .errors import bad_input, field_errors
 from .root import mutation, query
 
 theme_type = ObjectType("Theme")
 
 
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except ThemeError as exc:
-        raise bad_input(exc.field, exc.message, exc.reason) from None
+_call = field_errors(ThemeError)
 
 
 @theme_type.field("logoUrl")

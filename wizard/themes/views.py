@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import session_keys as keys
+from ..extensions import db
 from ..i18n import _
 from ..web.security import cacheable
 from . import rules, store
@@ -57,7 +59,13 @@ def remember_for_popup(response) -> None:
 def page_theme() -> PageTheme:
     """Called by templates (`theme()`), once per request."""
     if "page_theme" not in g:
-        g.page_theme = theme_of(store.get(page_embedded_id()))
+        try:
+            row = store.get(page_embedded_id())
+        except SQLAlchemyError:  # an error page after a failed transaction still renders
+            current_app.logger.warning("theme not read; the default look is used", exc_info=True)
+            db.session.rollback()
+            row = None
+        g.page_theme = theme_of(row)
     return g.page_theme
 
 
