@@ -288,7 +288,11 @@ def test_the_sandbox_consent_page_names_the_product(app, client):
     finally:
         app.config["WIZARD_EMBEDDED_ID"] = None
     assert "Acme Connect wants to access your Sandbox workspace" in page
-    assert "/themes/acme/" in page
+    # The consent page's form opened a cookie session; the theme's stylesheet, which holds
+    # nothing of it, is cacheable all the same.
+    assert client.get_cookie("wizard_sid") is not None
+    css = client.get(_link(page, r'href="(/themes/acme/[0-9a-f]{16}\.css)"'))
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 # -- from the attacker's side ---------------------------------------------------------------------
