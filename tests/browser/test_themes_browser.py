@@ -38,20 +38,17 @@ def rgb(hex_color: str) -> str:
     return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
 
 
-def css(locator, prop: str) -> str:
-    return locator.evaluate("(e, p) => getComputedStyle(e).getPropertyValue(p)", prop)
-
-
 def violations(page) -> list[dict]:
     return page.evaluate("() => window.__csp")
 
 
 def assert_themed(page, live_server: str):
-    """The page wears the Acme theme: title, brand, page colours, logo from this origin."""
+    """The page wears the Acme theme: title, brand, page colours, logo from this origin (each
+    check waits for the stylesheets and the image to arrive)."""
     expect(page).to_have_title(re.compile(r" · Acme Connect$"))
     expect(page.locator(".brand__name")).to_have_text("Acme Connect")
-    assert css(page.locator("html"), "background-color") == rgb(ACME_COLORS["background"])
-    assert css(page.locator("html"), "color") == rgb(ACME_COLORS["text"])
+    expect(page.locator("html")).to_have_css("background-color", rgb(ACME_COLORS["background"]))
+    expect(page.locator("html")).to_have_css("color", rgb(ACME_COLORS["text"]))
     logo = page.locator("img.brand__logo")
     expect(logo).to_be_visible()
     page.wait_for_function("() => document.querySelector('img.brand__logo').complete")
@@ -67,17 +64,17 @@ def test_a_themed_journey_to_finish(page, context, live_server, demo_solution, u
     context.add_init_script(RECORD_VIOLATIONS)
     answered, failed = [], []  # requests to other origins: none may be answered
     context.on("response", lambda r: answered.append(r.url) if not r.url.startswith(live_server) else None)
-    context.on("requestfailed", lambda r: failed.append((r.url, r.failure)))
+    context.on("requestfailed", lambda r: failed.append((r.url, r.failure)) if not r.url.startswith(live_server) else None)
     page.set_viewport_size(POPUP)
 
     page.goto(f"{live_server}/external/solutions/acme/configure/{inst.id}?code={identity.generate_code(user.id)}")
     heading(page, "Connect")
     assert_themed(page, live_server)
     card = page.locator(".card").first
-    assert css(card, "background-color") == rgb(ACME_COLORS["surface"])
-    assert css(card, "border-top-left-radius") == "14px"
+    expect(card).to_have_css("background-color", rgb(ACME_COLORS["surface"]))
+    expect(card).to_have_css("border-top-left-radius", "14px")
     # The custom CSS applies ...
-    assert css(page.locator(".brand__name"), "text-transform") == "uppercase"
+    expect(page.locator(".brand__name")).to_have_css("text-transform", "uppercase")
     # ... but the other origin it names is refused by the page's CSP, and never requested.
     page.wait_for_function("() => window.__csp.some(v => v.blocked.startsWith('https://evil.example'))")
     assert {"directive": "img-src", "blocked": "https://evil.example/x.png"} in violations(page)
@@ -94,13 +91,13 @@ def test_a_themed_journey_to_finish(page, context, live_server, demo_solution, u
 
     heading(page, "Where to post")
     primary = page.locator("#wizard-next")
-    assert css(primary, "background-color") == rgb(ACME_COLORS["primary"])
-    assert css(primary, "color") == rgb(ACME_COLORS["textOnPrimary"])
-    assert css(primary, "border-top-left-radius") == "10.5px"  # controls: 3/4 of the corner radius
+    expect(primary).to_have_css("background-color", rgb(ACME_COLORS["primary"]))
+    expect(primary).to_have_css("color", rgb(ACME_COLORS["textOnPrimary"]))
+    expect(primary).to_have_css("border-top-left-radius", "10.5px")  # controls: 3/4 of the corner radius
     run_axe(page, "themed-screen")
     next_(page)  # nothing filled: errors in the theme's error colour
     expect(page.locator("#error-summary")).to_be_visible()
-    assert css(page.locator(".field-error").first, "color") == rgb(ACME_COLORS["error"])
+    expect(page.locator(".field-error").first).to_have_css("color", rgb(ACME_COLORS["error"]))
     run_axe(page, "themed-screen-errors")
     fill_where_to_post(page)
     next_(page)
