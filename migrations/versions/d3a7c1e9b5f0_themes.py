@@ -1,7 +1,7 @@
 """Themes (issue 12): the ISV's look per embeddedId
 
 Revision ID: d3a7c1e9b5f0
-Revises: d16f0e5c1a2b
+Revises: e11a0c5f3b21
 Create Date: 2026-12-02 15:40:00
 
 """
@@ -12,7 +12,7 @@ import wizard.models._base  # noqa: F401  (custom column types)
 
 
 revision = 'd3a7c1e9b5f0'
-down_revision = 'd16f0e5c1a2b'
+down_revision = 'e11a0c5f3b21'
 branch_labels = None
 depends_on = None
 
