@@ -238,7 +238,7 @@ def test_a_tray_style_url_wears_its_embedded_ids_theme_on_every_page_of_the_sess
     page = _open(client, user, f"/external/solutions/acme/configure/{instance.id}")
     assert re.search(r"<title>[^<]* · Acme Connect</title>", page)
     css = _link(page, r'<link rel="stylesheet" href="(/themes/acme/[0-9a-f]{16}\.css)">')
-    assert page.index("wizard.css") < page.index(css)  # the theme overrides the base stylesheet
+    assert page.index("/static/wizard.") < page.index(css)  # the theme overrides the base stylesheet
     assert f'src="/themes/acme/logo-{row.logo_hash}.png"' in page
     assert '<span class="brand__name">Acme Connect</span>' in page
     # Another page of the same session (the session remembers the embeddedId): the review.
