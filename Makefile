@@ -6,7 +6,7 @@ PORT    ?= 5000
 export PORT
 FLASK   := $(BIN)/flask --app app
 
-.PHONY: run test venv deps test-deps browser db demo-data clean bench serve
+.PHONY: run test venv deps test-deps browser db demo-data screenshots clean bench serve messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,8 +20,20 @@ $(BIN)/python:
 	$(BIN)/pip install -q -r requirements-test.txt
 	touch $@
 
-deps: .stamp-deps
-test-deps: .stamp-test-deps browser
+# The catalogues (wizard/translations/<lang>/LC_MESSAGES/messages.po) compiled to .mo.
+TRANSLATIONS := wizard/translations
+MO := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+$(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po .stamp-deps
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+deps: .stamp-deps $(MO)
+test-deps: .stamp-test-deps $(MO) browser
+
+# Extract the marked text into messages.pot and bring every catalogue up to date (then translate
+# what `msgstr ""` is left in each .po).
+messages: .stamp-deps
+	$(BIN)/pybabel extract -F babel.cfg -k T -k _l --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 # Debian's Chromium (Playwright's own browser download does not work here) and axe-core from npm.
 browser:
@@ -30,7 +42,7 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
 
-db: .stamp-deps
+db: deps
 	$(FLASK) db upgrade
 
 demo-data: db
@@ -60,6 +72,12 @@ bench: .stamp-bench-deps
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi; }
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# The README's themed screenshot, from a real render: the themed browser journey shoots the review
+# at popup size (test-artifacts/screenshots/), this copies it to docs/.
+screenshots: test-deps
+	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_themes_browser.py -k journey
+	cp test-artifacts/screenshots/themed-review-popup.png docs/screenshot-themed.png
 
 clean:
 	rm -rf $(VENV) .stamp-* node_modules

@@ -18,6 +18,10 @@
     try { return JSON.parse(body.getAttribute(attr)); } catch (e) { return fallback; }
   }
 
+  // The page's language: translations by English text, from <body data-texts> (base.html).
+  var texts = json("data-texts", {}) || {};
+  function t(text) { return texts[text] || text; }
+
   function show(selector) {
     var el = document.querySelector(selector);
     if (el) { el.hidden = false; }
@@ -57,8 +61,9 @@
   }
 
   if (page === "dialog-error") {
-    var text = body.getAttribute("data-error-message") || "Connecting failed.";
-    tellHost({type: "tray.authPopup.error", error: text, err: text});
+    var text = body.getAttribute("data-error-message") || t("Something went wrong.");
+    var code = body.getAttribute("data-error-code") || "error";
+    tellHost({type: "tray.authPopup.error", error: text, err: text, code: code});
     return;
   }
 
@@ -85,14 +90,14 @@
     if (result.authId) {
       finished = true;
       window.clearInterval(poll);
-      say("Connected.", false);
+      say(t("Connected."), false);
       connectButton.disabled = true;
       tellHost({type: "tray.authpopup.finish", authType: authType, authId: result.authId});
       if (window.opener) { window.setTimeout(function () { window.close(); }, 300); }
     } else if (result.error) {
-      say(result.error + " You can try again.", true);
-      connectButton.textContent = "Try again";
-      tellHost({type: "tray.authPopup.error", error: result.error, err: result.error});
+      say(result.error, true);
+      connectButton.textContent = t("Try again");
+      tellHost({type: "tray.authPopup.error", error: result.error, err: result.error, code: "auth_failed"});
     }
   }
 
@@ -112,7 +117,7 @@
         else if (s.status === "error") { stopStatusPoll(); finish({error: s.message}); }
         else if (Date.now() > statusDeadline) {
           stopStatusPoll();
-          say("The sign-in window was closed before the account was connected.", false);
+          say(t("The sign-in window was closed before the account was connected."), false);
         }
       })
       .catch(function () { /* a network blip: the next round asks again */ });
@@ -121,7 +126,7 @@
   function watchStatus() {
     stopStatusPoll();
     statusDeadline = Date.now() + 15 * 60 * 1000;
-    say("Waiting for the sign-in to finish… If you closed that window, press Connect again.", false);
+    say(t("Waiting for the sign-in to finish… If you closed that window, press Connect again."), false);
     checkStatus();
     statusPoll = window.setInterval(checkStatus, 1500);
   }
@@ -135,8 +140,8 @@
 
   connectButton.addEventListener("click", function () {
     popup = window.open(startUrl, "wizard-connect", "popup,width=520,height=680");
-    if (!popup) { say("Your browser blocked the sign-in window. Allow pop-ups and try again.", true); return; }
-    say("Waiting for the sign-in window…", false);
+    if (!popup) { say(t("Your browser blocked the sign-in window. Allow pop-ups and try again."), true); return; }
+    say(t("Waiting for the sign-in window…"), false);
     window.clearInterval(poll);
     stopStatusPoll();
     poll = window.setInterval(function () {

@@ -47,6 +47,7 @@
 
   function mode() { return document.querySelector('input[name="mode"]:checked').value; }
   function validationMode() { return document.getElementById("validation").value; }
+  function language() { return document.getElementById("language").value; }
 
   // The page's own rule for customValidation: an ISV checks what only it knows.
   function validateScreen(data) {
@@ -68,6 +69,7 @@
     current = ConfigWizard[update ? "update" : "open"]({
       getUrl: function () { return getUrl(validation).then(function (j) { return j.url; }); },
       mode: mode(),
+      lang: language() || undefined,
       title: "Configure " + label,
       onReady: function (data) { log("tray.configPopup.ready", data); say("The wizard is open."); },
       onValidate: function (data) {

@@ -10,6 +10,7 @@
  *                                      .then(function (r) { return r.json(); })
  *                                      .then(function (j) { return j.url; }); },
  *       mode: "popup",                    // or "modal", or "iframe" with `container`
+ *       lang: "de",                       // optional: en, de, fr, es, ar (else the browser's)
  *       onFinish: function (data) { ... data.solutionInstanceId, data.enabled, data.version, data.upgraded ... },
  *       onCancel: function (data) { ... },
  *       onError: function (err) { ... err.code, err.message ... },
@@ -279,6 +280,7 @@
       if (typeof url !== "string" || !url) throw new Error("no wizard URL was given");
       var target = new URL(url, root.location.href);
       if (target.protocol !== "https:" && target.protocol !== "http:") throw new Error("the wizard URL must be http(s)");
+      if (opts.lang) target.searchParams.set("lang", String(opts.lang));  // the wizard's language
       state.origin = target.origin;
       if (kind === "upgrade") target.searchParams.set("upgrade", "true");
       if (popup) popup.location.replace(target.href); else frame.src = target.href;

@@ -26,6 +26,14 @@
 
   function isAllowed(origin) { return allowed.indexOf(origin) !== -1; }
 
+  // The page's language: the server gives the translations in <body data-texts>, by English text.
+  var texts = parseJSON(cfg.texts, {});
+  function t(text, params) {
+    var out = texts[text] || text;
+    Object.keys(params || {}).forEach(function (k) { out = out.split("%(" + k + ")s").join(params[k]); });
+    return out;
+  }
+
   // -- events to the embedding page ------------------------------------------------------------
 
   function targetOrigins() {
@@ -53,7 +61,7 @@
   }
 
   function postError(code, text) {
-    post("tray.configPopup.error", { err: text, error: text, data: { code: code, solutionInstanceId: instanceId } });
+    post("tray.configPopup.error", { err: text, error: text, code: code, data: { code: code, solutionInstanceId: instanceId } });
   }
 
   function watchHeight() {
@@ -205,7 +213,7 @@
     var summary = makeAlert("error", "error-summary");
     summary.setAttribute("data-client-error", "");
     var h = document.createElement("h2");
-    h.textContent = "Please check these fields";
+    h.textContent = t("Please check these fields");
     summary.appendChild(h);
     var list = document.createElement("ul");
     summary.appendChild(list);
@@ -265,7 +273,7 @@
         note.id = "wizard-busy";
         note.className = "busy-note";
         note.setAttribute("role", "status");
-        note.textContent = "Checking your answers with the application…";
+        note.textContent = t("Checking your answers with the application…");
         (messages || form).appendChild(note);
       }
     } else {
@@ -319,7 +327,7 @@
     var submitter = validation.submitter;
     validation = null;
     setBusy(false);
-    var text = "The application did not answer in time, so your answers could not be checked. Nothing was lost.";
+    var text = t("The application did not answer in time, so your answers could not be checked. Nothing was lost.");
     var alert = makeAlert("error", "validation-timeout");
     var p = document.createElement("p");
     p.textContent = text;
@@ -328,7 +336,7 @@
     retry.type = "button";
     retry.className = "button";
     retry.id = "validation-retry";
-    retry.textContent = "Retry";
+    retry.textContent = t("Retry");
     retry.addEventListener("click", function () { startValidation(submitter); });
     alert.appendChild(retry);
     retry.focus();
@@ -414,7 +422,7 @@
         var again = document.createElement("button");
         again.type = "button";
         again.className = "button button--small connect-retry";
-        again.textContent = "Try again";
+        again.textContent = t("Try again");
         again.addEventListener("click", function () { open(); });
         statusEl.appendChild(document.createTextNode(" "));
         statusEl.appendChild(again);
@@ -431,15 +439,15 @@
       if (state.over) { return; }
       if (authId && !error) {
         stop();
-        say("Account connected. Updating…", false);
+        say(t("Account connected. Updating…"), false);
         window.location.assign(form ? form.getAttribute("action") : window.location.href);
         return;
       }
       if (attempt ? reported[attempt] : state.lastError === error) { return; }
       if (attempt) { reported[attempt] = true; }
       state.lastError = error;
-      say(error ? "The account could not be connected: " + error : "The account could not be connected.", true);
-      postError("auth_failed", "The account could not be connected.");
+      say(error ? t("The account could not be connected: %(reason)s", {reason: error}) : t("The account could not be connected."), true);
+      postError("auth_failed", t("The account could not be connected."));
       // Keep listening: the popup offers its own "Try again", which may still succeed.
     }
 
@@ -459,7 +467,7 @@
         // still there: keep asking the server, and offer a way out meanwhile.
         state.closedAt = Date.now();
         if (!state.lastError) {
-          say("Still waiting for the account. If you closed the window before finishing, try again.", true);
+          say(t("Still waiting for the account. If you closed the window before finishing, try again."), true);
         }
       }
       if (state.closedAt && Date.now() - state.closedAt > 10 * 60 * 1000) { stop(); return; }
@@ -478,7 +486,7 @@
       // Opened synchronously in the click handler, so that popup blockers allow it.
       var popup = window.open(link.href, "wizard-connect", "width=520,height=680");
       if (!popup) {
-        say("Your browser blocked the window. Allow pop-ups for this site, then try again.", true);
+        say(t("Your browser blocked the window. Allow pop-ups for this site, then try again."), true);
         return;
       }
       stop();
@@ -486,7 +494,7 @@
       activeFlow[slot] = stop;
       state = { popup: popup, poll: null, closedAt: null, over: false, lastError: null };
       window.addEventListener("message", onMessage);
-      say("Finish connecting in the window that opened…", false);
+      say(t("Finish connecting in the window that opened…"), false);
       state.poll = window.setInterval(check, 1000);
       try { popup.focus(); } catch (e) { /* ignore */ }
     }
@@ -498,7 +506,7 @@
 
   function init() {
     if (page === "error") {
-      postError(cfg.errorCode || "error", cfg.errorMessage || "Something went wrong.");
+      postError(cfg.errorCode || "error", cfg.errorMessage || t("Something went wrong."));
     } else if (page === "done") {
       post("tray.configPopup.finish", { data: { solutionInstanceId: instanceId, enabled: cfg.enabled === "true",
                                                 version: Number(cfg.version) || null, upgraded: cfg.upgraded === "true" } });
@@ -506,7 +514,7 @@
       post("tray.configPopup.cancel", { data: { solutionInstanceId: instanceId } });
     } else if (page === "screen" || page === "review") {
       if (cfg.announceReady === "true") { post("tray.configPopup.ready", { data: { solutionInstanceId: instanceId } }); }
-      if (cfg.errorCode) { postError(cfg.errorCode, cfg.errorMessage || "Something went wrong."); }
+      if (cfg.errorCode) { postError(cfg.errorCode, cfg.errorMessage || t("Something went wrong.")); }
     }
 
     if (form) {

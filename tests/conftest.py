@@ -17,6 +17,7 @@ from wizard import create_app
 from wizard.extensions import db
 
 from support import DEMO_SOLUTION, MASTER  # noqa: F401  (shared with test modules)
+from i18n_support import LANGUAGES, PSEUDO, compile_catalogues, pseudo_catalogue
 
 
 def _free_port() -> int:
@@ -33,6 +34,8 @@ def live_port() -> int:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, live_port):
     instance = tmp_path_factory.mktemp("instance")
+    compile_catalogues()  # as `make deps` does
+    pseudo = pseudo_catalogue(tmp_path_factory.mktemp("pseudo-locale"))
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance}/test.sqlite"
     app = create_app({
         "TESTING": True,
@@ -44,6 +47,9 @@ def app(tmp_path_factory, live_port):
         "WIZARD_ENCRYPTION_KEYS": ["9Yb0mYV0TKWm5l6CJ3rWJ7s1Zc8ZcHc6pVKOmzj2F0Y="],
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,  # tests/test_limits.py tests them on an app of its own
+        # the shipped languages and the pseudo-locale of tests/test_languages.py
+        "WIZARD_LANGUAGES": ["en", *LANGUAGES, PSEUDO],
+        "BABEL_TRANSLATION_DIRECTORIES": str(pseudo),
     })
     app.instance_path = str(instance)
     with app.app_context():

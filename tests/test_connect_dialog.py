@@ -40,7 +40,7 @@ def test_connect_for_an_instance_slot(app, live_server, user, instance, core):
     frame = d.http.get(live_server + f"/external/auth/s/{sid}").headers["Content-Security-Policy"]
     assert all(o in frame for o in app.config["WIZARD_ALLOWED_ORIGINS"])  # the dialog may be framed by the ISV
     start = _attr(page, "data-start-url")
-    assert start == f"/connect/dialog/s/{sid}"
+    assert start == f"/connect/dialog/s/{sid}?lang=en"  # the popup speaks the dialog's language
 
     authorize = d.start(start)
     assert "chat%3Awrite" in authorize or "chat:write" in authorize  # the slot's scopes

@@ -64,9 +64,9 @@ def test_the_screen_offers_reconnect_asking_for_the_scope_then_the_options_load(
     w.post({"acct": profile_only.id})
     assert w.path.endswith("/screen/2")
     sid = w.base.split("/s/")[1]
-    reconnect = f"/connect/{inst.id}/s/{sid}/acct?auth={profile_only.id}"
+    reconnect = f"/connect/{inst.id}/s/{sid}/acct?auth={profile_only.id}&lang=en"  # the popup's language
     assert CHANNELS_WORDS.replace("'", "&#39;") in w.page
-    assert f'href="{reconnect}"' in w.page and "Reconnect and allow it" in w.page
+    assert f'href="{reconnect.replace("&", "&amp;")}"' in w.page and "Reconnect and allow it" in w.page
     assert 'class="button button--small connect-link" id="channel-reconnect"' in w.page
     assert "-retry" not in w.page and "could not be loaded right now" not in w.page
     # Reconnect asks for what the list needs, though the slot does not

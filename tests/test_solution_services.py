@@ -58,7 +58,7 @@ def test_a_solutions_own_service_through_a_whole_oauth_journey(live_server, clie
     inst = w.instance("own-sandbox")
     w.open(inst.id)
     sid = w.base.split("/s/")[1]
-    start = f"/connect/{inst.id}/s/{sid}/ws"
+    start = f"/connect/{inst.id}/s/{sid}/ws?lang=en"  # the popup's pages speak the wizard's language
     assert f'href="{start}"' in w.page and "No account connected yet." in w.page
 
     dance = Dance(live_server)

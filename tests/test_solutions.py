@@ -66,7 +66,8 @@ def test_unknown_service_is_refused_when_registry_given():
 
 def test_hidden_slot_needs_no_screen_and_demo_solution_parses():
     d = parse_definition("id: a\ntitle: t\nconfig:\n  - {externalId: h, type: url, hidden: true, default: 'https://x.example'}\n")
-    assert d["config"][0]["hidden"] and d["screens"] == [{"title": "Settings", "description": "", "slots": ["h"]}]
+    assert d["config"][0]["hidden"] and d["screens"] == [
+        {"title": "Settings", "description": "", "slots": ["h"], "i18n": {"title": {"msgid": "Settings", "params": {}}}}]
     with open("solutions/slack-alerts.yaml") as f:
         demo = parse_definition(f.read())
     assert demo["config"][0]["options"] == {"source": "sandbox.channels", "auth": "external_sandbox_authentication"}

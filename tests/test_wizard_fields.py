@@ -227,9 +227,9 @@ def test_auth_slot_offers_the_users_accounts_only(client, core, user, fred):
     assert "<legend>Your workspace" in w.page
     iid, sid = inst.id, w.base.split("/s/")[1]
     # The connect popup (wizard.connect) is linked, with the status URL the script polls.
-    assert f'href="/connect/{iid}/s/{sid}/acct" target="wizard-connect"' in w.page
+    assert f'href="/connect/{iid}/s/{sid}/acct?lang=en" target="wizard-connect"' in w.page
     assert f'data-status-url="/connect/{iid}/s/{sid}/acct/status"' in w.page
-    assert f'href="/connect/{iid}/s/{sid}/acct?auth={stale.id}"' in w.page  # Reconnect
+    assert f'href="/connect/{iid}/s/{sid}/acct?auth={stale.id}&amp;lang=en"' in w.page  # Reconnect
     w.post({})
     assert "Choose or connect Your workspace." in w.page
     w.post({"acct": freds.id})  # an attacker's crafted post with someone else's account

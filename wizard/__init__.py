@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from . import api, connect, dbsafety, demo, flow, i18n, models, sandbox, services, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
+from . import api, connect, dbsafety, demo, flow, i18n, models, sandbox, services, themes, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
 from .cli import register as register_cli
 from .config import check_production, load_config, trusted_hosts
 from .extensions import csrf, db, migrate
@@ -68,7 +68,7 @@ def configure_blueprints(app: Flask) -> None:
     """Each area registers its blueprint(s); sandbox and demo switch themselves off by config.
     The sandbox comes before the registry is first built (services), whose entry it provides."""
     app.register_blueprint(health.bp)
-    for area in (sandbox, services, connect, flow, api, demo, webhooks):
+    for area in (sandbox, services, connect, flow, themes, api, demo, webhooks):
         area.register(app)
     limits.register(app)  # on the endpoints the areas registered
 

@@ -1,12 +1,70 @@
 """Languages: Flask-Babel, bound in `create_app`. Code marks user-visible text with `_` (now) or
-`_l` (lazy, for module-level constants such as form labels); templates use `_()` directly."""
+`_l` (lazy, for module-level constants such as form labels); templates use `_()` directly; plain
+Python that cannot import Flask makes `wizard.texts.Text`, which every template output localises.
+
+The language of a request (`select_locale`): the `lang` query parameter (remembered in the session
+from then on), then the session's, then the browser's `Accept-Language`, then
+`WIZARD_DEFAULT_LANGUAGE`. Only the languages of `WIZARD_LANGUAGES` are ever chosen. Catalogues:
+wizard/translations/<lang>/LC_MESSAGES/messages.po, compiled by the install step (`make deps`).
+README *Languages* says how to add one."""
+from __future__ import annotations
+
+import os
 from functools import lru_cache
 
-from babel import support
-from flask_babel import Babel, get_locale, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from babel import Locale, UnknownLocaleError, support
+from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+
 from wtforms.i18n import messages_path
 
+from . import session_keys as keys
+from . import texts
+from .texts import T, Text
+
 babel = Babel()
+TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
+
+
+def supported() -> list[str]:
+    return current_app.config["WIZARD_LANGUAGES"]
+
+
+def match(tag: str | None) -> str | None:
+    """A supported language for a tag such as `de`, `de-AT`, `pt_BR`; None when there is none."""
+    if not tag or not isinstance(tag, str):
+        return None
+    tag = tag.strip().replace("_", "-")[:35].lower()
+    langs = {lang.lower(): lang for lang in supported()}
+    while tag:
+        if tag in langs:
+            return langs[tag]
+        tag = tag.rpartition("-")[0]
+    return None
+
+
+COOKIE = "wizard_lang"
+
+
+def remember_lang() -> None:
+    """Before every request: a `lang` parameter the server speaks is kept in the session, so that
+    the pages after the entry (which carry no `lang`) speak it too, and in a first-party cookie
+    for the popup's pages that have no wizard session (the provider's consent, the result)."""
+    refresh()  # Flask-Babel caches the locale in `g`, which outlives a request inside an app context
+    lang = match(request.args.get("lang"))
+    if lang and session.get(keys.LANG) != lang:
+        session[keys.LANG] = lang
+    if lang and request.cookies.get(COOKIE) != lang:
+        g.wizard_lang_cookie = lang
+
+
+def set_lang_cookie(response):
+    lang = g.pop("wizard_lang_cookie", None)
+    if lang:
+        response.set_cookie(COOKIE, lang, httponly=True, samesite="Lax", max_age=24 * 3600,
+                            secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
+    return response
 
 
 @lru_cache(maxsize=64)
@@ -22,9 +80,105 @@ def wtforms_translations():
 
 def select_locale() -> str:
     """Called by Flask-Babel once per request, the first time text is translated."""
-    return "en"
+    default = current_app.config["WIZARD_DEFAULT_LANGUAGE"]
+    if not has_request_context():
+        return default
+    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
+    # the cookie only speaks for the popup's pages that have no wizard or dialog session
+    cookie = None if bound else request.cookies.get(COOKIE)
+    for tag in (request.args.get("lang"), session.get(keys.LANG), (bound.get("options") or {}).get("lang"), cookie):
+        lang = match(tag)
+        if lang:
+            return lang
+    return request.accept_languages.best_match(supported()) or default
+
+
+def language() -> str:
+    """The request's language, as a tag (de, ar, pt-BR)."""
+    return str(get_locale()).replace("_", "-")
+
+
+def localize(value):
+    """A `Text` in the request's language (its parameters too, numbers as the language writes
+    them); anything else as it is."""
+    if isinstance(value, Text):
+        params = {k: _param(v) for k, v in value.params.items()}
+        return _(value.msgid, **params) if params else _(value.msgid)
+    return value
+
+
+def _param(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_decimal(value)
+    return localize(value)
+
+
+def direction() -> str:
+    return "rtl" if get_locale().character_order == "right-to-left" else "ltr"
+
+
+def format_date(iso: str) -> str:
+    """An ISO date (YYYY-MM-DD) as the user's language writes it."""
+    from datetime import date
+    return _babel_format_date(date.fromisoformat(iso), format="long", locale=get_locale())
+
+
+def format_number(value) -> str:
+    return format_decimal(value, format="#,##0.##########")
+
+
+def format_time(hhmm: str) -> str:
+    from datetime import time
+    return _babel_format_time(time.fromisoformat(hhmm), format="short", locale=get_locale())
+
+
+# The text static/wizard.js and static/connect.js show, given to them translated in <body
+# data-texts> (base.html), keyed by the English text: their `t("…")` looks it up there.
+SCRIPT_TEXTS = [
+    T("Please check these fields"),
+    T("Checking your answers with the application…"),
+    T("The application did not answer in time, so your answers could not be checked. Nothing was lost."),
+    T("Retry"),
+    T("Try again"),
+    T("Account connected. Updating…"),
+    T("The account could not be connected: %(reason)s"),
+    T("The account could not be connected."),
+    T("Still waiting for the account. If you closed the window before finishing, try again."),
+    T("Your browser blocked the window. Allow pop-ups for this site, then try again."),
+    T("Finish connecting in the window that opened…"),
+    T("Something went wrong."),
+    T("Connected."),
+    T("The sign-in window was closed before the account was connected."),
+    T("Waiting for the sign-in to finish… If you closed that window, press Connect again."),
+    T("Your browser blocked the sign-in window. Allow pop-ups and try again."),
+    T("Waiting for the sign-in window…"),
+]
+
+
+def script_texts() -> dict:
+    return {t.msgid: _(t.msgid) for t in SCRIPT_TEXTS}
 
 
 def init_app(app) -> None:
+    app.config.setdefault("WIZARD_LANGUAGES", ["en", "de", "fr", "es", "ar"])
+    app.config.setdefault("WIZARD_DEFAULT_LANGUAGE", "en")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    dirs = app.config.get("BABEL_TRANSLATION_DIRECTORIES")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = TRANSLATIONS + (";" + dirs if dirs else "")
+    if app.config["WIZARD_DEFAULT_LANGUAGE"] not in app.config["WIZARD_LANGUAGES"]:
+        app.config["WIZARD_LANGUAGES"] = [*app.config["WIZARD_LANGUAGES"], app.config["WIZARD_DEFAULT_LANGUAGE"]]
+    for lang in app.config["WIZARD_LANGUAGES"]:
+        try:
+            Locale.parse(lang)
+        except (ValueError, UnknownLocaleError) as exc:
+            raise RuntimeError(f"WIZARD_LANGUAGES: {lang!r} is not a language Babel knows") from exc
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(remember_lang)
+    app.after_request(set_lang_cookie)
+    app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number)
+    texts.translate_with(localize)
+    app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
+
+    @app.context_processor
+    def page_language():
+        return {"page_lang": language(), "page_dir": direction(), "script_texts": script_texts}

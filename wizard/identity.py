@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .core.base import CodeError, CoreError, NotFound  # noqa: F401  (CodeError: identity.CodeError)
+from .texts import T
 from .crypto import hash_secret, new_secret
 from .extensions import db
 from . import session_keys
@@ -156,7 +157,7 @@ def consume_code(code: str | None) -> str:
     """Use up a code and return its user id. One conditional UPDATE makes it single-use even
     when two requests present it at once: only one of them changes the row."""
     if not code:
-        raise CodeError("invalid_code", "This link has no authorization code. Ask the application for a new one.")
+        raise CodeError("invalid_code", T("This link has no authorization code. Ask the application for a new one."))
     h, now = hash_secret(code), utcnow()
     result = db.session.execute(
         update(AuthorizationCode)
@@ -171,7 +172,7 @@ def consume_code(code: str | None) -> str:
         return user_id
     row = db.session.scalar(select(AuthorizationCode).where(AuthorizationCode.code_hash == h))
     if row is None:
-        raise CodeError("invalid_code", "This link is not valid. Ask the application for a new one.")
+        raise CodeError("invalid_code", T("This link is not valid. Ask the application for a new one."))
     if row.used_at is not None:
-        raise CodeError("invalid_code", "This link has already been used. Open the wizard again from the application.")
-    raise CodeError("expired_code", "This link has expired. Open the wizard again from the application.")
+        raise CodeError("invalid_code", T("This link has already been used. Open the wizard again from the application."))
+    raise CodeError("expired_code", T("This link has expired. Open the wizard again from the application."))

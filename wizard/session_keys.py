@@ -8,11 +8,13 @@ writes the session only through these names and helpers, never through string li
   READY       True from entry until the first page has said tray.configPopup.ready
   AUTH_DIALOG {"user_id", "service", "scopes", "instance_id", "slot", "reauth_id"}: the
               auth-only dialog's binding
+  THEME       the embeddedId of the Tray-style URL the session was opened with (whose theme it wears)
   ENDED       True once Finish succeeded: the session opens only its outcome (wizard.web.session)
+  LANG        the language a `lang` parameter chose (wizard.i18n); an entry's `lang` survives `start`
 """
 from __future__ import annotations
 
-from flask import session
+from flask import request, session
 
 WIZARD = "wizard"
 CONNECTED = "wizard_connected"
@@ -21,14 +23,19 @@ INFO = "wizard_info"
 READY = "wizard_ready_pending"
 AUTH_DIALOG = "auth_dialog"
 ENDED = "session_ended"
+LANG = "lang"
+THEME = "theme"
 
 
 def start(key: str, binding: dict) -> str:
     """A fresh session (never one the browser brought) holding only `binding` under `key`;
     returns the new session reference."""
+    lang = session.get(LANG) if request.args.get("lang") else None  # chosen by this entry's `lang`
     session.clear()
     ref = session.regenerate()
     session[key] = binding
+    if lang:
+        session[LANG] = lang
     return ref
 
 

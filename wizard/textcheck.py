@@ -20,6 +20,8 @@ import math
 import re
 from datetime import date
 
+from .texts import T
+
 MAX_INT_DIGITS = 30
 MAX_NUMBER_LITERAL = 64  # characters of one JSON number literal
 MAX_DEPTH = 64
@@ -35,7 +37,7 @@ class InputError(ValueError):
     def __init__(self, field: str, problem: str):
         self.field = field
         self.problem = problem
-        super().__init__(f"{field}: {problem}" if field else problem)
+        super().__init__(T("%(field)s: %(problem)s", field=field, problem=problem) if field else problem)
 
 
 class NotJSON(InputError):
@@ -45,9 +47,9 @@ class NotJSON(InputError):
 def text_problem(value: str) -> str | None:
     """Why this text cannot be taken, or None."""
     if "\x00" in value:
-        return "must not contain NUL characters"
+        return T("must not contain NUL characters")
     if _SURROGATE.search(value):
-        return "must be valid Unicode text (it contains a lone surrogate)"
+        return T("must be valid Unicode text (it contains a lone surrogate)")
     return None
 
 
@@ -61,7 +63,7 @@ def check_text(value: str, field: str, *, max_length: int | None = None) -> str:
 
 def check_length(value: str, field: str, max_length: int | None) -> None:
     if max_length is not None and len(value) > max_length:
-        raise InputError(field, f"must be at most {max_length} characters (got {len(value)})")
+        raise InputError(field, T("must be at most %(max)s characters (got %(length)s)", max=max_length, length=len(value)))
 
 
 def number_problem(value) -> str | None:
@@ -70,7 +72,7 @@ def number_problem(value) -> str | None:
     if isinstance(value, int):
         # bit_length first: str() of a 5,000-digit int raises before we could count its digits
         if value.bit_length() > MAX_INT_DIGITS * 4 or len(str(abs(value))) > MAX_INT_DIGITS:
-            return f"numbers may have at most {MAX_INT_DIGITS} digits"
+            return T("numbers may have at most %(max)s digits", max=MAX_INT_DIGITS)
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return "must be a finite number (not NaN or Infinity)"
@@ -81,7 +83,7 @@ def check_data(value, field: str = "", _depth: int = 0):
     """Walk a JSON-like value (dicts, lists, str, numbers, bools, None); return it unchanged or
     raise InputError naming the path of the first bad part."""
     if _depth > MAX_DEPTH:
-        raise InputError(field, f"is nested too deeply (more than {MAX_DEPTH} levels)")
+        raise InputError(field, T("is nested too deeply (more than %(max)s levels)", max=MAX_DEPTH))
     if isinstance(value, str):
         return check_text(value, field)
     if isinstance(value, (int, float)):
@@ -115,16 +117,16 @@ def _refuse_constant(name: str):
 
 def _parse_int(literal: str) -> int:
     if len(literal.lstrip("-")) > MAX_INT_DIGITS:
-        raise InputError("", f"numbers may have at most {MAX_INT_DIGITS} digits")
+        raise InputError("", T("numbers may have at most %(max)s digits", max=MAX_INT_DIGITS))
     return int(literal)
 
 
 def _parse_float(literal: str) -> float:
     if len(literal) > MAX_NUMBER_LITERAL:
-        raise InputError("", f"a number may be at most {MAX_NUMBER_LITERAL} characters long")
+        raise InputError("", T("a number may be at most %(max)s characters long", max=MAX_NUMBER_LITERAL))
     value = float(literal)
     if not math.isfinite(value):
-        raise InputError("", "numbers must be finite (1e999 is not)")
+        raise InputError("", T("numbers must be finite (1e999 is not)"))
     return value
 
 
@@ -141,7 +143,7 @@ def loads(text: str | bytes, field: str = ""):
     except (ValueError, TypeError):  # undecodable bytes, not text at all
         raise NotJSON(field, "is not valid JSON text") from None
     except RecursionError:
-        raise InputError(field, "is nested too deeply") from None
+        raise InputError(field, T("is nested too deeply")) from None
     return check_data(value, field)
 
 

@@ -21,20 +21,14 @@ def tab_to(page, selector: str, limit: int = 40):
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def test_a_whole_journey_with_the_keyboard_alone(page, context, host, demo_solution):
-    open_demo(page, host, "popup")
-    page.locator("body").focus()
-    tab_to(page, 'button[aria-label="Configure Sandbox alerts"]')
-    with context.expect_page() as info:
-        page.keyboard.press("Enter")
-    wizard = info.value
-    heading(wizard, "Connect")
-
+def connect_with_the_keyboard(wizard, context, on_consent=lambda consent: None):
+    """The Connect screen: open the consent popup, Allow, choose the new account, Next."""
     tab_to(wizard, f"#{AUTH}-connect")
     with context.expect_page() as info:
         wizard.keyboard.press("Enter")
     consent = info.value
-    expect(consent.get_by_role("button", name="Allow")).to_be_visible()
+    expect(consent.locator('input[name="allow"]')).to_be_visible()
+    on_consent(consent)
     tab_to(consent, 'input[name="allow"]')
     with consent.expect_event("close"):
         consent.keyboard.press("Enter")
@@ -46,6 +40,17 @@ def test_a_whole_journey_with_the_keyboard_alone(page, context, host, demo_solut
     expect(wizard.locator(f'input[name="{AUTH}"]').first).to_be_checked()
     tab_to(wizard, "#wizard-next")
     wizard.keyboard.press("Enter")
+
+
+def test_a_whole_journey_with_the_keyboard_alone(page, context, host, demo_solution):
+    open_demo(page, host, "popup")
+    page.locator("body").focus()
+    tab_to(page, 'button[aria-label="Configure Sandbox alerts"]')
+    with context.expect_page() as info:
+        page.keyboard.press("Enter")
+    wizard = info.value
+    heading(wizard, "Connect")
+    connect_with_the_keyboard(wizard, context)
 
     heading(wizard, "Where to post")
     tab_to(wizard, "#external_channel")
@@ -61,6 +66,11 @@ def test_a_whole_journey_with_the_keyboard_alone(page, context, host, demo_solut
     wizard.keyboard.press("Enter")  # Enter in a text field is Next
 
     heading(wizard, "Review and finish")
+    finish_with_the_keyboard(page, wizard)
+
+
+def finish_with_the_keyboard(page, wizard):
+    """The review: Tab to Finish, Enter; the host page hears of it and the instance is enabled."""
     tab_to(wizard, "#wizard-finish")
     with wizard.expect_event("close"):
         wizard.keyboard.press("Enter")

@@ -48,6 +48,19 @@ def bad_input(field: str, message: str, reason: str = "invalid_input", **extensi
     return ApiError(f"{field}: {message}", BAD_USER_INPUT, reason=reason, **extensions)
 
 
+def field_errors(*error_types):
+    """A caller of the rules whose refusals (`error_types`, each with `field`, `message` and
+    `reason`) are answered as BAD_USER_INPUT naming the field."""
+
+    def call(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except error_types as exc:
+            raise bad_input(exc.field, exc.message, exc.reason) from None
+
+    return call
+
+
 def from_core_error(exc: CoreError, prefixes: dict[str, str] | None = None) -> ApiError:
     """Map a CoreError to a GraphQL error whose message names the fields.
 

@@ -10,7 +10,7 @@ from ..webhooks import EVENT_TYPES, endpoints
 from ..webhooks.endpoints import EndpointError
 from ..webhooks.models import WebhookDelivery
 from .access import operation
-from .errors import bad_input
+from .errors import bad_input, field_errors
 from .root import mutation, query
 
 endpoint_type = ObjectType("WebhookEndpoint")
@@ -27,11 +27,7 @@ for _type, _field, _column in ((delivery_type, "endpointId", "endpoint_id"),
     _type.set_alias(_field, _column)
 
 
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except EndpointError as exc:
-        raise bad_input(exc.field, exc.message, exc.reason) from None
+_call = field_errors(EndpointError)
 
 
 @endpoint_type.field("eventTypes")

@@ -3,6 +3,8 @@ start, result, status. Plain Python over the database; the views only translate 
 calls. (Not the wizard's screens: those are wizard.flow.)"""
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -10,7 +12,8 @@ from flask import session as flask_session
 from sqlalchemy import delete, select
 
 from ..core import AccountData, CoreError, CoreUnavailable, get_core
-from ..i18n import _
+from ..i18n import _, localize
+from ..texts import T, Text, from_json
 from ..crypto import hash_secret
 from ..extensions import db
 from ..models import BrowserSession, ConnectFlow, utcnow
@@ -83,11 +86,23 @@ def status_of(session_key: str, slot: str) -> dict:
     flow = latest(session_key, slot)
     if flow is None:
         return {"status": "none", "authId": None, "message": "", "attempt": None}
-    return {"status": flow.status, "authId": flow.auth_id, "message": flow.message or "", "attempt": str(flow.id)}
+    return {"status": flow.status, "authId": flow.auth_id, "message": message_of(flow), "attempt": str(flow.id)}
+
+
+def message_of(flow: ConnectFlow) -> str:
+    """Why the attempt failed, in the request's language ("" when it did not)."""
+    stored = flow.message or ""
+    if stored.startswith("{"):  # a wizard.texts.Text, kept as its message so any page can translate it
+        try:
+            return localize(from_json(json.loads(stored)))
+        except ValueError:
+            pass
+    return stored
 
 
 def fail(flow: ConnectFlow, message: str) -> ConnectFlow:
-    flow.status, flow.message, flow.auth_id = "error", message, None
+    stored = json.dumps(message.to_json()) if isinstance(message, Text) else message
+    flow.status, flow.message, flow.auth_id = "error", stored, None
     CONNECT_FAILURES.labels(flow.service).inc()
     db.session.commit()
     return flow
@@ -122,7 +137,7 @@ def save(flow: ConnectFlow, service, credentials: dict, *, name: str, account: s
         try:
             get_core().save_values(flow.instance_id, auth_values={flow.slot: auth.id})
         except CoreError as exc:
-            fail(flow, f"The account was connected but could not be used for this integration: {exc.message}")
+            fail(flow, T("The account was connected but could not be used for this integration: %(reason)s", reason=exc.message))
             return auth
     remember_connected(flow)
     return auth

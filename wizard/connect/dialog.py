@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
 
 from ..core import CodeError, CoreError, NotFound
+from ..i18n import language
+from ..texts import T
 from ..crypto import hash_secret
 from ..web import guard, user_accounts
 from .. import session_keys as keys
@@ -30,9 +32,11 @@ def _error_page(status: int, code: str, message: str):
                            origins=json.dumps(allowed_origins())), status
 
 
-def _open(user_id: str, ctx: dict):
-    """Start the dialog's own session (never one the browser brought) and leave the code's URL."""
+def _open(user_id: str, ctx: dict, embedded_id: str):
+    """Start the dialog's own session (never one the browser brought), wearing the theme of
+    `embedded_id`, and leave the code's URL."""
     sid = keys.start(keys.AUTH_DIALOG, {"user_id": user_id, **ctx})
+    session[keys.THEME] = embedded_id
     return redirect(url_for("connect.dialog", sid=sid))
 
 
@@ -41,7 +45,7 @@ def _enter(embedded_id: str, build):
     try:
         guard.embedded_id(embedded_id)
         user_id, _external = user_accounts.spend_code(request.args.get("code"))
-        return _open(user_id, build(user_id))
+        return _open(user_id, build(user_id), embedded_id)
     except CodeError as exc:
         return _error_page(403, exc.code, exc.message)
     except CoreError as exc:
@@ -59,7 +63,7 @@ def dialog_for_instance(embedded_id, iid, external_auth_id):
         inst = guard.owned_instance(iid, user_id)
         slots = {s["externalId"]: s for s in inst.definition["auth"]}
         if external_auth_id not in slots:
-            raise WizardError(404, "not_found", f"This integration has no account step {external_auth_id!r}.")
+            raise WizardError(404, "not_found", T("This integration has no account step %(step)s.", step=repr(external_auth_id)))
         slot = with_source_scopes(slots[external_auth_id], (inst.definition,))
         service = service_or_error(slot["service"])
         return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, slot.get("scopes")),
@@ -116,7 +120,7 @@ def dialog(sid):
         return _error_page(exc.code, exc.machine_code, exc.description)
     allow_framing()
     return render_template("connect/dialog.html", service=target.service, reconnect=bool(target.reauth_id),
-                           start_url=url_for("connect.dialog_start", sid=sid),
+                           start_url=url_for("connect.dialog_start", sid=sid, lang=language()),
                            status_url=url_for("connect.dialog_status", sid=sid),
                            origins=json.dumps(allowed_origins()))
 

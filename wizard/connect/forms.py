@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
+from ..texts import T
 
 
 class CredentialForm(FlaskForm):
@@ -15,7 +16,7 @@ def credential_form(service) -> CredentialForm:
     attrs = {}
     for f in service.fields:
         kind = PasswordField if f["secret"] else StringField
-        attrs[f["name"]] = kind(f["title"], [InputRequired(f"Enter the {f['title']}."), Length(max=4000)],
+        attrs[f["name"]] = kind(f["title"], [InputRequired(T("Enter the %(field)s.", field=f['title'])), Length(max=4000)],
                                 render_kw={"autocomplete": "off", "spellcheck": "false"})
     form_cls = type(f"{service.name.title()}CredentialForm", (CredentialForm,), attrs)
     return form_cls()

@@ -11,6 +11,7 @@ import time
 
 from flask import current_app
 
+from ..texts import T
 from .. import accounts
 from ..core import CoreError, CoreUnavailable, NotFound, get_core
 from ..i18n import _
@@ -38,13 +39,16 @@ def missing_scope(service, auth, missing) -> OptionsUnavailable:
     """The message for an account that lacks the scopes a list needs, in the service's words."""
     if not missing:
         return OptionsUnavailable(
-            f"{service.title} refused to list these choices for {auth.name}: the account has not allowed "
-            "what this list needs. Reconnect it and allow everything it asks for.", code="missing_scope")
-    words = " and ".join(service.scope_words(s) for s in missing)
-    noun, it = ("permission", "it") if len(missing) == 1 else ("permissions", "them")
-    return OptionsUnavailable(
-        f"Your {service.title} account {auth.name} has not given the {noun} {words}, which this list "
-        f"needs. Reconnect the account and allow {it}.", code="missing_scope", missing=missing)
+            T("%(service)s refused to list these choices for %(account)s: the account has not allowed what this list needs. Reconnect it and allow everything it asks for.", service=service.title, account=auth.name), code="missing_scope")
+    words = ", ".join(service.scope_words(s) for s in missing)
+    if len(missing) == 1:
+        text = T("Your %(service)s account %(account)s has not given the permission %(permissions)s, which this list "
+                 "needs. Reconnect the account and allow it.", service=service.title, account=auth.name, permissions=words)
+    else:
+        text = T("Your %(service)s account %(account)s has not given the permissions %(permissions)s, which this list "
+                 "needs. Reconnect the account and allow them.", service=service.title, account=auth.name,
+                 permissions=words)
+    return OptionsUnavailable(text, code="missing_scope", missing=missing)
 
 
 def _from_core(core, source: str, *, owner_id: str, auth_id: str) -> list[dict]:
@@ -88,18 +92,18 @@ def fetch_options(source: str, *, owner_id: str, auth_id: str) -> list[dict]:
     try:
         service = registry().get(service_name)
     except UnknownService:
-        raise OptionsUnavailable(f"The service {service_name!r} is not available on this server.",
+        raise OptionsUnavailable(T("The service %(service)s is not available on this server.", service=repr(service_name)),
                                  code="unknown_service") from None
     spec = service.options.get(name)
     if spec is None:
-        raise OptionsUnavailable(f"{service.title} has no list called {name!r}.", code="unknown_options")
+        raise OptionsUnavailable(T("%(service)s has no list called %(name)s.", service=service.title, name=repr(name)), code="unknown_options")
     try:
         auth = accounts.get(auth_id, owner_id=owner_id)
     except NotFound:
-        raise OptionsUnavailable("The connected account was not found. Connect it again.",
+        raise OptionsUnavailable(T("The connected account was not found. Connect it again."),
                                  code="needs_reconnect") from None
     if auth.service != service.name:
-        raise OptionsUnavailable(f"The chosen account is not a {service.title} account.", code="wrong_service")
+        raise OptionsUnavailable(T("The chosen account is not a %(service)s account.", service=service.title), code="wrong_service")
 
     needed = service.scopes_for(name)
     if service.check_scopes and auth.auth_type == "oauth2" and auth.scopes:
@@ -122,11 +126,10 @@ def fetch_options(source: str, *, owner_id: str, auth_id: str) -> list[dict]:
         raise missing_scope(service, auth, [s for s in needed if s not in (auth.scopes or [])] or list(needed)) \
             from None
     except ApiError as exc:
-        raise OptionsUnavailable(f"Could not load the choices from {service.title}: {exc.message} "
-                                 "Try again in a moment.") from None
+        raise OptionsUnavailable(T("Could not load the choices from %(service)s: %(reason)s Try again in a moment.", service=service.title, reason=exc.message)) from None
     items = _items(body, spec["items"])
     if not isinstance(items, list):
-        raise OptionsUnavailable(f"{service.title} answered in an unexpected shape; the choices cannot be shown.")
+        raise OptionsUnavailable(T("%(service)s answered in an unexpected shape; the choices cannot be shown.", service=service.title))
     options = []
     for item in items:
         if isinstance(item, dict) and item.get(spec["value"]) is not None:

@@ -14,6 +14,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
+from ..texts import T
 from .. import accounts
 from ..extensions import db
 from ..models import Authentication, utcnow
@@ -50,7 +51,7 @@ def _service(name: str):
     try:
         return registry().get(name)
     except UnknownService:
-        raise ApiError(f"The service {name!r} is not configured on this server any more.") from None
+        raise ApiError(T("The service %(name)s is not configured on this server any more.", name=repr(name))) from None
 
 
 def token_credentials(token: dict, previous: dict | None = None, service=None) -> dict:
@@ -86,8 +87,7 @@ def provider_api_base(service, token: dict, previous: dict | None = None) -> dic
     schemes = ("https", "http") if str(service.token_url or "").startswith("http://") else ("https",)
     if parts is None or parts.scheme not in schemes or not parts.hostname or parts.username or parts.password \
             or parts.query or parts.fragment:
-        raise ApiError(f"{service.title} named an API address for the account ({service.api_base_from}) "
-                       "that cannot be used.")
+        raise ApiError(T("%(service)s named an API address for the account (%(address)s) that cannot be used.", service=service.title, address=service.api_base_from))
     return {API_BASE_KEY: value.rstrip("/")}
 
 
@@ -106,7 +106,7 @@ def ensure_fresh(auth: Authentication) -> dict:
     Raises NeedsReconnect (and marks the authentication) when that cannot be done."""
     service = _service(auth.service)
     if auth.status == "needs_reconnect":
-        raise NeedsReconnect(f"Your {service.title} account needs reconnecting.")
+        raise NeedsReconnect(T("Your %(service)s account needs reconnecting.", service=service.title))
     creds = accounts.credentials_of(auth)
     if auth.auth_type != "oauth2" or not _expiring(auth):
         return creds
@@ -129,16 +129,15 @@ def refresh(auth: Authentication, creds: dict) -> dict:
     service = _service(auth.service)
     if not creds.get("refresh_token"):
         accounts.mark_needs_reconnect(auth)
-        raise NeedsReconnect(f"Your {service.title} account needs reconnecting: its access has expired.")
+        raise NeedsReconnect(T("Your %(service)s account needs reconnecting: its access has expired.", service=service.title))
     try:
         token = _refresh_request(service, creds["refresh_token"])
     except OAuthError:
         accounts.mark_needs_reconnect(auth)
-        raise NeedsReconnect(f"Your {service.title} account needs reconnecting: "
-                             f"{service.title} no longer accepts its access.") from None
+        raise NeedsReconnect(T("Your %(service)s account needs reconnecting: %(service)s no longer accepts its access.", service=service.title)) from None
     except requests.RequestException:
         db.session.rollback()  # release the row lock; try again later
-        raise ApiError(f"{service.title} did not answer when its access was renewed. Try again.") from None
+        raise ApiError(T("%(service)s did not answer when its access was renewed. Try again.", service=service.title)) from None
     try:
         new = token_credentials(token, previous=creds, service=service)
     except ApiError:  # a renewed token naming an unusable API host: the account's own stays
@@ -159,7 +158,7 @@ def fresh_new_token(service, token: dict) -> dict:
     try:
         renewed = dict(_refresh_request(service, token["refresh_token"]))
     except (OAuthError, requests.RequestException):
-        raise ApiError(f"{service.title} handed out an expired access and did not renew it.") from None
+        raise ApiError(T("%(service)s handed out an expired access and did not renew it.", service=service.title)) from None
     renewed.setdefault("refresh_token", token["refresh_token"])
     if service.api_base_from and service.api_base_from in token:
         renewed.setdefault(service.api_base_from, token[service.api_base_from])
@@ -182,21 +181,21 @@ def request_with(service, auth_type: str, creds: dict, method: str, path: str):
         resp = requests.request(method, url, headers=headers, auth=basic, timeout=api_timeout(),
                                 allow_redirects=False)
     except requests.Timeout:
-        raise ApiError(f"{service.title} did not answer in time.") from None
+        raise ApiError(T("%(service)s did not answer in time.", service=service.title)) from None
     except requests.RequestException:
-        raise ApiError(f"{service.title} could not be reached.") from None
+        raise ApiError(T("%(service)s could not be reached.", service=service.title)) from None
     if resp.status_code in (401, 403):
         raise Refused(f"{service.title} refused the credentials (HTTP {resp.status_code}).", resp.status_code)
     if resp.status_code >= 400:
-        raise ApiError(f"{service.title} answered with an error (HTTP {resp.status_code}).", resp.status_code)
+        raise ApiError(T("%(service)s answered with an error (HTTP %(status)s).", service=service.title, status=resp.status_code), resp.status_code)
     if not resp.content:
         return {}
     try:
         body = resp.json()
     except ValueError:
-        raise ApiError(f"{service.title} sent an answer that is not JSON.") from None
+        raise ApiError(T("%(service)s sent an answer that is not JSON.", service=service.title)) from None
     if isinstance(body, dict) and body.get("ok") is False:  # Slack-style errors with a 200
-        raise ApiError(f"{service.title} refused the request ({body.get('error', 'error')}).")
+        raise ApiError(T("%(service)s refused the request (%(error)s).", service=service.title, error=body.get('error', 'error')))
     return body
 
 

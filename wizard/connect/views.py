@@ -14,9 +14,12 @@ from flask import (
     Blueprint, current_app, g, jsonify, make_response, render_template, request, session, url_for,
 )
 
+from ..i18n import localize
+from ..texts import T
 from ..core import NotFound
 from ..crypto import hash_secret, new_secret
 from ..services import UnknownService, authoring, registry
+from ..themes.views import remember_for_popup
 from ..web import guard, user_accounts
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
@@ -34,7 +37,7 @@ def service_or_error(name: str):
     try:
         service = registry().get(name)
     except UnknownService:
-        raise WizardError(404, "not_found", f"The service {name!r} is not available on this server.") from None
+        raise WizardError(404, "not_found", T("The service %(name)s is not available on this server.", name=repr(name))) from None
     if not service.configured:
         raise WizardError(503, "service_not_configured",
                           f"{service.title} is not set up on this server yet. Ask the application's support team.")
@@ -50,7 +53,7 @@ def reauth_id_or_error(auth_id: str | None, owner_id: str, service) -> str | Non
     except NotFound:
         raise refusal("not_your_account") from None
     if auth.service != service.name:
-        raise WizardError(400, "bad_request", f"That account is not a {service.title} account.")
+        raise WizardError(400, "bad_request", T("That account is not a %(service)s account.", service=service.title))
     return auth.id
 
 
@@ -74,6 +77,7 @@ def _begin_oauth(target: attempts.Target):
         return finish_page(flow, service, can_retry=False), 502
     resp.set_cookie(BINDING_COOKIE, nonce, max_age=FLOW_TTL, path="/connect/", httponly=True, samesite="Lax",
                     secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
+    remember_for_popup(resp)
     return resp
 
 
@@ -91,11 +95,11 @@ def _credential_form(target: attempts.Target, action: str):
         try:
             checked = check_connection(service, service.auth, creds)
         except ApiError as exc:
-            error = f"These credentials did not work: {exc.message} Nothing was saved."
+            error = T("These credentials did not work: %(reason)s Nothing was saved.", reason=exc.message)
             attempts.fail(flow, error)
         else:
             if attempts.save(flow, service, creds, name=checked.name, account=checked.account) is None:
-                error = flow.message
+                error = attempts.message_of(flow)
             else:
                 return finish_page(flow, service)
     return render_template("connect/credentials.html", form=form, service=service, action=action, error=error,
@@ -107,7 +111,7 @@ def finish_page(flow, service, *, can_retry: bool = True):
     OAuth attempt offers to try again (through the popup's binding cookie)."""
     ok = flow.status == "done"
     message = {"type": "wizard.connect.done", "slot": flow.slot, "authId": flow.auth_id if ok else None,
-               "error": None if ok else (flow.message or "Connecting failed."), "attempt": str(flow.id)}
+               "error": None if ok else (attempts.message_of(flow) or localize(T("Connecting failed."))), "attempt": str(flow.id)}
     retry = can_retry and not ok and flow.binding_hash is not None
     return render_template("connect/finish.html", message=message, service=service,
                            retry_url=url_for("connect.retry") if retry else None)
@@ -172,14 +176,13 @@ def callback():
     (both kept under the popup's binding); then the connection is tested and saved."""
     flow = attempts.by_binding(request.cookies.get(BINDING_COOKIE))
     if flow is None or flow.status != "pending":
-        return _callback_refused("This sign-in was not started in this window, or it has expired. "
-                                 "Close this window and press Connect again.")
+        return _callback_refused(T("This sign-in was not started in this window, or it has expired. Close this window and press Connect again."))
     service = service_or_error(flow.service)
     client = oauth_client(service)
     if client.framework.get_state_data(None, request.args.get("state")) is None:
         # Not the answer to this window's request (a forged ?error= link, say): leave the real
         # attempt untouched, and never show text that came with the link.
-        return _callback_refused("This sign-in could not be verified. Close this window and press Connect again.",
+        return _callback_refused(T("This sign-in could not be verified. Close this window and press Connect again."),
                                  service)
     try:
         token = client.authorize_access_token()
@@ -191,22 +194,22 @@ def callback():
 def _callback_refused(message: str, service=None):
     """A callback that belongs to no attempt of this window: said in the popup, nothing changed."""
     return render_template("connect/finish.html", service=service, retry_url=None, message={
-        "type": "wizard.connect.done", "slot": "", "authId": None, "error": message}), 400
+        "type": "wizard.connect.done", "slot": "", "authId": None, "error": localize(message)}), 400
 
 
 def _exchange_failure(service, exc: Exception) -> str:
     """What the popup says when the code could not be exchanged for a token."""
     if isinstance(exc, MismatchingStateError):
-        return "This sign-in could not be verified (it does not match the one this window started). Try again."
+        return T("This sign-in could not be verified (it does not match the one this window started). Try again.")
     if isinstance(exc, OAuthError):
         if exc.error == "access_denied":
-            return f"You did not allow access to {service.title}, so nothing was connected."
+            return T("You did not allow access to %(service)s, so nothing was connected.", service=service.title)
         # the provider's own description is not shown: it is text from a URL
         code = re.sub(r"[^a-z_]", "", str(exc.error))[:40]
-        return f"{service.title} could not connect the account (error: {code}). Try again."
+        return T("%(service)s could not connect the account (error: %(code)s). Try again.", service=service.title, code=code)
     # network errors, a provider answering nonsense
     current_app.logger.warning("token exchange failed for service %s", service.name)
-    return f"{service.title} did not complete the sign-in. Try again."
+    return T("%(service)s did not complete the sign-in. Try again.", service=service.title)
 
 
 def _accept(flow, service, token: dict):
@@ -217,13 +220,12 @@ def _accept(flow, service, token: dict):
         creds = token_credentials(token, service=service)
         checked = check_connection(service, "oauth2", creds)
     except ApiError as exc:
-        return attempts.fail(flow, f"The new connection did not pass its test ({exc.message}) and was not saved.")
+        return attempts.fail(flow, T("The new connection did not pass its test (%(reason)s) and was not saved.", reason=exc.message))
     # space-separated (RFC 6749); Slack and GitHub separate them with commas
     scopes = [s for s in re.split(r"[\s,]+", token["scope"]) if s] if token.get("scope") else list(flow.scopes)
     withheld = [s for s in flow.scopes or [] if s not in scopes] if service.check_scopes else []
     if withheld:  # the integration would fail later, on its first call that needs them
-        return attempts.fail(flow, f"{service.title} did not grant everything this integration needs "
-                                   f"({', '.join(withheld)}), so nothing was connected. Try again and allow all of it.")
+        return attempts.fail(flow, T("%(service)s did not grant everything this integration needs (%(scopes)s), so nothing was connected. Try again and allow all of it.", service=service.title, scopes=', '.join(withheld)))
     attempts.save(flow, service, creds, name=checked.name, account=checked.account, scopes=scopes,
                   expires_at=expires_at_of(token))
     return flow
@@ -244,7 +246,7 @@ def retry():
     popup's binding cookie, since the popup's URL no longer carries the wizard session)."""
     flow = attempts.by_binding(request.cookies.get(BINDING_COOKIE))
     if flow is None or flow.status == "done":
-        raise WizardError(400, "expired", "This window can no longer retry. Close it and press Connect again.")
+        raise WizardError(400, "expired", T("This window can no longer retry. Close it and press Connect again."))
     service = service_or_error(flow.service)
     return _begin_oauth(attempts.target_of(flow, service))
 
@@ -259,5 +261,5 @@ def rename(iid, sid, auth_id):
     except NotFound:
         raise refusal("not_your_account", iid) from None
     except ValueError:
-        return jsonify(error="invalid", message="Enter a name for the account."), 400
+        return jsonify(error="invalid", message=localize(T("Enter a name for the account."))), 400
     return jsonify(authId=auth.id, name=auth.name)

@@ -10,6 +10,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..texts import T
+
 
 class CoreError(Exception):
     code = "core_error"
@@ -41,7 +43,7 @@ class MissingValues(CoreError):
 
     def __init__(self, missing: list[str], message: str | None = None):
         super().__init__(message or "missing values for required slots: " + ", ".join(missing),
-                         fields={m: "This is required." for m in missing})
+                         fields={m: T("This is required.") for m in missing})
         self.missing = missing
 
 

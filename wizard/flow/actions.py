@@ -11,6 +11,8 @@ from __future__ import annotations
 from flask import redirect, request, session
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import localize
+from ..texts import T, from_json
 from ..core import NotFound
 from ..i18n import _
 from ..web import user_accounts
@@ -21,7 +23,7 @@ from ..webhooks import validation
 from .engine import Screen
 from .render import screen_page
 
-MORE_SETTINGS = "More settings apply now. Check them, then continue."
+MORE_SETTINGS = T("More settings apply now. Check them, then continue.")
 
 
 def see_other(url: str):
@@ -58,9 +60,9 @@ def rename_account(ctx, screen: Screen, auth_id: str):
         raise refusal("not_your_account", ctx.iid) from None
     except ValueError:
         user_accounts.get_account(auth_id, ctx.user_id)  # someone else's account is refused first
-        info = "Enter a name for the account."
+        info = T("Enter a name for the account.")
     else:
-        info = f"The account is now called {auth.name}."
+        info = T("The account is now called %(account)s.", account=auth.name)
     return show_screen(ctx, screen, formdata=request.form, validate=False, info=info)
 
 
@@ -138,7 +140,7 @@ def ask_validation_webhook(ctx, current: Screen, result, page, raw: dict):
     here = {k: v for k, v in errors.items() if k in current.slot_ids}
     elsewhere = [v for k, v in errors.items() if k not in current.slot_ids]
     forms.apply_errors(page.form, here)
-    return page.render(errors=here, problem=" ".join(elsewhere) or None, status=422)
+    return page.render(errors=here, problem=" ".join(str(localize(v)) for v in elsewhere) or None, status=422)
 
 
 
@@ -156,10 +158,10 @@ def show_screen(ctx, screen: Screen, *, formdata=None, validate: bool = True, in
     errors = {}
     told = session.pop(keys.INFO, None)
     if info is None and told and told.get("screen") == screen.number:
-        info = told.get("text")
+        info = from_json(told.get("text"))
     sent_back = session.pop(keys.ERRORS, None)
     if sent_back and sent_back.get("screen") == screen.number:
-        errors.update(sent_back.get("errors") or {})
+        errors.update(from_json(sent_back.get("errors") or {}))
     draft = ctx.progress.draft(screen.number)
     if formdata is None and draft is not None:
         formdata = MultiDict([(k, v) for k, vs in draft.items() for v in vs])

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
-from .. import slot_types
-from ..i18n import _
+from .. import i18n, slot_types
+from ..texts import T, localize_definition, message
 from ..connect import options as connect_options
 from ..core import InstanceData, NotFound, get_core
 from ..core.embedded import carry_values, version_definition
@@ -44,7 +44,7 @@ def fetch_dynamic_options(source: str, owner_id: str, auth_id: str) -> list[dict
     try:
         return list(connect_options.fetch_options(source, owner_id=owner_id, auth_id=auth_id))
     except connect_options.OptionsUnavailable as exc:
-        raise OptionsError(str(exc) or "not available", exc.code) from None
+        raise OptionsError(message(exc) or T("not available"), exc.code) from None
 
 
 @dataclass
@@ -81,7 +81,7 @@ class WizardContext:
         """core.check_auth_values semantics: the owner's account, of the slot's service."""
         if user_accounts.check_auth_value(self.user_id, self.definition, slot_id, auth_id):
             return None
-        return _("This account cannot be used here. Choose another one or connect a new account.")
+        return T("This account cannot be used here. Choose another one or connect a new account.")
 
     def lacking_scopes(self, auth_id: str, scopes: list[str]) -> list[str]:
         """The scopes an account of the session's user was not granted (all, for no such account),
@@ -125,7 +125,8 @@ class WizardContext:
     def connect_urls(self, slot_id: str, reconnect: str | None = None) -> tuple[str | None, str | None]:
         """The connect popup's routes (wizard.connect), when they exist; `reconnect` names an
         account to re-authorise (the connect flow's `auth` parameter)."""
-        extra = {"auth": reconnect} if reconnect else {}
+        # the popup's pages (the provider's consent, the result) speak the wizard's language
+        extra = {"auth": reconnect, "lang": i18n.language()} if reconnect else {"lang": i18n.language()}
         try:
             start = url_for("connect.start", iid=self.iid, sid=self.sid, slot=slot_id, **extra)
         except BuildError:
@@ -156,7 +157,9 @@ def load(iid: str, *, lock: bool = False) -> WizardContext:
     options = Options.from_dict(bound.get("options"))
     prog = progress_store.load(iid, lock=lock)
     upgrade = upgrade_mode(instance, options, prog)
-    definition = instance.newest_definition if upgrade else instance.definition
+    # the ISV's texts in the user's language (wizard.texts; English where none is given)
+    definition = localize_definition(instance.newest_definition if upgrade else instance.definition,
+                                     i18n.language(), i18n.localize)
     version = instance.newest_version if upgrade else instance.version
     ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"],
                         external_user_id=bound.get("external_user_id"), options=options, instance=instance,

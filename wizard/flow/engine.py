@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import slot_types
+from ..texts import T, message
 from ..solutions import all_slots
 from ..solutions import versions
 from ..solutions.values import (
@@ -43,7 +44,7 @@ class NeedsAuth(Exception):
     """Dynamic options need an account that is not chosen yet (`slot` is the auth slot)."""
 
     def __init__(self, slot: dict):
-        super().__init__(f"Connect {slot['title']} first")
+        super().__init__(T("Connect %(account)s first.", account=slot["title"]))
         self.slot = slot
 
 
@@ -407,22 +408,22 @@ class WizardEngine:
                 return  # the saved secret stays
             result.config[slot_id] = None
             if slot["required"] and "default" not in slot:
-                result.errors[slot_id] = f"{slot['title']} is required."
+                result.errors[slot_id] = T("%(title)s is required.", title=slot["title"])
             return
         result.config[slot_id] = value  # kept as typed unless it passes
         try:
             checked_slot = self._with_fetched_options(slot)
         except NeedsAuth as exc:
-            result.errors[slot_id] = f"Connect {exc.slot['title']} first."
+            result.errors[slot_id] = T("Connect %(account)s first.", account=exc.slot["title"])
             return
         except OptionsError:
             if strict_options:
-                result.errors[slot_id] = "The choices could not be loaded. Try again."
+                result.errors[slot_id] = T("The choices could not be loaded. Try again.")
             return
         try:
             result.config[slot_id] = check_value(checked_slot, value, dynamic_ok=False)
         except SlotValueError as exc:
-            result.errors[slot_id] = str(exc)
+            result.errors[slot_id] = message(exc)
 
     def _check_auth_slot(self, slot: dict, auth: dict, result: ScreenResult) -> None:
         """One auth slot of a posted screen: a choice when required, an account that may be used."""
@@ -431,7 +432,7 @@ class WizardEngine:
         if not chosen:
             result.auth[slot_id] = None
             if slot["required"]:
-                result.errors[slot_id] = f"Choose or connect {slot['title']}."
+                result.errors[slot_id] = T("Choose or connect %(account)s.", account=slot["title"])
             return
         problem = self._check_auth(slot_id, chosen) if self._check_auth else None
         if not problem and self._check_scopes and self.upgrade_reason(slot_id) == versions.RECONNECT:

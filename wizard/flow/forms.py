@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import slot_types
 from ..i18n import wtforms_translations
 from ..slot_types import option_key
+from ..texts import T, message
 
 
 CONTROL = {"csrf_token", "wizard_screen", "wizard_action", "wizard_name"}
@@ -68,7 +69,7 @@ def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=
     (prefill by field name). `maps[externalId][side]` are the slots' OptionMaps."""
     attrs = {field_name(s["externalId"]): _slot_field(s, maps) for s in slot_list}
     if name_field:
-        attrs[NAME_FIELD] = StringField("Name of this integration", render_kw={"maxlength": 300, "autocomplete": "off"})
+        attrs[NAME_FIELD] = StringField(T("Name of this integration"), render_kw={"maxlength": 300, "autocomplete": "off"})
     cls = type("Screen", (ScreenForm,), attrs)
     return cls(formdata=formdata, data=data or {})
 
@@ -105,7 +106,7 @@ def convert(form: ScreenForm, slot_list: list[dict], maps: dict) -> tuple[dict, 
             config[slot_id] = slot_types.get(slot["type"]).convert(slot, field, maps.get(slot_id, {}))
         except slot_types.Conversion as exc:
             config[slot_id] = None
-            errors[slot_id] = str(exc)
+            errors[slot_id] = message(exc)
     return config, auth, errors
 
 

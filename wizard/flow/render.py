@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import render_template
 
+from ..texts import T, message
 from .. import slot_types
 from ..core import NotFound
 from ..i18n import _
@@ -83,8 +84,8 @@ def _reconnect_note(ctx: WizardContext, spec: dict, exc: OptionsError) -> dict |
     start, status = ctx.connect_urls(auth_slot, reconnect=ctx.engine.auth.get(auth_slot))
     if not start:
         return None
-    return {"kind": "reconnect", "message": str(exc), "url": start, "status_url": status, "slot": auth_slot,
-            "link_text": "Reconnect and allow it"}
+    return {"kind": "reconnect", "message": message(exc), "url": start, "status_url": status, "slot": auth_slot,
+            "link_text": T("Reconnect and allow it")}
 
 
 def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.OptionMap:
@@ -93,20 +94,20 @@ def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.Optio
         return forms.OptionMap(ctx.engine.options_for(spec))
     except NeedsAuth as exc:
         n = _connect_screen(ctx, exc.slot.get("externalId"))
-        notes[slot_id] = {"kind": "needs_auth", "message": f"Connect {exc.slot['title']} first.",
+        notes[slot_id] = {"kind": "needs_auth", "message": T("Connect %(account)s first.", account=exc.slot["title"]),
                       "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
-                      "link_text": f"Go to {exc.slot['title']}"}
+                      "link_text": T("Go to %(account)s", account=exc.slot["title"])}
     except OptionsError as exc:
         reconnect = _reconnect_note(ctx, spec, exc) if exc.code == "missing_scope" else None
         if reconnect:  # the account lacks a permission: Reconnect asks for it, right here
             notes[slot_id] = reconnect
         elif exc.code in ("needs_reconnect", "missing_scope"):  # a retry cannot help: say so, and where to fix it
             n = _connect_screen(ctx, spec.get("auth"))
-            notes[slot_id] = {"kind": "needs_auth", "message": f"The choices could not be loaded: {exc}",
+            notes[slot_id] = {"kind": "needs_auth", "message": T("The choices could not be loaded: %(reason)s", reason=message(exc)),
                           "url": ctx.url("wizard.screen", n=n) if n and ctx.engine.get(n) else None,
-                          "link_text": "Reconnect the account"}
+                          "link_text": T("Reconnect the account")}
         else:
-            notes[slot_id] = {"kind": "unavailable", "message": "The choices could not be loaded right now."}
+            notes[slot_id] = {"kind": "unavailable", "message": T("The choices could not be loaded right now.")}
     return forms.OptionMap([])
 
 
@@ -160,7 +161,7 @@ def display(ctx: WizardContext, slot: dict):
         try:
             return "text", user_accounts.get_account(auth_id, ctx.user_id).name
         except NotFound:
-            return "text", "An account that no longer exists"
+            return "text", T("An account that no longer exists")
     stype = slot_types.get(slot["type"])
     if stype.secret:
         return ("text", MASK) if slot_id in ctx.secrets_kept else ("empty", None)

@@ -19,6 +19,7 @@ import time
 from flask import Blueprint, render_template, request, session, url_for
 
 from ..core import CodeError, CoreError, CoreUnavailable, MissingValues, NotFound, get_core
+from ..texts import T, from_json, to_json
 from ..extensions import db
 from ..models import utcnow
 from ..web import guard, user_accounts
@@ -55,9 +56,10 @@ def announce_ready() -> bool:
 # -- entry ---------------------------------------------------------------------------------------
 
 @bp.get("/configure/<iid>")
-def entry(iid: str):
+def entry(iid: str, embedded_id: str | None = None):
     """Check the code, bind a fresh session to its user and this instance, and leave the code
-    behind: the browser goes on to a URL without it."""
+    behind: the browser goes on to a URL without it. The session keeps the embedded id of a
+    Tray-style URL, whose theme its pages wear."""
     try:
         user_id, external_user_id = user_accounts.spend_code(request.args.get("code"))
     except CodeError as exc:
@@ -70,6 +72,8 @@ def entry(iid: str):
                                    "options": options.to_dict()})
     session[keys.READY] = True
     metrics.JOURNEYS_STARTED.inc()
+    if embedded_id:
+        session[keys.THEME] = embedded_id
     progress_store.forget_finished(iid)  # opened again after finishing: start from the instance's values
     return _see_other(url_for("wizard.index", iid=iid, sid=sid, **options.query()))
 
@@ -78,7 +82,7 @@ def entry(iid: str):
 def entry_external(embedded_id: str, iid: str):
     """The Tray Embedded path; the embedded id must match the configured one when there is one."""
     guard.embedded_id(embedded_id, iid)
-    return entry(iid)
+    return entry(iid, embedded_id)
 
 
 @bp.get("/configure/<iid>/s/<sid>/")
@@ -199,10 +203,10 @@ def _revalidation_failure(ctx):
         # Input left on a screen (Back with errors, a Next the core missed) is not in the stored
         # values: Finish would silently drop it. Show it again instead, with its errors.
         session[keys.INFO] = {"screen": drafted[0].number,
-                              "text": "You left changes on this step. Check them and continue."}
+                              "text": to_json(T("You left changes on this step. Check them and continue."))}
         return _see_other(ctx.url("wizard.screen", n=drafted[0].number))
     if failing is not None:
-        session[keys.ERRORS] = {"screen": failing.number, "errors": errors}
+        session[keys.ERRORS] = {"screen": failing.number, "errors": to_json(errors)}
         ctx.progress.unmark(failing.number)
         ctx.save()
         return _see_other(ctx.url("wizard.screen", n=failing.number))
@@ -232,7 +236,7 @@ def _validation_webhook_on_finish(ctx):
                   for k, v in errors.items()]
         return _render_review(ctx, status=409, error={
             "code": "invalid_values", "fields": fields,
-            "message": "The settings were not accepted. Contact the application's support if this persists."})
+            "message": T("The settings were not accepted. Contact the application's support if this persists.")})
     first = named[0]
     session[keys.ERRORS] = {"screen": first, "errors": {k: v for k, v in errors.items()
                                                               if k in where and where[k].number == first}}
@@ -268,7 +272,7 @@ def _done(ctx):
         # for a waiting twin; without the links, which carry this session's reference
         kept = {**error, "status": status, "fields": [{**f, "url": None, "has_url": bool(f["url"])}
                                                       for f in error["fields"]]}
-        progress_store.release_finish(iid, error=kept)
+        progress_store.release_finish(iid, error=to_json(kept))
         return _render_review(ctx, error=error, status=status)
     except BaseException:
         progress_store.release_finish(iid)
@@ -299,7 +303,7 @@ def _await_other_finish(ctx, wait: float = 15.0):
 def _answer_failed(ctx, error: dict):
     """The review with another Finish's error, its field links made for this session."""
     where = {slot_id: s for s in ctx.engine.active() for slot_id in s.slot_ids}
-    error = {k: v for k, v in error.items() if k != "at"}
+    error = {k: v for k, v in from_json(error).items() if k != "at"}  # stored messages: translated here
     error["fields"] = [{**f, "url": ctx.url("wizard.screen", n=where[f["slot"]].number)
                         if f.get("has_url") and f.get("slot") in where else None} for f in error.get("fields", [])]
     return _render_review(ctx, error=error, status=error.get("status", 409))
@@ -323,16 +327,18 @@ def _finish_error(ctx, exc: CoreError) -> dict:
             "url": ctx.url("wizard.screen", n=screen.number) if screen and slot and not slot.get("hidden") else None,
         })
     if isinstance(exc, CoreUnavailable):
-        message = "The service could not be reached, so nothing was saved there yet. Your answers are kept: try again in a moment."
+        message = T("The service could not be reached, so nothing was saved there yet. Your answers are kept: try again in a moment.")
     elif isinstance(exc, MissingValues):
-        message = ("Some required settings are still missing, so the integration could not be turned on. "
-                   "Your answers are kept.")
+        message = T("Some required settings are still missing, so the integration could not be turned on. "
+                    "Your answers are kept.")
         if any(f["url"] is None for f in fields):
-            message += " Some of them are set by the application: contact its support if this persists."
+            message = T("Some required settings are still missing, so the integration could not be turned on. "
+                        "Your answers are kept. Some of them are set by the application: contact its support if "
+                        "this persists.")
     elif isinstance(exc, NotFound):
-        message = "This integration no longer exists."
+        message = T("This integration no longer exists.")
     else:
-        message = "The settings were not accepted. Your answers are kept; check them and try again."
+        message = T("The settings were not accepted. Your answers are kept; check them and try again.")
     return {"code": exc.code, "message": message, "fields": fields}
 
 

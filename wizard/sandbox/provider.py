@@ -28,13 +28,14 @@ from sqlalchemy import select
 from ..connect.oauth import CALLBACK_PATH
 from ..extensions import db
 from ..services import Service
+from ..texts import T
 from .models import SandboxClient, SandboxCode, SandboxToken
 
 CLIENT_ID = "wizard-sandbox"
 SCOPES = {
-    "profile": "See the workspace's name",
-    "channels:read": "List the workspace's channels",
-    "chat:write": "Post messages to channels",
+    "profile": T("See the workspace's name"),
+    "channels:read": T("List the workspace's channels"),
+    "chat:write": T("Post messages to channels"),
 }
 WORKSPACES = {
     "acme": {"name": "Acme Corp", "channels": ["#general", "#alerts", "#deploys"]},

@@ -15,7 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import per_app
-from .provider import SCOPES, WORKSPACES, Workspace, api_key_for, build
+from ..i18n import _l, localize
+from ..themes.views import page_theme
+from .provider import CLIENT_ID, SCOPES, WORKSPACES, Workspace, api_key_for, build
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
@@ -32,11 +34,11 @@ def sandbox_enabled():
 
 
 class ConsentForm(FlaskForm):
-    workspace = SelectField("Workspace", choices=[SelectChoice(k, v["name"]) for k, v in WORKSPACES.items()])
-    granted = SelectMultipleField("Permissions", widget=ListWidget(prefix_label=False),
+    workspace = SelectField(_l("Workspace"), choices=[SelectChoice(k, v["name"]) for k, v in WORKSPACES.items()])
+    granted = SelectMultipleField(_l("Permissions"), widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput())
-    allow = SubmitField("Allow")
-    deny = SubmitField("Deny")
+    allow = SubmitField(_l("Allow"))
+    deny = SubmitField(_l("Deny"))
 
 
 @bp.get("/.well-known/oauth-authorization-server")
@@ -65,14 +67,16 @@ def authorize():
                                description=error.description), 400
     requested = [s for s in (grant.request.payload.scope or "").split() if s in SCOPES]
     form = ConsentForm()
-    form.granted.choices = [SelectChoice(s, SCOPES[s]) for s in requested]
+    form.granted.choices = [SelectChoice(s, localize(SCOPES[s])) for s in requested]
     if request.method == "GET":
         form.granted.data = requested
     if form.validate_on_submit():
         user = Workspace(form.workspace.data) if form.allow.data else None
         return server.create_authorization_response(grant_user=user, grant=grant)
     g.sandbox_consent = True
-    return render_template("sandbox/consent.html", form=form, client=grant.client, action=request.full_path)
+    # The wizard's own client is named as the product the user knows (its theme's name).
+    name = page_theme().product_name if grant.client.client_id == CLIENT_ID else grant.client.client_name
+    return render_template("sandbox/consent.html", form=form, client_name=name, action=request.full_path)
 
 
 @bp.after_request

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import yaml
 from flask import Flask, current_app
 
+from ..texts import T, Text
 from ..extensions import per_app
 from ..solutions.format import QUALIFIER
 from .presets import PRESETS
@@ -28,9 +29,9 @@ KEYS = {
 }
 OPTION_KEYS = {"path", "items", "value", "text", "scopes"}
 DEFAULT_FIELDS = {
-    "api_key": [{"name": "api_key", "title": "API key", "secret": True}],
-    "basic": [{"name": "username", "title": "Username", "secret": False},
-              {"name": "password", "title": "Password", "secret": True}],
+    "api_key": [{"name": "api_key", "title": T("API key"), "secret": True}],
+    "basic": [{"name": "username", "title": T("Username"), "secret": False},
+              {"name": "password", "title": T("Password"), "secret": True}],
 }
 
 
@@ -250,7 +251,8 @@ def _check_fields(raw: dict, auth, err) -> list[dict]:
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not NAME.match(f["name"]):
             err(f"fields[{i}]", "each field needs a name (letters, digits, _ or -)")
             continue
-        clean_fields.append({"name": f["name"], "title": str(f.get("title") or f["name"]),
+        title = f.get("title") or f["name"]
+        clean_fields.append({"name": f["name"], "title": title if isinstance(title, Text) else str(title),
                              "secret": bool(f.get("secret", auth == "api_key" or f["name"] == "password"))})
     if auth == "basic" and {f["name"] for f in clean_fields} != {"username", "password"}:
         err("fields", "a basic service has the fields username and password")

@@ -7,6 +7,7 @@ from typing import Callable
 from wtforms import StringField
 
 from . import safe
+from ..texts import T, set_text
 
 EMPTY_CHOICE = ""
 # Keys every config slot may carry, whatever its type.
@@ -59,7 +60,11 @@ class DefinitionRules:
             if key in seen:
                 self.problem(subpath + (i,), f"duplicate option value {opt['value']!r}")
             seen.add(key)
-            out.append({"value": opt["value"], "text": str(opt.get("text", opt["value"]))})
+            option = {"value": opt["value"]}
+            problem = set_text(option, "text", opt.get("text"), option_key(opt["value"]))
+            if problem:
+                self.problem(subpath + (i, "text"), f"text {problem}")
+            out.append(option)
         return out
 
 
@@ -87,7 +92,7 @@ class SlotType:
         """Called for every value from the API, the core and the wizard: return it normalised or
         raise SlotValueError. `dynamic_ok` lets any scalar through for options that live at a
         service (the wizard checks those against the options it fetched)."""
-        raise SlotValueError(f"{title(slot)} has an unknown type {self.name!r}")
+        raise SlotValueError(T("%(title)s has an unknown type %(type)s", title=title(slot), type=self.name))
 
     def option_specs(self, slot: dict) -> dict:
         """Called when a screen or the review is built and when a choice is checked: the slot's
@@ -123,7 +128,8 @@ class SlotType:
     # -- the review ----------------------------------------------------------------------------
 
     def display(self, slot: dict, value, maps: dict) -> tuple[str, object]:
-        """Called by the review for a non-empty value: (kind, text), kind being text, code or rows.
+        """Called by the review for a non-empty value: (kind, text), kind being text, code or rows,
+        or date, time or number (the review writes those the way the user's language does).
         `maps` are the OptionMaps by side, None where the options cannot be had."""
         return "text", value if isinstance(value, str) else json.dumps(value)
 
@@ -163,13 +169,13 @@ def check_text(slot: dict, value) -> str:
     """The rules of every text-valued type: length and pattern."""
     t = title(slot)
     if not isinstance(value, str):
-        raise SlotValueError(f"{t} must be text")
+        raise SlotValueError(T("%(title)s must be text", title=t))
     if "minLength" in slot and len(value) < slot["minLength"]:
-        raise SlotValueError(f"{t} must be at least {slot['minLength']} characters")
+        raise SlotValueError(T("%(title)s must be at least %(min)s characters", title=t, min=slot["minLength"]))
     if "maxLength" in slot and len(value) > slot["maxLength"]:
-        raise SlotValueError(f"{t} must be at most {slot['maxLength']} characters")
+        raise SlotValueError(T("%(title)s must be at most %(max)s characters", title=t, max=slot["maxLength"]))
     if "pattern" in slot and not safe.fullmatch(slot["pattern"], value):  # RE2: no backtracking
-        raise SlotValueError(f"{t} is not in the expected format")
+        raise SlotValueError(T("%(title)s is not in the expected format", title=t))
     return value
 
 
@@ -191,9 +197,9 @@ def check_choice(slot_title: str, options, value) -> None:
     """A choice must be one of static options; dynamic ones (a dict) take any scalar here."""
     if isinstance(options, list) and options:
         if value not in [o["value"] for o in options]:
-            raise SlotValueError(f"{value!r} is not one of the choices for {slot_title}")
+            raise SlotValueError(T("%(value)s is not one of the choices for %(title)s", value=repr(value), title=slot_title))
     elif isinstance(value, (dict, list)):  # dynamic options are scalars
-        raise SlotValueError(f"{slot_title} takes a single choice")
+        raise SlotValueError(T("%(title)s takes a single choice", title=slot_title))
 
 
 def secret_ids(definition: dict) -> set[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from wtforms import BooleanField
 
+from ..texts import T
 from .base import SlotType, SlotValueError, register, title
 
 
@@ -13,7 +14,7 @@ class Boolean(SlotType):
 
     def check(self, slot, value, *, dynamic_ok=True):
         if not isinstance(value, bool):
-            raise SlotValueError(f"{title(slot)} must be true or false")
+            raise SlotValueError(T("%(title)s must be true or false", title=title(slot)))
         return value
 
     def field(self, slot, maps):
@@ -26,4 +27,4 @@ class Boolean(SlotType):
         return bool(field.data)
 
     def display(self, slot, value, maps):
-        return "text", "Yes" if value else "No"
+        return "text", T("Yes") if value else T("No")

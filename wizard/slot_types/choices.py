@@ -6,6 +6,7 @@ import json
 from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
+from ..texts import T
 from .base import EMPTY_CHOICE, SlotType, SlotValueError, check_choice, option_key, register, text_of, title
 
 
@@ -31,12 +32,12 @@ class Select(SlotType):
 
     def check(self, slot, value, *, dynamic_ok=True):
         if value is None or isinstance(value, (dict, list)):
-            raise SlotValueError(f"{title(slot)} takes a single choice")
+            raise SlotValueError(T("%(title)s takes a single choice", title=title(slot)))
         check_choice(title(slot), slot.get("options"), value)
         return value
 
     def field(self, slot, maps):
-        return SelectField(slot["title"], choices=[SelectChoice(EMPTY_CHOICE, "— Choose —")] + maps["options"].choices,
+        return SelectField(slot["title"], choices=[SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + maps["options"].choices,
                            validate_choice=False)
 
     def prefill(self, slot, value, maps):
@@ -58,9 +59,9 @@ class MultiSelect(Select):
     def check(self, slot, value, *, dynamic_ok=True):
         t = title(slot)
         if not isinstance(value, list):
-            raise SlotValueError(f"{t} must be a list of choices")
+            raise SlotValueError(T("%(title)s must be a list of choices", title=t))
         if len({json.dumps(v, sort_keys=True) for v in value}) != len(value):
-            raise SlotValueError(f"{t} lists a choice twice")
+            raise SlotValueError(T("%(title)s lists a choice twice", title=t))
         for v in value:
             check_choice(t, slot.get("options"), v)
         return value

@@ -6,6 +6,7 @@ import math
 from wtforms import StringField
 from wtforms.widgets import NumberInput
 
+from ..texts import T
 from .base import SlotType, SlotValueError, register, title
 
 
@@ -29,15 +30,15 @@ class Number(SlotType):
     def check(self, slot, value, *, dynamic_ok=True):
         t = title(slot)
         if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
-            raise SlotValueError(f"{t} must be a number")
+            raise SlotValueError(T("%(title)s must be a number", title=t))
         if self.whole and isinstance(value, float):
             if not value.is_integer():
-                raise SlotValueError(f"{t} must be a whole number")
+                raise SlotValueError(T("%(title)s must be a whole number", title=t))
             value = int(value)
         if "min" in slot and value < slot["min"]:
-            raise SlotValueError(f"{t} must be at least {slot['min']}")
+            raise SlotValueError(T("%(title)s must be at least %(min)s", title=t, min=slot["min"]))
         if "max" in slot and value > slot["max"]:
-            raise SlotValueError(f"{t} must be at most {slot['max']}")
+            raise SlotValueError(T("%(title)s must be at most %(max)s", title=t, max=slot["max"]))
         return value
 
     def field(self, slot, maps):
@@ -50,6 +51,9 @@ class Number(SlotType):
 
     def prefill(self, slot, value, maps):
         return str(value)
+
+    def display(self, slot, value, maps):
+        return "number", value
 
     def convert(self, slot, field, maps):
         text = (field.data or "").strip()

@@ -8,6 +8,7 @@ from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 
 from .. import textcheck
+from ..texts import T, set_text
 from . import safe
 from .base import (
     EMPTY_CHOICE, Conversion, SlotType, SlotValueError, check_choice, option_key, register, text_of, title,
@@ -36,8 +37,11 @@ class Json(SlotType):
                 safe.validate(value, slot["schema"])  # RE2 patterns; never fetches a $ref
             except jsonschema.ValidationError as exc:
                 where = "/".join(str(p) for p in exc.absolute_path)
-                raise SlotValueError(f"{title(slot)} does not match its schema"
-                                     f"{' at ' + where if where else ''}: {exc.message}") from None
+                if where:
+                    raise SlotValueError(T("%(title)s does not match its schema at %(where)s: %(problem)s",
+                                           title=title(slot), where=where, problem=exc.message)) from None
+                raise SlotValueError(T("%(title)s does not match its schema: %(problem)s",
+                                       title=title(slot), problem=exc.message)) from None
         return value
 
     def field(self, slot, maps):
@@ -53,7 +57,7 @@ class Json(SlotType):
         try:
             return textcheck.loads(text, slot["title"])  # no NaN, bounded numbers and depth
         except textcheck.InputError as exc:
-            raise Conversion(f"{slot['title']} {exc.problem}.") from None
+            raise Conversion(T("%(title)s %(problem)s.", title=slot["title"], problem=exc.problem)) from None
 
     def display(self, slot, value, maps):
         return "code", json.dumps(value, indent=2, ensure_ascii=False)
@@ -76,7 +80,10 @@ class Mapping(SlotType):
             if not isinstance(spec, dict):
                 rules.problem((side,), f"{side} must be a mapping with title and options")
                 continue
-            side_out = {"title": str(spec.get("title") or ("From" if side == "lhs" else "To"))}
+            side_out = {}
+            problem = set_text(side_out, "title", spec.get("title"), T("From") if side == "lhs" else T("To"))
+            if problem:
+                rules.problem((side, "title"), f"title {problem}")
             if "options" in spec:
                 side_out["options"] = rules.options((side, "options"), spec["options"])
             rules.slot[side] = side_out
@@ -91,13 +98,13 @@ class Mapping(SlotType):
     def check(self, slot, value, *, dynamic_ok=True):
         t = title(slot)
         if not isinstance(value, list):
-            raise SlotValueError(f"{t} must be a list of rows")
+            raise SlotValueError(T("%(title)s must be a list of rows", title=t))
         for i, row in enumerate(value, 1):
             if not isinstance(row, dict) or set(row) != set(SIDES):
-                raise SlotValueError(f"{t}: row {i} must have exactly lhs and rhs")
+                raise SlotValueError(T("%(title)s: row %(row)s must have exactly lhs and rhs", title=t, row=i))
             for side in SIDES:
                 if row[side] in (None, "") or isinstance(row[side], (dict, list)):
-                    raise SlotValueError(f"{t}: row {i} needs a value on both sides")
+                    raise SlotValueError(T("%(title)s: row %(row)s needs a value on both sides", title=t, row=i))
                 check_choice(f"{t} row {i}", (slot.get(side) or {}).get("options"), row[side])
         return value
 
@@ -107,7 +114,7 @@ class Mapping(SlotType):
             side_title = (slot.get(side) or {}).get("title") or side
             omap = maps.get(side)
             if omap is not None:
-                attrs[side] = SelectField(side_title, choices=[SelectChoice(EMPTY_CHOICE, "— Choose —")] + omap.choices,
+                attrs[side] = SelectField(side_title, choices=[SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + omap.choices,
                                           validate_choice=False)
             else:
                 attrs[side] = StringField(side_title)

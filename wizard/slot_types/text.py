@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.widgets import EmailInput, URLInput
 
+from ..texts import T
 from .base import SlotType, SlotValueError, check_text, register, title
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -59,7 +60,7 @@ class Email(String):
     def check(self, slot, value, *, dynamic_ok=True):
         value = check_text(slot, value)
         if not EMAIL_RE.match(value):
-            raise SlotValueError(f"{title(slot)} must be an email address like name@example.com")
+            raise SlotValueError(T("%(title)s must be an email address like name@example.com", title=title(slot)))
         return value
 
     def field(self, slot, maps):
@@ -74,7 +75,7 @@ class Url(String):
         value = check_text(slot, value)
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise SlotValueError(f"{title(slot)} must be a web address starting with https://")
+            raise SlotValueError(T("%(title)s must be a web address starting with https://", title=title(slot)))
         return value
 
     def field(self, slot, maps):

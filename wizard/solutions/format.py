@@ -23,6 +23,7 @@ from .. import slot_types
 from .values import SlotValueError, check_value
 from ..slot_types import safe
 from ..textcheck import InputError, check_data
+from ..texts import T, set_text
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -157,13 +158,11 @@ def _config_slot(c: _Collector, path: tuple, raw, auth_ids: set[str]) -> dict | 
     slot = {
         "externalId": slot_id,
         "kind": "config",
-        "title": str(raw.get("title") or slot_id),
         "type": stype,
         "required": bool(raw.get("required", False)),
         "hidden": bool(raw.get("hidden", False)),
-        "help": str(raw.get("help") or ""),
-        "placeholder": str(raw.get("placeholder") or ""),
     }
+    _texts(c, path, raw, slot, {"title": slot_id, "help": "", "placeholder": ""}, slot_id)
     for key in ("minLength", "maxLength"):
         if key in raw:
             if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 0:
@@ -217,16 +216,24 @@ def _auth_slot(c: _Collector, path: tuple, raw, known_services) -> dict | None:
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         c.add(path + ("scopes",), "scopes must be a list of strings", slot_id)
         scopes = []
-    return {
+    slot = {
         "externalId": slot_id,
         "kind": "auth",
         "service": service,
-        "title": str(raw.get("title") or service),
         "scopes": scopes,
         "required": bool(raw.get("required", True)),
-        "help": str(raw.get("help") or ""),
         "hidden": False,
     }
+    _texts(c, path, raw, slot, {"title": service, "help": ""}, slot_id)
+    return slot
+
+
+def _texts(c: _Collector, path: tuple, raw: dict, node: dict, defaults: dict, slot_id: str | None = None) -> None:
+    """The node's texts, each one string or {language: text} (wizard.texts)."""
+    for key, default in defaults.items():
+        problem = set_text(node, key, raw.get(key), default)
+        if problem:
+            c.add(path + (key,), f"{key} {problem}", slot_id)
 
 
 def _tags(c: _Collector, raw) -> list[str]:
@@ -351,9 +358,12 @@ def validate_definition(data, known_services=None, lines: dict | None = None) ->
     sol_id = data.get("id")
     if not isinstance(sol_id, str) or not ID_RE.match(sol_id) or len(sol_id) > 100:
         c.add(("id",), f"id must match [a-z0-9-] (e.g. slack-alerts), not {sol_id!r}")
+    top: dict = {}
     title = data.get("title")
-    if not isinstance(title, str) or not title.strip():
+    if not title or (isinstance(title, str) and not title.strip()):
         c.add(("title",), "title is required")
+    else:
+        _texts(c, (), data, top, {"title": "", "description": ""})
 
     tags = _tags(c, data.get("tags"))
     custom_fields = _custom_fields(c, data.get("customFields"))
@@ -385,9 +395,11 @@ def validate_definition(data, known_services=None, lines: dict | None = None) ->
 
     screens_raw = data.get("screens")
     if screens_raw is None:
-        screens = [{"title": s["title"], "description": "", "slots": [s["externalId"]]} for s in auth]
+        screens = [{"title": s["title"], "description": "", "slots": [s["externalId"]],
+                    **({"i18n": {"title": s["i18n"]["title"]}} if "title" in s.get("i18n", {}) else {})} for s in auth]
         if config:
-            screens.append({"title": "Settings", "description": "", "slots": [s["externalId"] for s in config]})
+            screens.append({"description": "", "slots": [s["externalId"] for s in config]})
+            set_text(screens[-1], "title", None, T("Settings"))
     elif not isinstance(screens_raw, list):
         c.add(("screens",), "screens must be a list")
     else:
@@ -397,8 +409,8 @@ def validate_definition(data, known_services=None, lines: dict | None = None) ->
             if not isinstance(raw, dict):
                 c.add(path, "a screen must be a mapping with title and slots")
                 continue
-            screen = {"title": str(raw.get("title") or f"Step {i + 1}"),
-                      "description": str(raw.get("description") or ""), "slots": []}
+            screen = {"slots": []}
+            _texts(c, path, raw, screen, {"title": T("Step %(number)s", number=i + 1), "description": ""})
             slots = raw.get("slots") or []
             if not isinstance(slots, list) or not slots:
                 c.add(path + ("slots",), "a screen needs a non-empty list of slots")
@@ -458,8 +470,9 @@ def validate_definition(data, known_services=None, lines: dict | None = None) ->
     _qualify(sol_id, local, auth, config)
     out = {
         "id": sol_id,
-        "title": title.strip(),
-        "description": str(data.get("description") or ""),
+        "title": top["title"].strip(),
+        "description": top["description"],
+        **({"i18n": top["i18n"]} if "i18n" in top else {}),
         "autoEnable": bool(data.get("autoEnable", True)),
         "tags": tags,
         "customFields": custom_fields,

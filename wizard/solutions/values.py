@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import slot_types
 from ..slot_types import SlotValueError
 from ..textcheck import InputError, NotJSON, check_data, loads
+from ..texts import T, message
 
 
 def check_value(slot: dict, value, *, dynamic_ok: bool = True):
@@ -21,7 +22,7 @@ def check_value(slot: dict, value, *, dynamic_ok: bool = True):
     try:  # the text boundary (wizard.textcheck) before any rule: no NUL, lone surrogate, huge number
         check_data(value, slot.get("title", slot["externalId"]))
     except InputError as exc:
-        raise SlotValueError(str(exc)) from None
+        raise SlotValueError(message(exc)) from None
     return slot_types.get(slot["type"]).check(slot, value, dynamic_ok=dynamic_ok)
 
 
@@ -32,7 +33,7 @@ def parse_json_text(external_id: str, text: str):
         # digits) raises InputError past the callers that read non-JSON as plain text.
         return loads(text, f"configValues.{external_id}")
     except NotJSON:
-        raise SlotValueError(f"configValues[{external_id}].value must be JSON text, e.g. \"\\\"text\\\"\" or \"7\"") from None
+        raise SlotValueError(T('configValues[%(id)s].value must be JSON text, e.g. "\\"text\\"" or "7"', id=external_id)) from None
 
 
 def is_empty(value) -> bool:
@@ -81,7 +82,7 @@ def validate_config_values(definition: dict, values: dict) -> tuple[dict, dict[s
     for slot_id, value in values.items():
         slot = by_id.get(slot_id)
         if slot is None:
-            errors[slot_id] = f"{slot_id} is not a config slot of this solution"
+            errors[slot_id] = T("%(id)s is not a config slot of this solution", id=slot_id)
             continue
         if value is None:
             out[slot_id] = None
@@ -89,7 +90,7 @@ def validate_config_values(definition: dict, values: dict) -> tuple[dict, dict[s
         try:
             out[slot_id] = check_value(slot, value)
         except SlotValueError as exc:
-            errors[slot_id] = str(exc)
+            errors[slot_id] = message(exc)
     return out, errors
 
 

@@ -9,6 +9,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..extensions import db
 from ..textcheck import InputError, form_problem, text_problem
+from ..texts import T, message
 
 
 class HostileInput(BadRequest):
@@ -30,7 +31,7 @@ def refused_at_flush(exc: InputError):
     from .errors import render_error
 
     db.session.rollback()
-    return render_error(400, f"This was not saved: {exc}.", "bad_request")
+    return render_error(400, T("This was not saved: %(reason)s.", reason=message(exc)), "bad_request")
 
 
 def register(app) -> None:

@@ -9,15 +9,16 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..core.base import CoreUnavailable
+from ..texts import T
 
 MESSAGES = {
-    400: "The request could not be understood. Reload the wizard from the application.",
-    403: "You are not allowed to open this page.",
-    404: "This page does not exist.",
-    405: "This page does not accept that kind of request.",
-    413: "What was sent is too large.",
-    429: "Too many requests. Wait a moment and try again.",
-    500: "Something went wrong on our side. Nothing you entered was lost; try again.",
+    400: T("The request could not be understood. Reload the wizard from the application."),
+    403: T("You are not allowed to open this page."),
+    404: T("This page does not exist."),
+    405: T("This page does not accept that kind of request."),
+    413: T("What was sent is too large."),
+    429: T("Too many requests. Wait a moment and try again."),
+    500: T("Something went wrong on our side. Nothing you entered was lost; try again."),
 }
 
 
@@ -34,17 +35,17 @@ class WizardError(HTTPException):
 # kind -> (HTTP status, event code, message): the guard's refusals, the same in every area.
 REFUSALS = {
     "session_expired": (403, "session_expired",
-                        "This wizard session has ended. Open the wizard again from the application."),
-    "other_instance": (403, "forbidden", "This wizard session belongs to another integration."),
-    "not_owner": (403, "forbidden", "You are not allowed to configure this integration."),
-    "not_found": (404, "not_found", "This integration no longer exists."),
+                        T("This wizard session has ended. Open the wizard again from the application.")),
+    "other_instance": (403, "forbidden", T("This wizard session belongs to another integration.")),
+    "not_owner": (403, "forbidden", T("You are not allowed to configure this integration.")),
+    "not_found": (404, "not_found", T("This integration no longer exists.")),
     "core_unavailable": (503, "core_unavailable",
-                         "The service is not reachable right now. Nothing you entered was lost; try again in a moment."),
-    "unknown_address": (404, "not_found", "This wizard address is not known here."),
-    "not_your_account": (404, "not_found", "That account does not exist or is not yours."),
-    "no_account_step": (404, "not_found", "This step has no account to connect."),
-    "dialog_expired": (403, "forbidden", "This dialog has expired. Open it again from the application."),
-    "other_screen": (400, "bad_request", "This form does not belong to this step. Reload the page."),
+                         T("The service is not reachable right now. Nothing you entered was lost; try again in a moment.")),
+    "unknown_address": (404, "not_found", T("This wizard address is not known here.")),
+    "not_your_account": (404, "not_found", T("That account does not exist or is not yours.")),
+    "no_account_step": (404, "not_found", T("This step has no account to connect.")),
+    "dialog_expired": (403, "forbidden", T("This dialog has expired. Open it again from the application.")),
+    "other_screen": (400, "bad_request", T("This form does not belong to this step. Reload the page.")),
 }
 
 
@@ -89,7 +90,7 @@ def register_error_handlers(app) -> None:
         code = exc.code or 500
         message = MESSAGES.get(code) or exc.description
         if isinstance(exc, CSRFError):
-            message = "This form has expired or was not sent by the wizard. Reload the page and try again."
+            message = T("This form has expired or was not sent by the wizard. Reload the page and try again.")
         return render_error(code, message, "forbidden" if code == 403 else None)
 
     @app.errorhandler(CoreUnavailable)

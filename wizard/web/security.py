@@ -3,7 +3,8 @@
 - A fresh CSP nonce per request (`csp_nonce()` in templates): no inline script without it.
 - `frame-ancestors` is `'none'` unless a view opts in: wizard pages call `allow_framing()`, which
   admits the configured allowed origins (and the server's own origin in development).
-- `Cache-Control: no-store` on every page and on every answer to a request with a session.
+- `Cache-Control: no-store` on every page and on every answer to a request with a session
+  (except assets that hold nothing of it, `cacheable()`).
 - `Referrer-Policy`: `no-referrer` on answers to URLs that carry a code or token; elsewhere
   `same-origin`, so that no URL (wizard URLs carry session references) leaves this origin, while
   form posts still carry the same-origin Referer that Flask-WTF's CSRF check demands over HTTPS.
@@ -35,6 +36,12 @@ def allow_frame_src(origins: list[str]) -> None:
     g.frame_src = list(origins)
 
 
+def cacheable() -> None:
+    """Called by views whose answer holds nothing of a session (a theme's stylesheet and logo):
+    their own Cache-Control stands, even when the request brought a session cookie."""
+    g.cacheable = True
+
+
 def set_security_headers(response):
     ancestors = g.get("frame_ancestors")
     if current_app.config["WIZARD_ENV"] != "production" and ancestors is not None:
@@ -49,7 +56,7 @@ def set_security_headers(response):
             + ("frame-src 'self' " + " ".join(g.frame_src) + "; " if g.get("frame_src") else "")
             + f"frame-ancestors {frame}"
         )
-    if response.mimetype == "text/html" or getattr(session, "sid", None):
+    if response.mimetype == "text/html" or (getattr(session, "sid", None) and not g.get("cacheable")):
         # Pages carry session references, CSRF tokens, codes or keys: never kept by a cache or
         # the browser's history (a shared computer's Back button must not show them).
         response.headers["Cache-Control"] = "no-store"
@@ -64,4 +71,6 @@ def reset_request_state():
     context kept open around several requests, as in tests, would otherwise carry it over)."""
     g.pop("csp_nonce", None)
     g.pop("frame_ancestors", None)
+    g.pop("cacheable", None)
+    g.pop("page_theme", None)
     g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the session's token

@@ -20,6 +20,7 @@ import uuid
 import requests
 from flask import current_app
 
+from ..texts import T
 from ..extensions import db
 from ..models import ExternalUser
 from . import clock, signing
@@ -28,8 +29,8 @@ from .events import iso, public_config
 
 log = logging.getLogger("wizard.webhooks")
 MAX_MESSAGE = 500
-UNAVAILABLE_MESSAGE = ("Your settings could not be checked right now, so nothing was saved yet. "
-                       "Everything you entered is still here: try again in a moment.")
+UNAVAILABLE_MESSAGE = T("Your settings could not be checked right now, so nothing was saved yet. "
+                        "Everything you entered is still here: try again in a moment.")
 
 
 class Unavailable(Exception):
