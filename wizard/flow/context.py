@@ -97,7 +97,7 @@ class WizardContext:
         lacking = self.lacking_scopes(auth_id, slot.get("scopes") or [])
         if not lacking:
             return None
-        return _("The integration now needs more from this account (%(scopes)s). Reconnect it and allow it.",
+        return T("The integration now needs more from this account (%(scopes)s). Reconnect it and allow it.",
                  scopes=", ".join(lacking))
 
     def build_engine(self) -> WizardEngine:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..i18n import _
+from ..texts import T
 from ..textcheck import text_problem
 
 HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
@@ -108,7 +108,7 @@ def contrast_failures(colors: dict) -> list[str]:
     for fg, bg, minimum in PAIRS:
         value = contrast(colors[fg], colors[bg])
         if value < minimum:
-            out.append(_("%(fg)s / %(bg)s: %(ratio)s:1, needs %(minimum)s:1", fg=fg, bg=bg,
+            out.append(T("%(fg)s / %(bg)s: %(ratio)s:1, needs %(minimum)s:1", fg=fg, bg=bg,
                          ratio=ratio_text(value), minimum=f"{minimum:g}"))
     return out
 
@@ -117,30 +117,30 @@ def contrast_failures(colors: dict) -> list[str]:
 
 def _text(value, name: str, limit: int) -> str:
     if not isinstance(value, str):
-        raise ThemeError(name, _("must be text"))
+        raise ThemeError(name, T("must be text"))
     problem = text_problem(value)
     if problem:
         raise ThemeError(name, problem)
     if len(value) > limit:
-        raise ThemeError(name, _("must be at most %(n)s characters", n=limit))
+        raise ThemeError(name, T("must be at most %(n)s characters", n=limit))
     return value
 
 
 def check_colors(given: dict, base: dict) -> dict:
     unknown = sorted(set(given) - set(COLOR_NAMES))
     if unknown:
-        raise ThemeError("colors", _("unknown colour %(name)s; the colours are %(names)s",
+        raise ThemeError("colors", T("unknown colour %(name)s; the colours are %(names)s",
                                           name=unknown[0], names=", ".join(COLOR_NAMES)))
     colors = dict(base)
     for name, value in given.items():
         if value is None:
             continue
         if not isinstance(value, str) or not HEX.fullmatch(value.strip()):
-            raise ThemeError(f"colors.{name}", _("must be a colour like #1f5fbf"))
+            raise ThemeError(f"colors.{name}", T("must be a colour like #1f5fbf"))
         colors[name] = hex_color(rgb(value.strip().lower()))
     failures = contrast_failures(colors)
     if failures:
-        raise ThemeError("colors", _("too little contrast (WCAG 2.2 AA): %(pairs)s",
+        raise ThemeError("colors", T("too little contrast (WCAG 2.2 AA): %(pairs)s",
                                           pairs="; ".join(failures)), "insufficient_contrast")
     return colors
 
@@ -153,12 +153,12 @@ def check(base: Theme, *, product_name=None, colors=None, corner_radius=None, cu
         changes["product_name"] = name
     if colors is not None:
         if not isinstance(colors, dict):
-            raise ThemeError("colors", _("must be an object of colours"))
+            raise ThemeError("colors", T("must be an object of colours"))
         changes["colors"] = check_colors(colors, base.colors)
     if corner_radius is not None:
         if isinstance(corner_radius, bool) or not isinstance(corner_radius, int) \
                 or not 0 <= corner_radius <= MAX_RADIUS:
-            raise ThemeError("cornerRadius", _("must be a whole number of pixels from 0 to %(n)s", n=MAX_RADIUS))
+            raise ThemeError("cornerRadius", T("must be a whole number of pixels from 0 to %(n)s", n=MAX_RADIUS))
         changes["corner_radius"] = corner_radius
     if custom_css is not None:
         changes["custom_css"] = _text(custom_css, "customCss", MAX_CSS_CHARS)
@@ -168,15 +168,15 @@ def check(base: Theme, *, product_name=None, colors=None, corner_radius=None, cu
 def check_logo(data: bytes) -> str:
     """The logo's content type, from its bytes."""
     if not data:
-        raise ThemeError("logo", _("is empty"))
+        raise ThemeError("logo", T("is empty"))
     if len(data) > MAX_LOGO_BYTES:
-        raise ThemeError("logo", _("must be at most %(n)s KB", n=MAX_LOGO_BYTES // 1024))
+        raise ThemeError("logo", T("must be at most %(n)s KB", n=MAX_LOGO_BYTES // 1024))
     for magic, (content_type, _ext) in LOGO_TYPES.items():
         if data.startswith(magic):
             return content_type
     if data.lstrip()[:5].lower() in (b"<?xml", b"<svg "):
-        raise ThemeError("logo", _("SVG is not taken (it can carry script); give a PNG or JPEG"))
-    raise ThemeError("logo", _("must be a PNG or JPEG image"))
+        raise ThemeError("logo", T("SVG is not taken (it can carry script); give a PNG or JPEG"))
+    raise ThemeError("logo", T("must be a PNG or JPEG image"))
 
 
 def extension(content_type: str) -> str:
