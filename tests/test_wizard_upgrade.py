@@ -112,6 +112,24 @@ def test_a_version_published_mid_journey_keeps_what_was_typed(w, core, v1):
                                   "api_key": "s3cret", "bravo": "b"}
 
 
+def test_a_version_published_mid_journey_in_german_names_only_what_changed(w, core, user):
+    """Titles given per language are compared in the user's language on both sides: a German
+    user is told only of the new slot, and the screen already done stays done."""
+    d = simple_solution(id="multi")
+    d["screens"][0]["slots"][0]["title"] = {"en": "Channel", "de": "Kanal"}
+    d["screens"][1]["slots"][0]["title"] = {"en": "Threshold", "de": "Schwelle"}
+    core.publish(d)
+    inst = w.instance("multi", config_values={"channel": "#alpha", "threshold": 3})
+    page = w.open(inst.id, query="lang=de").get_data(as_text=True)
+    assert "Kanal" in page
+    w.post({"channel": "#typed", "level": "errors"})
+    core.publish(with_bravo(d))
+    page = w.post({"threshold": "8"}).get_data(as_text=True)  # Next on screen 2, under version 2 now
+    assert "Neu: Bravo." in page
+    assert "Geändert" not in page and "Changed" not in page
+    assert 'value="#typed"' in page
+
+
 def test_slots_not_asked_cannot_be_posted_past_the_upgrade(w, core, v1):
     """From the attacker's side: fields of slots that stay as they are, added to the upgrade
     screen's POST, are ignored (the form has only what is asked)."""

@@ -103,7 +103,7 @@ class WizardContext:
     def build_engine(self) -> WizardEngine:
         self.engine = WizardEngine(
             self.definition, store=self.progress, options=self.options,
-            upgrade_from=self.instance.definition if self.mode == "upgrade" else None,
+            upgrade_from=in_language(self.instance.definition) if self.mode == "upgrade" else None,
             load_options=self.load_options, check_auth=self.check_auth, check_scopes=self.check_scopes)
         return self.engine
 
@@ -158,8 +158,7 @@ def load(iid: str, *, lock: bool = False) -> WizardContext:
     prog = progress_store.load(iid, lock=lock)
     upgrade = upgrade_mode(instance, options, prog)
     # the ISV's texts in the user's language (wizard.texts; English where none is given)
-    definition = localize_definition(instance.newest_definition if upgrade else instance.definition,
-                                     i18n.language(), i18n.localize)
+    definition = in_language(instance.newest_definition if upgrade else instance.definition)
     version = instance.newest_version if upgrade else instance.version
     ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"],
                         external_user_id=bound.get("external_user_id"), options=options, instance=instance,
@@ -179,7 +178,7 @@ def _fresh(ctx: WizardContext) -> progress_store.Progress:
     config, auth = ctx.instance.config_values, ctx.instance.auth_values
     asked = None
     if ctx.mode == "upgrade":
-        asked = versions.needing_input(ctx.instance.definition, ctx.definition, config, auth,
+        asked = versions.needing_input(in_language(ctx.instance.definition), ctx.definition, config, auth,
                                        lacking_scopes=ctx.lacking_scopes)
         config, auth = carry_values(ctx.definition, config, auth)
     progress = progress_store.begin(ctx.instance, ctx.definition, mode=ctx.mode, version=ctx.version,
@@ -194,17 +193,25 @@ def restart(ctx: WizardContext) -> None:
     progress_store.save(ctx.progress, ctx.definition)
 
 
+def in_language(definition: dict | None) -> dict | None:
+    """A definition with the ISV's texts in the user's language (wizard.texts; English where none
+    is given). Definitions that are compared (upgrades, carrying answers over) must both be in
+    it, or a title given per language would count as changed."""
+    return localize_definition(definition, i18n.language(), i18n.localize) if definition else definition
+
+
 def _definition_of(ctx: WizardContext, number: int | None) -> dict | None:
-    """The definition of a version of the instance's solution: the running or newest one from
-    the instance, any other from this database (None for a front end of a remote core)."""
+    """The definition of a version of the instance's solution, in the user's language: the
+    running or newest one from the instance, any other from this database (None for a front end
+    of a remote core)."""
     if number == ctx.instance.version:
-        return ctx.instance.definition
+        return in_language(ctx.instance.definition)
     if number == ctx.instance.newest_version:
-        return ctx.instance.newest_definition
+        return in_language(ctx.instance.newest_definition)
     if get_core().remote:
         return None
     try:
-        return version_definition(ctx.instance.solution_id, number)
+        return in_language(version_definition(ctx.instance.solution_id, number))
     except NotFound:
         return None
 
