@@ -34,9 +34,10 @@ def test_every_marked_text_is_translated_with_its_placeholders(lang):
     missing, broken = [], []
     for msgid in wanted:
         message = catalog.get(msgid)
-        strings = [s for s in (message.string if message else ()) if s] if isinstance(msgid, tuple) else (
+        # a plural needs every form of the language (fr and es have three: n = 1, millions, others)
+        strings = list(message.string if message else ()) if isinstance(msgid, tuple) else (
             [message.string] if message and message.string else [])
-        if not strings or (message and message.fuzzy):
+        if not strings or not all(strings) or (message and message.fuzzy):
             missing.append(msgid)
             continue
         want = set(PLACEHOLDER.findall(msgid if isinstance(msgid, str) else msgid[1]))
