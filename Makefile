@@ -53,7 +53,7 @@ run: demo-data
 
 # Production serving (README, "Production"): gunicorn with gunicorn.conf.py (sync workers from the
 # CPU count), PostgreSQL from DATABASE_URL, JSON logs. Migrates first.
-serve: .stamp-deps
+serve: deps
 	@[ -n "$$DATABASE_URL" ] || { echo "make serve needs DATABASE_URL (postgresql+psycopg://...)"; exit 2; }
 	$(FLASK) db upgrade
 	WIZARD_LOG_FORMAT=$${WIZARD_LOG_FORMAT:-json} $(BIN)/gunicorn --config gunicorn.conf.py app:app

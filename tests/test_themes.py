@@ -247,6 +247,15 @@ def test_a_tray_style_url_wears_its_embedded_ids_theme_on_every_page_of_the_sess
     assert css in review and "Acme Connect</title>" in review
 
 
+def test_the_popups_theme_cookie_never_dresses_another_isvs_wizard(client, user, instance):
+    """The connect popup's cookie (its consent and result pages) names the last theme; a plain
+    wizard page, whose session has no theme, keeps the default look all the same."""
+    _acme()
+    client.set_cookie("wizard_theme", "acme")
+    page = _open(client, user, f"/configure/{instance.id}")
+    assert "/themes/acme/" not in page and "Acme Connect" not in page
+
+
 def test_plain_urls_wear_the_theme_of_wizard_embedded_id_else_the_default(app, client, user, instance):
     _acme()
     page = _open(client, user, f"/configure/{instance.id}")

@@ -185,7 +185,8 @@ def request_with(service, auth_type: str, creds: dict, method: str, path: str):
     except requests.RequestException:
         raise ApiError(T("%(service)s could not be reached.", service=service.title)) from None
     if resp.status_code in (401, 403):
-        raise Refused(f"{service.title} refused the credentials (HTTP {resp.status_code}).", resp.status_code)
+        raise Refused(T("%(service)s refused the credentials (HTTP %(status)s).", service=service.title,
+                        status=resp.status_code), resp.status_code)
     if resp.status_code >= 400:
         raise ApiError(T("%(service)s answered with an error (HTTP %(status)s).", service=service.title, status=resp.status_code), resp.status_code)
     if not resp.content:

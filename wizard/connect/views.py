@@ -40,7 +40,8 @@ def service_or_error(name: str):
         raise WizardError(404, "not_found", T("The service %(name)s is not available on this server.", name=repr(name))) from None
     if not service.configured:
         raise WizardError(503, "service_not_configured",
-                          f"{service.title} is not set up on this server yet. Ask the application's support team.")
+                          T("%(service)s is not set up on this server yet. Ask the application's support team.",
+                            service=service.title))
     return service
 
 
@@ -73,7 +74,7 @@ def _begin_oauth(target: attempts.Target):
         resp = oauth_client(service).authorize_redirect(redirect_uri(), scope=" ".join(target.scopes))
     except Exception:  # an unreachable metadata URL or a broken provider configuration
         current_app.logger.warning("cannot start OAuth for service %s", service.name, exc_info=True)
-        attempts.fail(flow, f"{service.title} cannot be reached right now. Try again in a moment.")
+        attempts.fail(flow, T("%(service)s cannot be reached right now. Try again in a moment.", service=service.title))
         return finish_page(flow, service, can_retry=False), 502
     resp.set_cookie(BINDING_COOKIE, nonce, max_age=FLOW_TTL, path="/connect/", httponly=True, samesite="Lax",
                     secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))

@@ -40,9 +40,11 @@ class PageTheme:
 def page_embedded_id() -> str | None:
     """Whose theme this page wears: the embeddedId of a Tray-style URL, else the one its session
     was opened with, else WIZARD_EMBEDDED_ID (plain /configure/... URLs), else the one the last
-    OAuth popup started with (`remember_for_popup`)."""
+    OAuth popup started with (`remember_for_popup`). The cookie only speaks for the popup's pages
+    that have no wizard or dialog session: a plain wizard page of another ISV keeps its own look."""
+    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
     return ((request.view_args or {}).get("embedded_id") or session.get(keys.THEME)
-            or current_app.config.get("WIZARD_EMBEDDED_ID") or request.cookies.get(COOKIE))
+            or current_app.config.get("WIZARD_EMBEDDED_ID") or (None if bound else request.cookies.get(COOKIE)))
 
 
 def remember_for_popup(response) -> None:
