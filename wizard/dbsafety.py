@@ -78,12 +78,40 @@ def locked_already(session, model, ident):
     return session.info.get("locked_rows", {}).get((model, ident))
 
 
+def keep_read(session, key, row) -> None:
+    """Keep a row read without the ORM (a plain Core read, cheaper than loading objects) for the
+    rest of this transaction, where `kept_read` finds it: as the identity map would, but
+    forgotten at the first flush, commit or rollback, so that it never hides a write."""
+    session.info.setdefault("kept_reads", {})[key] = row
+
+
+def kept_read(session, key):
+    """The row kept by `keep_read` in this transaction, or None."""
+    return session.info.get("kept_reads", {}).get(key)
+
+
+def forget_read(session, key=None) -> None:
+    """Forget one kept read, or (no key) all of them: a kept read never outlives its request
+    (wizard.flow registers this at the request's end), even where the session does (tests)."""
+    if key is None:
+        session.info.pop("kept_reads", None)
+    else:
+        session.info.get("kept_reads", {}).pop(key, None)
+
+
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 @event.listens_for(Session, "after_soft_rollback")
 def _locks_released(session, *_args):
-    """Called when a transaction ends: its locks are gone."""
+    """Called when a transaction ends: its locks are gone, and so are the rows kept for it."""
     session.info.pop("locked_rows", None)
+    session.info.pop("kept_reads", None)
+
+
+@event.listens_for(Session, "after_flush")
+def _kept_reads_stale(session, _flush_context):
+    """Called after each flush: a kept read may no longer be what the database holds."""
+    session.info.pop("kept_reads", None)
 
 
 def _field_name(key: str) -> str:

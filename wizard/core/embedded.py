@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
@@ -14,10 +15,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import slot_types
 from ..crypto import seal, unseal
-from ..dbsafety import WRITE_LOCK, hold_lock, locked_already
+from ..dbsafety import WRITE_LOCK, forget_read, hold_lock, keep_read, kept_read, locked_already
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion, WizardProgress
-from ..models.solutions import known_definition, remember
+from ..models.instances import NEWEST_VERSION_ID
+from ..models.solutions import DEFINITIONS, known_definition, remember
 from ..solutions import (
     DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
@@ -43,13 +45,51 @@ def _encrypt_values(definition: dict, values: dict) -> dict:
     return seal(values, _secret_ids(definition))
 
 
-def newest_version_for(instance: SolutionInstance) -> SolutionVersion | None:
+def newest_version_for(instance, current=None) -> SolutionVersion | None:
     """A user-specific version of this instance when one exists, else the solution's latest
-    (found in the instance's own statement: SolutionInstance.newest_version_id)."""
+    (found in the instance's own statement: SolutionInstance.newest_version_id). `current` is
+    the running version when the caller has it (a plain row has no `version` to follow)."""
     newest_id = instance.newest_version_id
     if newest_id is None or newest_id == instance.version_id:
-        return instance.version if newest_id is not None else None
+        return (current or instance.version) if newest_id is not None else None
     return db.session.get(SolutionVersion, newest_id)
+
+
+# -- one instance as a plain row (a wizard page's read) ---------------------------------------
+
+_I = SolutionInstance.__table__
+_RUNNING = SolutionVersion.__table__.alias("running")
+# The instance with what `to_data` needs of its versions: the running one's number and created
+# (the definition cache's key) and the newest one's id. A wizard request reads it with its
+# progress in one statement (flow.progress.prefetch) as a plain row: building ORM objects for
+# a row read once cost more than the rest of the read.
+INSTANCE_COLUMNS = (*_I.c, _RUNNING.c.version.label("version_number"), _RUNNING.c.created.label("version_created"),
+                    NEWEST_VERSION_ID.label("newest_version_id"))
+INSTANCE_FROM = _I.join(_RUNNING, _RUNNING.c.id == _I.c.version_id)
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """What `flags_for` and `to_data` read of a version, for an instance read as a plain row."""
+    id: int
+    version: int
+    definition: dict
+
+
+def definition_of(version_id: int, created: datetime) -> dict:
+    """A version's definition from the process-wide cache (SolutionVersion.definition), read and
+    kept on its first use in this process."""
+    found = DEFINITIONS.get((version_id, created))
+    if found is None:
+        found = db.session.scalar(select(SolutionVersion.stored_definition).where(SolutionVersion.id == version_id))
+        remember((version_id, created), found)
+    return found
+
+
+def keep_instance_read(row) -> None:
+    """Called by a statement that selected INSTANCE_COLUMNS (flow.progress.prefetch): the core's
+    reads of this instance answer from `row` for the rest of the transaction."""
+    keep_read(db.session, (SolutionInstance, row.id), row)
 
 
 def latest_shared_versions(solution_ids) -> dict[str, SolutionVersion]:
@@ -163,6 +203,7 @@ class EmbeddedCore(Core):
                 .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
             if row is not None:
                 hold_lock(db.session, row)
+            forget_read(db.session, (SolutionInstance, str(instance_id)))  # about to change
         else:  # the identity map first: the wizard may have loaded it with its progress (flow.progress)
             row = db.session.get(SolutionInstance, str(instance_id))
         if row is None:
@@ -171,19 +212,27 @@ class EmbeddedCore(Core):
         return row
 
     def to_data(self, row: SolutionInstance) -> InstanceData:
-        definition = row.version.definition
+        return self._data(row, row.version, newest_version_for(row))
+
+    @staticmethod
+    def _data(row, current, newest) -> InstanceData:
+        """InstanceData of an instance (an ORM object or a plain row) and its versions."""
+        definition = current.definition
         config = _decrypt_values(definition, row.config_values)
-        newest = newest_version_for(row)
-        flags = flags_for(row.version, newest, config, row.auth_values or {})
+        flags = flags_for(current, newest, config, row.auth_values or {})
         return InstanceData(
             id=row.id, solution_id=row.solution_id, owner_id=row.owner_id, name=row.name,
-            enabled=row.enabled, created=row.created, version=row.version.version,
+            enabled=row.enabled, created=row.created, version=current.version,
             definition=definition, config_values=config, auth_values=dict(row.auth_values or {}),
             flags=flags, newest_version=newest.version if newest else None,
             newest_definition=newest.definition if newest else None,
         )
 
     def get_instance(self, instance_id: str) -> InstanceData:
+        kept = kept_read(db.session, (SolutionInstance, str(instance_id))) if instance_id else None
+        if kept is not None:  # read with the wizard's progress (keep_instance_read)
+            current = VersionRef(kept.version_id, kept.version_number, definition_of(kept.version_id, kept.version_created))
+            return self._data(kept, current, newest_version_for(kept, current))
         return self.to_data(self._row(instance_id))
 
     # -- values ------------------------------------------------------------------------------

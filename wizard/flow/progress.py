@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import slot_types
 from ..crypto import seal, unseal
-from ..dbsafety import WRITE_LOCK, hold_lock
+from ..core import embedded
+from ..dbsafety import WRITE_LOCK, hold_lock, keep_read, kept_read
 from ..extensions import db
 from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
@@ -88,40 +89,58 @@ class Progress:
         self.name = (name or "").strip()[:300] or None
 
 
+_PROGRESS = WizardProgress.__table__
+# The instance as the core reads it (embedded.INSTANCE_COLUMNS) and its progress, if any.
+_READ = (select(*embedded.INSTANCE_COLUMNS, _PROGRESS.c.instance_id.label("progress_of"),
+                _PROGRESS.c.data.label("progress_data"))
+         .select_from(embedded.INSTANCE_FROM.outerjoin(_PROGRESS, _PROGRESS.c.instance_id == embedded.INSTANCE_FROM.left.c.id))
+         .where(embedded.INSTANCE_FROM.left.c.id == bindparam("iid")))
+
+
 def prefetch(instance_id: str, *, lock: bool = False):
     """Called first by a wizard request on the embedded core: the instance (with its version and
-    newest version id) and its progress in ONE statement, kept in the session's identity map,
-    where the core's read of the instance and `load` find them. The caller holds the result
-    while it needs them (the identity map holds rows weakly). With `lock` (Finish), the
-    instance is read as the core's locking read (dbsafety), which the core then reuses."""
-    stmt = select(SolutionInstance).options(joinedload(SolutionInstance.progress)).where(SolutionInstance.id == instance_id)
-    if lock:  # and the owner, whom Finish's events name
-        stmt = (stmt.options(joinedload(SolutionInstance.owner))
-                .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
+    newest version id) and its progress in ONE statement, kept for the transaction, where the
+    core's read of the instance and `load` find them: a plain row (dbsafety.keep_read), or,
+    with `lock` (Finish), ORM objects read as the core's locking read (dbsafety), which the core
+    then reuses; the caller holds those while it needs them (the identity map holds rows weakly)."""
+    if not lock:
+        row = db.session.connection().execute(_READ, {"iid": instance_id}).first()
+        if row is not None:
+            embedded.keep_instance_read(row)
+            keep_read(db.session, (WizardProgress, instance_id), {"data": row.progress_data} if row.progress_of else {})
+        return row
+    # and the owner, whom Finish's events name
+    stmt = (select(SolutionInstance).options(joinedload(SolutionInstance.progress), joinedload(SolutionInstance.owner))
+            .where(SolutionInstance.id == instance_id)
+            .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
     row = db.session.scalar(stmt)
-    if lock and row is not None:
+    if row is not None:
         hold_lock(db.session, row)
     return row
 
 
 def _prefetched(instance_id: str):
-    """(True, row or None) when `prefetch` loaded the progress in this transaction."""
+    """(True, the progress's data or None) when `prefetch` read it in this transaction."""
+    kept = kept_read(db.session, (WizardProgress, instance_id))
+    if kept is not None:
+        return True, kept.get("data")
     inst = db.session.identity_map.get(db.session.identity_key(SolutionInstance, instance_id))
     if inst is not None and "progress" in inst.__dict__:
-        return True, inst.__dict__["progress"]
+        return True, inst.__dict__["progress"].data if inst.__dict__["progress"] is not None else None
     return False, None
 
 
 def load(instance_id: str, *, lock: bool = False) -> Progress:
     """The instance's progress (an empty one when there is none). With `lock`, the row is locked
     until the next commit (PostgreSQL; SQLite serialises writers anyway)."""
-    found, row = _prefetched(instance_id)
+    found, data = _prefetched(instance_id)
     if not found:
         stmt = select(WizardProgress).where(WizardProgress.instance_id == instance_id)
         if lock:
             stmt = stmt.with_for_update()
         row = db.session.scalar(stmt)
-    data = dict(row.data or {}) if row is not None else {}
+        data = row.data if row is not None else None
+    data = dict(data or {})
     if data.get("format") != FORMAT:
         data = {}
     return Progress(
@@ -222,8 +241,8 @@ def failed_since(instance_id: str, started) -> dict | None:
     """The answer of a Finish that failed after `started` (when this request began), from the
     progress loaded with the instance: a twin that only got the claim once that Finish let go
     (it waited for the instance's lock) answers the same instead of asking the core again."""
-    found, row = _prefetched(instance_id)
-    error = ((row.data or {}).get("finish_error") if row is not None else None) if found else None
+    found, data = _prefetched(instance_id)
+    error = (data or {}).get("finish_error") if found else None
     if error and error.get("at") and datetime.fromisoformat(error["at"]) >= started:
         return error
     return None

@@ -57,5 +57,7 @@ def _newest(specific: bool):
 
 
 # The newest version that applies (a user-specific one of this instance, else the solution's
-# latest shared one), in the same statement as the instance: no query per instance.
-SolutionInstance.newest_version_id = column_property(func.coalesce(_newest(True), _newest(False)))
+# latest shared one), in the same statement as the instance: no query per instance. Also read
+# by the core's plain read of one instance (wizard.core.embedded.INSTANCE_READ).
+NEWEST_VERSION_ID = func.coalesce(_newest(True), _newest(False))
+SolutionInstance.newest_version_id = column_property(NEWEST_VERSION_ID)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
@@ -68,6 +68,10 @@ def sid_from_path(path: str) -> str | None:
     return m.group(1) if m else None
 
 
+_T = BrowserSession.__table__
+_READ = select(_T.c.data, _T.c.expires_at, _T.c.created).where(_T.c.sid_hash == bindparam("key"))
+
+
 class ServerSessionInterface(SessionInterface):
     def _find(self, request):
         sid = sid_from_path(request.path)
@@ -82,7 +86,8 @@ class ServerSessionInterface(SessionInterface):
     def open_session(self, app, request):
         sid, via = self._find(request)
         if sid:
-            row = db.session.get(BrowserSession, hash_secret(sid))
+            # a Core read on the request's connection: no ORM object for a row read once
+            row = db.session.connection().execute(_READ, {"key": hash_secret(sid)}).first()
             now = utcnow()
             max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
             # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
