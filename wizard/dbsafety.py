@@ -28,6 +28,12 @@ from sqlalchemy.orm import Session
 
 from .textcheck import check_data, check_length
 
+try:
+    from psycopg.pq import TransactionStatus
+    _PG_IDLE = TransactionStatus.IDLE
+except ImportError:  # no PostgreSQL driver: SQLite only
+    _PG_IDLE = object()
+
 BUSY_TIMEOUT_MS = 30000
 WRITE_LOCK = {"sqlite_write_lock": True}
 
@@ -76,6 +82,24 @@ def hold_lock(session, obj) -> None:
 def locked_already(session, model, ident):
     """The row this transaction already holds locked (see hold_lock), or None."""
     return session.info.get("locked_rows", {}).get((model, ident))
+
+
+def read_row(session, statement, params: dict):
+    """The first row of a read-only statement, run outside a transaction when the session's
+    connection is not in one yet (psycopg: the driver's autocommit, for this statement only).
+    PostgreSQL's READ COMMITTED gives each statement its own snapshot anyway, so a transaction
+    adds nothing to a read; without one, a request that only reads pays no BEGIN and ROLLBACK
+    round trips. The first write that follows begins a transaction as usual."""
+    conn = session.connection()
+    dbapi = conn.connection.dbapi_connection
+    idle = getattr(getattr(dbapi, "info", None), "transaction_status", None) == _PG_IDLE
+    if not idle or dbapi.autocommit:
+        return conn.execute(statement, params).first()
+    dbapi.autocommit = True
+    try:
+        return conn.execute(statement, params).first()
+    finally:
+        dbapi.autocommit = False
 
 
 def keep_read(session, key, row) -> None:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import slot_types
@@ -65,7 +65,23 @@ _RUNNING = SolutionVersion.__table__.alias("running")
 # a row read once cost more than the rest of the read.
 INSTANCE_COLUMNS = (*_I.c, _RUNNING.c.version.label("version_number"), _RUNNING.c.created.label("version_created"),
                     NEWEST_VERSION_ID.label("newest_version_id"))
-INSTANCE_FROM = _I.join(_RUNNING, _RUNNING.c.id == _I.c.version_id)
+# ... and the wizard's progress of it (this core keeps that table in its database too)
+_PROGRESS = WizardProgress.__table__
+WITH_PROGRESS = (*INSTANCE_COLUMNS, _PROGRESS.c.instance_id.label("progress_of"), _PROGRESS.c.data.label("progress_data"))
+
+
+def instance_outerjoin(left, instance_id):
+    """`left` LEFT JOIN the instance whose id is the column `instance_id`, its running version
+    and its progress: the FROM of a statement selecting WITH_PROGRESS."""
+    return (left.outerjoin(_I, _I.c.id == instance_id).outerjoin(_RUNNING, _RUNNING.c.id == _I.c.version_id)
+            .outerjoin(_PROGRESS, _PROGRESS.c.instance_id == _I.c.id))
+
+
+# One instance with its progress, by id.
+INSTANCE_READ = (select(*WITH_PROGRESS)
+                 .select_from(_I.join(_RUNNING, _RUNNING.c.id == _I.c.version_id)
+                              .outerjoin(_PROGRESS, _PROGRESS.c.instance_id == _I.c.id))
+                 .where(_I.c.id == bindparam("iid")))
 
 
 @dataclass(frozen=True)
@@ -87,9 +103,13 @@ def definition_of(version_id: int, created: datetime) -> dict:
 
 
 def keep_instance_read(row) -> None:
-    """Called by a statement that selected INSTANCE_COLUMNS (flow.progress.prefetch): the core's
-    reads of this instance answer from `row` for the rest of the transaction."""
+    """Called with the row of a statement that selected WITH_PROGRESS (the session's read, or
+    flow.progress.prefetch): the core's reads of this instance, and the wizard's of its progress,
+    answer from it for the rest of the request (dbsafety.keep_read)."""
+    if row.id is None or row.version_number is None:
+        return  # no such instance (the outer join found none)
     keep_read(db.session, (SolutionInstance, row.id), row)
+    keep_read(db.session, (WizardProgress, row.id), {"data": row.progress_data} if row.progress_of else {})
 
 
 def latest_shared_versions(solution_ids) -> dict[str, SolutionVersion]:

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import slot_types
 from ..crypto import seal, unseal
 from ..core import embedded
-from ..dbsafety import WRITE_LOCK, hold_lock, keep_read, kept_read
+from ..dbsafety import WRITE_LOCK, hold_lock, kept_read, read_row
 from ..extensions import db
 from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
@@ -89,14 +89,6 @@ class Progress:
         self.name = (name or "").strip()[:300] or None
 
 
-_PROGRESS = WizardProgress.__table__
-# The instance as the core reads it (embedded.INSTANCE_COLUMNS) and its progress, if any.
-_READ = (select(*embedded.INSTANCE_COLUMNS, _PROGRESS.c.instance_id.label("progress_of"),
-                _PROGRESS.c.data.label("progress_data"))
-         .select_from(embedded.INSTANCE_FROM.outerjoin(_PROGRESS, _PROGRESS.c.instance_id == embedded.INSTANCE_FROM.left.c.id))
-         .where(embedded.INSTANCE_FROM.left.c.id == bindparam("iid")))
-
-
 def prefetch(instance_id: str, *, lock: bool = False):
     """Called first by a wizard request on the embedded core: the instance (with its version and
     newest version id) and its progress in ONE statement, kept for the transaction, where the
@@ -104,10 +96,11 @@ def prefetch(instance_id: str, *, lock: bool = False):
     with `lock` (Finish), ORM objects read as the core's locking read (dbsafety), which the core
     then reuses; the caller holds those while it needs them (the identity map holds rows weakly)."""
     if not lock:
-        row = db.session.connection().execute(_READ, {"iid": instance_id}).first()
-        if row is not None:
-            embedded.keep_instance_read(row)
-            keep_read(db.session, (WizardProgress, instance_id), {"data": row.progress_data} if row.progress_of else {})
+        row = kept_read(db.session, (SolutionInstance, instance_id))
+        if row is None:  # (a wizard session's read has it already: wizard.web.session)
+            row = read_row(db.session, embedded.INSTANCE_READ, {"iid": instance_id})
+            if row is not None:
+                embedded.keep_instance_read(row)
         return row
     # and the owner, whom Finish's events name
     stmt = (select(SolutionInstance).options(joinedload(SolutionInstance.progress), joinedload(SolutionInstance.owner))

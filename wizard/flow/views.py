@@ -20,7 +20,6 @@ from flask import Blueprint, render_template, request, session, url_for
 
 from ..core import CodeError, CoreError, CoreUnavailable, MissingValues, NotFound, get_core
 from ..texts import T, from_json, to_json
-from ..dbsafety import forget_read
 from ..extensions import db
 from ..models import utcnow
 from ..web import guard, user_accounts
@@ -40,13 +39,6 @@ from .render import review_payload, review_sections, staying_sections, take_news
 bp = Blueprint("wizard", __name__)
 
 OPTION_PARAMS = ("customValidation", "start", "show", "skipTitleField", "lang", "upgrade")
-
-
-@bp.teardown_request
-def forget_reads(_exc=None):
-    """The instance and progress read at the start of the request (flow.progress.prefetch) are
-    not kept past it."""
-    forget_read(db.session)
 
 
 @bp.before_request

@@ -22,6 +22,8 @@ from werkzeug.datastructures import CallbackDict
 
 from .. import session_keys as keys
 from ..crypto import hash_secret, new_secret
+from ..core import embedded
+from ..dbsafety import forget_read, read_row
 from ..extensions import db
 from ..models import BrowserSession, utcnow
 from .operations import JOURNEYS_ABANDONED
@@ -63,13 +65,25 @@ def end_session(session) -> None:
     session[ENDED] = True
 
 
+def forget_reads(_exc=None) -> None:
+    """Called at the end of every request: rows kept for it (the instance read with the session,
+    dbsafety.keep_read) are not kept past it, even where the database session lives on (tests)."""
+    forget_read(db.session)
+
+
 def sid_from_path(path: str) -> str | None:
     m = SID_IN_PATH.search(path)
     return m.group(1) if m else None
 
 
 _T = BrowserSession.__table__
-_READ = select(_T.c.data, _T.c.expires_at, _T.c.created).where(_T.c.sid_hash == bindparam("key"))
+_COLUMNS = (_T.c.data.label("session_data"), _T.c.expires_at.label("session_expires"), _T.c.created.label("session_created"))
+_READ = select(*_COLUMNS).where(_T.c.sid_hash == bindparam("key"))
+# On the embedded core, a session bound to an instance is read with that instance and its
+# progress, which every page of the session needs: one statement, not two (core.embedded).
+_READ_WITH_INSTANCE = (select(*_COLUMNS, *embedded.WITH_PROGRESS)
+                       .select_from(embedded.instance_outerjoin(_T, _T.c.instance_id))
+                       .where(_T.c.sid_hash == bindparam("key")))
 
 
 class ServerSessionInterface(SessionInterface):
@@ -87,14 +101,17 @@ class ServerSessionInterface(SessionInterface):
         sid, via = self._find(request)
         if sid:
             # a Core read on the request's connection: no ORM object for a row read once
-            row = db.session.connection().execute(_READ, {"key": hash_secret(sid)}).first()
+            embedded_core = not app.config.get("WIZARD_CORE_URL")
+            row = read_row(db.session, _READ_WITH_INSTANCE if embedded_core else _READ, {"key": hash_secret(sid)})
             now = utcnow()
             max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
             # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
-            if row is not None and row.expires_at > now and row.created > now - max_age:
-                if (row.data or {}).get(ENDED) and not AFTER_END.search(request.path):
+            if row is not None and row.session_expires > now and row.session_created > now - max_age:
+                if (row.session_data or {}).get(ENDED) and not AFTER_END.search(request.path):
                     return ServerSession(via=None)
-                return ServerSession(dict(row.data or {}), sid=sid, via=via)
+                if embedded_core:
+                    embedded.keep_instance_read(row)
+                return ServerSession(dict(row.session_data or {}), sid=sid, via=via)
         # Unknown or expired: a fresh session (never adopt an id chosen by the client).
         return ServerSession(via=None)
 
