@@ -170,3 +170,57 @@ def test_a_journey_alternating_between_two_servers_finishes_with_every_value(two
     # metrics: either server answers, behind the token, for its workers
     scrape = requests.get(f"{bases[0]}/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"})
     assert scrape.status_code == 200 and "wizard_http_request_duration_seconds" in scrape.text
+
+
+def _kill_pooled_connection(engine) -> None:
+    """The one pooled connection dies as in a database restart: its server process ends
+    (PostgreSQL), or it is closed under the pool (SQLite)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    raw = engine.raw_connection()
+    dbapi = raw.dbapi_connection
+    pid = dbapi.info.backend_pid if engine.dialect.name == "postgresql" else None
+    raw.close()  # back to the pool
+    if pid is None:
+        dbapi.close()
+        return
+    admin = create_engine(engine.url, poolclass=NullPool)
+    with admin.connect() as c:
+        assert c.execute(text("select pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    admin.dispose()
+
+
+def test_a_pooled_connection_is_checked_only_after_it_was_idle(app):
+    """dbsafety.ping_when_idle: a request pays no round trip to check a connection used a moment
+    ago, and a dead connection that was idle is replaced without the request noticing."""
+    import time
+
+    from sqlalchemy import create_engine, exc, text
+
+    from wizard import dbsafety
+
+    for idle in (0.2, 3600):
+        engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1)
+        dbsafety.ping_when_idle(engine, idle)
+        pings = []
+        original = engine.dialect.do_ping
+        engine.dialect.do_ping = lambda conn: pings.append(1) or original(conn)
+        with engine.connect() as c:
+            assert c.execute(text("select 1")).scalar() == 1
+        with engine.connect() as c:  # used a moment ago: not checked
+            assert c.execute(text("select 1")).scalar() == 1
+        assert pings == []
+        _kill_pooled_connection(engine)
+        time.sleep(0.5)
+        if idle < 0.5:  # idle long enough: checked, found dead, replaced
+            with engine.connect() as c:
+                assert c.execute(text("select 1")).scalar() == 1
+            assert pings == [1]
+        else:  # the trade-off: within the window the request that gets it fails, once
+            with pytest.raises(exc.DBAPIError) as failed, engine.connect() as c:
+                c.execute(text("select 1"))
+            assert failed.value.connection_invalidated
+            with engine.connect() as c:
+                assert c.execute(text("select 1")).scalar() == 1
+        engine.dispose()

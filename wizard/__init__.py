@@ -48,6 +48,9 @@ def configure_logging(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            dbsafety.ping_when_idle(engine, app.config["WIZARD_DB_PING_AFTER"])
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     i18n.init_app(app)

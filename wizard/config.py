@@ -75,7 +75,9 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY")
         or (None if production else _kept_secret(instance_path, DEV_SECRET_FILE, lambda: secrets.token_hex(32))),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or (None if production else default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # a pooled connection idle this long is checked before use (dbsafety.ping_when_idle)
+        "WIZARD_DB_PING_AFTER": float(env.get("WIZARD_DB_PING_AFTER", "1")),
         "WIZARD_MASTER_TOKEN": env.get("WIZARD_MASTER_TOKEN"),
         "WIZARD_ALLOWED_ORIGINS": origins,
         "WIZARD_PUBLIC_URL": public_url,

@@ -22,7 +22,10 @@ the database never sees the value, whatever path it came by.
 """
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import JSON, String, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -82,6 +85,31 @@ def hold_lock(session, obj) -> None:
 def locked_already(session, model, ident):
     """The row this transaction already holds locked (see hold_lock), or None."""
     return session.info.get("locked_rows", {}).get((model, ident))
+
+
+def ping_when_idle(engine, seconds: float) -> None:
+    """Check a pooled connection before handing it out (a database restart leaves the pool full
+    of dead ones) only when it has been idle for `seconds`: a connection back in the pool a
+    moment ago is alive, and a busy server would otherwise pay one round trip per request for
+    nothing (SQLAlchemy's pool_pre_ping). A dead one is replaced without the request noticing;
+    only a restart within `seconds` of a connection's last use can fail the request that gets
+    it (the pool then drops all its connections). WIZARD_DB_PING_AFTER sets `seconds`."""
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection, record):
+        record.info["wizard_last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy):
+        last = record.info.get("wizard_last_used")
+        if last is not None and time.monotonic() - last < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError() from exc  # the pool connects a new one
+            raise
 
 
 def read_row(session, statement, params: dict):
