@@ -150,7 +150,9 @@ class WizardContext:
 def load(iid: str, *, lock: bool = False) -> WizardContext:
     """Everything a wizard view needs, or a WizardError (403 / 404 / 503, from the guard)."""
     bound = guard.bound_user(iid)
-    held = None  # the embedded core: instance and progress in one statement, held while used
+    # the embedded core: instance and progress in one statement (read with the session already,
+    # wizard.web.session), or locked for Finish and held while used
+    held = None
     if not current_app.config.get("WIZARD_CORE_URL"):
         held = progress_store.prefetch(iid, lock=lock)
     instance = guard.owned_instance(iid, bound["user_id"])
