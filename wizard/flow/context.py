@@ -18,6 +18,7 @@ from ..core import InstanceData, NotFound, get_core
 from ..core.embedded import carry_values, version_definition
 from .. import session_keys
 from ..solutions import versions
+from ..extensions import per_app
 from ..web import guard, user_accounts
 from . import carry as carry_store
 from . import progress as progress_store
@@ -195,11 +196,27 @@ def restart(ctx: WizardContext) -> None:
     progress_store.save(ctx.progress, ctx.definition)
 
 
+LOCALIZED_MAX = 500
+
+
 def in_language(definition: dict | None) -> dict | None:
     """A definition with the ISV's texts in the user's language (wizard.texts; English where none
     is given). Definitions that are compared (upgrades, carrying answers over) must both be in
-    it, or a title given per language would count as changed."""
-    return localize_definition(definition, i18n.language(), i18n.localize) if definition else definition
+    it, or a title given per language would count as changed.
+
+    A version's definition is one object per process (SolutionVersion.definition), so its copy
+    in each language is made once per app and kept, under the same rule: callers must not
+    change it. (A remote core's definitions are new objects on every request: they miss.)"""
+    if not definition:
+        return definition
+    lang = i18n.language()
+    kept = per_app("wizard_localized_definitions", dict)
+    found = kept.get((id(definition), lang))
+    if found is None or found[0] is not definition:  # the id of a definition since dropped
+        if len(kept) >= LOCALIZED_MAX:
+            kept.clear()
+        found = kept[(id(definition), lang)] = (definition, localize_definition(definition, lang, i18n.localize))
+    return found[1]
 
 
 def _definition_of(ctx: WizardContext, number: int | None) -> dict | None:
