@@ -10,12 +10,16 @@ README *Languages* says how to add one."""
 from __future__ import annotations
 
 import os
+import weakref
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError, support
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from flask_babel import (Babel, format_decimal, get_locale, get_translations, refresh, gettext as _,  # noqa: F401  (re-exported)
+                         lazy_gettext as _l, ngettext)
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from wtforms.i18n import messages_path
 
@@ -155,8 +159,38 @@ SCRIPT_TEXTS = [
 ]
 
 
+# Per catalogue (a language of this app): the same on every page, so translated once.
+_script_texts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def script_texts() -> dict:
-    return {t.msgid: _(t.msgid) for t in SCRIPT_TEXTS}
+    translations = get_translations()
+    texts = _script_texts.get(translations)
+    if texts is None:
+        texts = _script_texts[translations] = {t.msgid: translations.ugettext(t.msgid) for t in SCRIPT_TEXTS}
+    return texts
+
+
+def template_gettext(translations) -> dict:
+    """`gettext`/`ngettext` for the templates' `_()`, bound to one request's catalogue: Flask-Babel's
+    own look the catalogue up again on every call. Same behaviour as Jinja's newstyle gettext
+    (jinja2.ext: escaped variables, always a format string)."""
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = translations.ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = translations.ungettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
 
 
 def init_app(app) -> None:
@@ -181,4 +215,5 @@ def init_app(app) -> None:
 
     @app.context_processor
     def page_language():
-        return {"page_lang": language(), "page_dir": direction(), "script_texts": script_texts}
+        return {"page_lang": language(), "page_dir": direction(), "script_texts": script_texts,
+                **template_gettext(get_translations())}
