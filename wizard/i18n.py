@@ -19,7 +19,8 @@ from flask import current_app, g, has_request_context, request, session
 from flask_babel import (Babel, format_decimal, get_locale, get_translations, refresh, gettext as _,  # noqa: F401  (re-exported)
                          lazy_gettext as _l, ngettext)
 from jinja2 import pass_context
-from markupsafe import Markup
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from wtforms.i18n import messages_path
 
@@ -159,16 +160,20 @@ SCRIPT_TEXTS = [
 ]
 
 
-# Per catalogue (a language of this app): the same on every page, so translated once.
+# Per catalogue (a language of this app): the same on every page, so translated and written as
+# the attribute's value once.
 _script_texts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def script_texts() -> dict:
+def script_texts_attr() -> Markup:
+    """The script texts translated, as JSON escaped for <body data-texts> (as `|tojson|forceescape`)."""
     translations = get_translations()
-    texts = _script_texts.get(translations)
-    if texts is None:
-        texts = _script_texts[translations] = {t.msgid: translations.ugettext(t.msgid) for t in SCRIPT_TEXTS}
-    return texts
+    attr = _script_texts.get(translations)
+    if attr is None:
+        texts = {t.msgid: translations.ugettext(t.msgid) for t in SCRIPT_TEXTS}
+        attr = escape(str(htmlsafe_json_dumps(texts, dumps=current_app.json.dumps, sort_keys=True)))
+        _script_texts[translations] = attr
+    return attr
 
 
 def template_gettext(translations) -> dict:
@@ -215,5 +220,5 @@ def init_app(app) -> None:
 
     @app.context_processor
     def page_language():
-        return {"page_lang": language(), "page_dir": direction(), "script_texts": script_texts,
+        return {"page_lang": language(), "page_dir": direction(), "script_texts_attr": script_texts_attr,
                 **template_gettext(get_translations())}
