@@ -16,8 +16,8 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError, support
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import (Babel, format_decimal, get_locale, get_translations, refresh, gettext as _,  # noqa: F401  (re-exported)
-                         lazy_gettext as _l, ngettext)
+from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from flask_babel import get_translations
 from jinja2 import pass_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
