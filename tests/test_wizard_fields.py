@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import Markup
 
 from wizard import accounts
 from wizard.extensions import db
@@ -342,3 +343,16 @@ def test_an_account_connected_in_the_popup_is_preselected(client, core, user, ap
     w.post({"acct": mine.id})
     assert w.path.endswith("/screen/2")
     assert csrf_of(w.page)
+
+
+@pytest.mark.parametrize("params", [
+    {"name": "a", "id": "b", "type": "text", "value": ""},
+    {"value": 'say "hi" & <go>', "class_": "x", "for_": "y", "data_show_if": "{}", "aria_describedby": "a b"},
+    {"checked": True, "readonly": False, "required": True, "maxlength": 300, "placeholder": Markup("<b>")},
+    {"aria-required": "true", "data-x": "1", "value": 0, "min": 1.5},
+])
+def test_html_params_write_what_wtforms_writes(params):
+    """wizard.flow.forms.html_params replaces WTForms' own for speed: the same HTML, always."""
+    from wizard.flow import forms
+
+    assert forms.html_params(**params) == forms.wtforms_html_params(**params)

@@ -10,12 +10,17 @@ README *Languages* says how to add one."""
 from __future__ import annotations
 
 import os
+import weakref
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError, support
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from wtforms.i18n import messages_path
 
@@ -155,8 +160,42 @@ SCRIPT_TEXTS = [
 ]
 
 
-def script_texts() -> dict:
-    return {t.msgid: _(t.msgid) for t in SCRIPT_TEXTS}
+# Per catalogue (a language of this app): the same on every page, so translated and written as
+# the attribute's value once.
+_script_texts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def script_texts_attr() -> Markup:
+    """The script texts translated, as JSON escaped for <body data-texts> (as `|tojson|forceescape`)."""
+    translations = get_translations()
+    attr = _script_texts.get(translations)
+    if attr is None:
+        texts = {t.msgid: translations.ugettext(t.msgid) for t in SCRIPT_TEXTS}
+        attr = escape(str(htmlsafe_json_dumps(texts, dumps=current_app.json.dumps, sort_keys=True)))
+        _script_texts[translations] = attr
+    return attr
+
+
+def template_gettext(translations) -> dict:
+    """`gettext`/`ngettext` for the templates' `_()`, bound to one request's catalogue: Flask-Babel's
+    own look the catalogue up again on every call. Same behaviour as Jinja's newstyle gettext
+    (jinja2.ext: escaped variables, always a format string)."""
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = translations.ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = translations.ungettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
 
 
 def init_app(app) -> None:
@@ -181,4 +220,5 @@ def init_app(app) -> None:
 
     @app.context_processor
     def page_language():
-        return {"page_lang": language(), "page_dir": direction(), "script_texts": script_texts}
+        return {"page_lang": language(), "page_dir": direction(), "script_texts_attr": script_texts_attr,
+                **template_gettext(get_translations())}

@@ -40,6 +40,7 @@ class ScreenPage:
                     "saved_secret": slot_id in self.ctx.secrets_kept, "part": slot_types.get(slot["type"]).part
                     if slot["kind"] == "config" else "auth", "new": self.ctx.engine.upgrade_reason(slot_id)}
             item.update(self.extra.get(slot_id, {}))
+            item["describedby"] = describedby(item)
             omap = self.maps.get(slot_id, {}).get("options")
             if omap is not None:  # JSON values of the choices, for customValidation in the script
                 item["option_values"] = json.dumps({k: v for k, v in omap.by_key.items()})
@@ -68,6 +69,14 @@ class ScreenPage:
         ), status
 
     form_has_data: bool = False
+
+
+def describedby(item: dict) -> str:
+    """The ids a slot's control is described by (aria-describedby): what its part shows of the New
+    mark, help, saved-secret note, note and error, in that order."""
+    shown = ((item["new"], "new"), (item["slot"].get("help"), "help"), (item["saved_secret"], "saved"),
+             (item["note"], "note"), (item["field"].errors, "error"))
+    return " ".join(f"{item['name']}-{suffix}" for present, suffix in shown if present)
 
 
 def _connect_screen(ctx: WizardContext, auth_slot_id: str) -> int | None:
