@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from .. import slot_types
 from ..crypto import seal, unseal
 from ..core import embedded
-from ..dbsafety import WRITE_LOCK, hold_lock, kept_read, read_row
+from ..dbsafety import WRITE_LOCK, forget_read, hold_lock, kept_read, read_row
 from ..extensions import db
 from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
@@ -102,6 +102,9 @@ def prefetch(instance_id: str, *, lock: bool = False):
             if row is not None:
                 embedded.keep_instance_read(row)
         return row
+    # read again, locked: what was read without the lock may have changed while this waited
+    forget_read(db.session, (SolutionInstance, instance_id))
+    forget_read(db.session, (WizardProgress, instance_id))
     # and the owner, whom Finish's events name
     stmt = (select(SolutionInstance).options(joinedload(SolutionInstance.progress), joinedload(SolutionInstance.owner))
             .where(SolutionInstance.id == instance_id)
