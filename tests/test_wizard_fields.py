@@ -350,6 +350,8 @@ def test_an_account_connected_in_the_popup_is_preselected(client, core, user, ap
     {"value": 'say "hi" & <go>', "class_": "x", "for_": "y", "data_show_if": "{}", "aria_describedby": "a b"},
     {"checked": True, "readonly": False, "required": True, "maxlength": 300, "placeholder": Markup("<b>")},
     {"aria-required": "true", "data-x": "1", "value": 0, "min": 1.5},
+    # a translated text is Markup (templates' _()): its quotes must not end the attribute
+    {"aria_label": Markup('Column "A", row 2'), "value": Markup('a" onmouseover="x')},
 ])
 def test_html_params_write_what_wtforms_writes(params):
     """wizard.flow.forms.html_params replaces WTForms' own for speed: the same HTML, always."""

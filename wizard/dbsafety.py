@@ -70,9 +70,12 @@ def _sqlite_lock_for_update(conn, _cursor, _statement, _parameters, context, _ex
 
 @event.listens_for(Session, "do_orm_execute")
 def _refresh_locked_rows(state):
-    """Called for each ORM statement: a locking read loads the row as it is now."""
+    """Called for each ORM statement: a locking read loads the row as it is now; a write
+    (UPDATE, DELETE: no flush) makes the rows kept by `keep_read` stale."""
     if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
         state.update_execution_options(populate_existing=True)
+    if not state.is_select:
+        forget_read(state.session)
 
 
 def hold_lock(session, obj) -> None:
@@ -127,24 +130,27 @@ def read_row(session, statement, params: dict):
     try:
         return conn.execute(statement, params).first()
     finally:
-        dbapi.autocommit = False
+        if not dbapi.closed:  # a lost connection: SQLAlchemy's error (invalidated) is the one to see
+            dbapi.autocommit = False
 
 
 def keep_read(session, key, row) -> None:
     """Keep a row read without the ORM (a plain Core read, cheaper than loading objects) for the
-    rest of this transaction, where `kept_read` finds it: as the identity map would, but
-    forgotten at the first flush, commit or rollback, so that it never hides a write."""
+    rest of this request, where `kept_read` finds it: as the identity map would, but forgotten
+    at the first write (flush, UPDATE, DELETE), commit or rollback, and at the request's end, so
+    that it never hides a write."""
     session.info.setdefault("kept_reads", {})[key] = row
 
 
 def kept_read(session, key):
-    """The row kept by `keep_read` in this transaction, or None."""
+    """The row kept by `keep_read`, or None."""
     return session.info.get("kept_reads", {}).get(key)
 
 
 def forget_read(session, key=None) -> None:
     """Forget one kept read, or (no key) all of them: a kept read never outlives its request
-    (wizard.flow registers this at the request's end), even where the session does (tests)."""
+    (wizard.web.session.forget_reads, registered by create_app, runs at each request's end),
+    even where the database session does (tests)."""
     if key is None:
         session.info.pop("kept_reads", None)
     else:

@@ -224,6 +224,7 @@ class EmbeddedCore(Core):
             if row is not None:
                 hold_lock(db.session, row)
             forget_read(db.session, (SolutionInstance, str(instance_id)))  # about to change
+            forget_read(db.session, (WizardProgress, str(instance_id)))
         else:  # the identity map first: the wizard may have loaded it with its progress (flow.progress)
             row = db.session.get(SolutionInstance, str(instance_id))
         if row is None:

@@ -61,7 +61,7 @@ class WizardContext:
     mode: str
     progress: progress_store.Progress
     engine: WizardEngine = None  # type: ignore[assignment]
-    row: object = None  # the instance row loaded with the progress, kept for the progress save
+    row: object = None  # Finish: the instance locked with its progress, held while used (weak identity map)
     _options_cache: dict = field(default_factory=dict)
 
     # -- engine callables --------------------------------------------------------------------
@@ -206,10 +206,12 @@ def in_language(definition: dict | None) -> dict | None:
 
     A version's definition is one object per process (SolutionVersion.definition), so its copy
     in each language is made once per app and kept, under the same rule: callers must not
-    change it. (A remote core's definitions are new objects on every request: they miss.)"""
+    change it. A remote core's definitions are new objects on every request: not kept."""
     if not definition:
         return definition
     lang = i18n.language()
+    if get_core().remote:
+        return localize_definition(definition, lang, i18n.localize)
     kept = per_app("wizard_localized_definitions", dict)
     found = kept.get((id(definition), lang))
     if found is None or found[0] is not definition:  # the id of a definition since dropped

@@ -78,6 +78,9 @@ def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=
 
 # -- rendering ---------------------------------------------------------------------------------
 
+_QUOTE, _QUOTE_ENTITY = Markup('"'), Markup("&quot;")
+
+
 def html_params(**kwargs) -> Markup:
     """WTForms' `html_params` with the same output (attributes sorted, values escaped, True bare,
     False left out), without formatting each attribute through `Markup.format`, which made the
@@ -87,7 +90,8 @@ def html_params(**kwargs) -> Markup:
         if value is False:
             continue
         key = escape(widgets.clean_key(key))
-        out.append(key if value is True else f'{key}="{escape(value)}"')
+        # escape() leaves Markup as it is: its quotes still must not end the attribute
+        out.append(key if value is True else f'{key}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
     return Markup(" ".join(out))
 
 
