@@ -110,11 +110,22 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, core, user, receiver, endp
 
 
 def test_workers_side_by_side_never_make_the_same_attempt_twice(app, core, user, receiver, endpoint):
+    # The worker that makes the first delivery waits inside it (a worker sends one at a time),
+    # so a delivery that arrives meanwhile is the other's: both share the work, however far
+    # apart the two processes came up (one alone could otherwise deliver everything).
+    receiver.hold_type = "instance.created"
     ids = make_events(core, user, 10)
     workers = [start_worker(app), start_worker(app)]
     try:
+        assert receiver.held.wait(60)
+        deadline = time.monotonic() + 60
+        while len(receiver.received) < 2:
+            assert time.monotonic() < deadline, "the second worker delivered nothing"
+            time.sleep(0.05)
+        receiver.release.set()
         wait_all_delivered()
     finally:
+        receiver.release.set()
         stop(*workers)
     assert receiver.rejected == []
     counts = Counter(e["id"] for e in receiver.received)

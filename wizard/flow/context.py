@@ -210,7 +210,7 @@ def in_language(definition: dict | None) -> dict | None:
     if not definition:
         return definition
     lang = i18n.language()
-    if get_core().remote:
+    if current_app.config.get("WIZARD_CORE_URL"):
         return localize_definition(definition, lang, i18n.localize)
     kept = per_app("wizard_localized_definitions", dict)
     found = kept.get((id(definition), lang))
