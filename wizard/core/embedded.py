@@ -61,8 +61,9 @@ _I = SolutionInstance.__table__
 _RUNNING = SolutionVersion.__table__.alias("running")
 # The instance with what `to_data` needs of its versions: the running one's number and created
 # (the definition cache's key) and the newest one's id. A wizard request reads it with its
-# progress in one statement (flow.progress.prefetch) as a plain row: building ORM objects for
-# a row read once cost more than the rest of the read.
+# progress, and its session, in one statement (web.session; flow.progress.prefetch without a
+# session's read) as a plain row: building ORM objects for a row read once cost more than the
+# rest of the read.
 INSTANCE_COLUMNS = (*_I.c, _RUNNING.c.version.label("version_number"), _RUNNING.c.created.label("version_created"),
                     NEWEST_VERSION_ID.label("newest_version_id"))
 # ... and the wizard's progress of it (this core keeps that table in its database too)
@@ -225,7 +226,7 @@ class EmbeddedCore(Core):
                 hold_lock(db.session, row)
             forget_read(db.session, (SolutionInstance, str(instance_id)))  # about to change
             forget_read(db.session, (WizardProgress, str(instance_id)))
-        else:  # the identity map first: the wizard may have loaded it with its progress (flow.progress)
+        else:  # the identity map first: Finish may have loaded it locked with its progress (flow.progress)
             row = db.session.get(SolutionInstance, str(instance_id))
         if row is None:
             raise NotFound(f"no solution instance with id {instance_id!r}",
