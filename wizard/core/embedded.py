@@ -19,7 +19,7 @@ from ..dbsafety import WRITE_LOCK, forget_read, hold_lock, keep_read, kept_read,
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion, WizardProgress
 from ..models.instances import NEWEST_VERSION_ID
-from ..models.solutions import DEFINITIONS, known_definition, remember
+from ..models.solutions import cached_definition, known_definition, remember
 from ..solutions import (
     DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
@@ -71,18 +71,21 @@ _PROGRESS = WizardProgress.__table__
 WITH_PROGRESS = (*INSTANCE_COLUMNS, _PROGRESS.c.instance_id.label("progress_of"), _PROGRESS.c.data.label("progress_data"))
 
 
-def instance_outerjoin(left, instance_id):
-    """`left` LEFT JOIN the instance whose id is the column `instance_id`, its running version
-    and its progress: the FROM of a statement selecting WITH_PROGRESS."""
-    return (left.outerjoin(_I, _I.c.id == instance_id).outerjoin(_RUNNING, _RUNNING.c.id == _I.c.version_id)
+def _versions_and_progress(instances):
+    """`instances` (a FROM holding solution_instances) LEFT JOIN its running version and its
+    progress: the FROM of a statement selecting WITH_PROGRESS."""
+    return (instances.outerjoin(_RUNNING, _RUNNING.c.id == _I.c.version_id)
             .outerjoin(_PROGRESS, _PROGRESS.c.instance_id == _I.c.id))
 
 
+def instance_outerjoin(left, instance_id):
+    """`left` LEFT JOIN the instance whose id is the column `instance_id`, with its running
+    version and progress (web.session: a session and the instance it is bound to)."""
+    return _versions_and_progress(left.outerjoin(_I, _I.c.id == instance_id))
+
+
 # One instance with its progress, by id.
-INSTANCE_READ = (select(*WITH_PROGRESS)
-                 .select_from(_I.join(_RUNNING, _RUNNING.c.id == _I.c.version_id)
-                              .outerjoin(_PROGRESS, _PROGRESS.c.instance_id == _I.c.id))
-                 .where(_I.c.id == bindparam("iid")))
+INSTANCE_READ = select(*WITH_PROGRESS).select_from(_versions_and_progress(_I)).where(_I.c.id == bindparam("iid"))
 
 
 @dataclass(frozen=True)
@@ -94,13 +97,10 @@ class VersionRef:
 
 
 def definition_of(version_id: int, created: datetime) -> dict:
-    """A version's definition from the process-wide cache (SolutionVersion.definition), read and
-    kept on its first use in this process."""
-    found = DEFINITIONS.get((version_id, created))
-    if found is None:
-        found = db.session.scalar(select(SolutionVersion.stored_definition).where(SolutionVersion.id == version_id))
-        remember((version_id, created), found)
-    return found
+    """A version's definition from the process-wide cache (as SolutionVersion.definition), read
+    on its first use in this process."""
+    return cached_definition(version_id, created, lambda: db.session.scalar(
+        select(SolutionVersion.stored_definition).where(SolutionVersion.id == version_id)))
 
 
 def keep_instance_read(row) -> None:

@@ -42,13 +42,7 @@ class SolutionVersion(db.Model):
     def definition(self) -> dict:
         """The definition, from the process-wide cache (loaded on the first use of this version
         in this process). Callers must not change it."""
-        key = (self.id, self.created)
-        found = DEFINITIONS.get(key)
-        if found is None:
-            found = self.stored_definition
-            if self.id is not None:
-                remember(key, found)
-        return found
+        return cached_definition(self.id, self.created, lambda: self.stored_definition)
 
     @definition.inplace.setter
     def _definition_set(self, value: dict) -> None:
@@ -73,6 +67,17 @@ def remember(key: tuple, definition: dict) -> None:
     if len(DEFINITIONS) >= DEFINITIONS_MAX:
         DEFINITIONS.clear()  # a crude bound: an ISV has tens of solutions, not thousands
     DEFINITIONS[key] = definition
+
+
+def cached_definition(version_id, created, load) -> dict:
+    """The definition of the version (`version_id`, `created`) from DEFINITIONS, or `load()`,
+    kept there for the next use (a version not yet stored, without an id, is not kept)."""
+    found = DEFINITIONS.get((version_id, created))
+    if found is None:
+        found = load()
+        if version_id is not None:
+            remember((version_id, created), found)
+    return found
 
 
 def known_definition(version: "SolutionVersion") -> bool:

@@ -67,8 +67,10 @@ def end_session(session) -> None:
 
 def forget_reads(_exc=None) -> None:
     """Called at the end of every request: rows kept for it (the instance read with the session,
-    dbsafety.keep_read) are not kept past it, even where the database session lives on (tests)."""
-    forget_read(db.session)
+    dbsafety.keep_read) are not kept past it, even where the database session lives on (tests).
+    A request that made no database session (the bare static and health routes) has none."""
+    if db.session.registry.has():
+        forget_read(db.session)
 
 
 def sid_from_path(path: str) -> str | None:
