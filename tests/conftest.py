@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from wizard import create_app
@@ -65,7 +67,17 @@ def app(tmp_path_factory, live_port):
 def _empty_tables():
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
+        # A browser may still be polling the live server when its test ends: PostgreSQL may then
+        # pick the TRUNCATE as a deadlock's victim. The request finishes; the TRUNCATE is retried.
+        for attempt in range(5):
+            try:
+                db.session.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
+                break
+            except OperationalError as exc:
+                db.session.rollback()
+                if "deadlock detected" not in str(exc) or attempt == 4:
+                    raise
+                time.sleep(0.2)
     else:
         for t in tables:
             db.session.execute(t.delete())
