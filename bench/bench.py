@@ -231,38 +231,51 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None) ->
     return float(WRK.search(out).group(1)), float(p50.group(1)) * scale
 
 
-def wrk_scripts(server: Server, data: Data, owner, sessions: int, workdir: Path) -> tuple[Path, Path]:
+PARTS = ("read", "context", "form")  # benchapp.part_of_a_screen
+
+
+def wrk_scripts(server: Server, data: Data, owner, sessions: int, workdir: Path) -> dict[str, Path]:
     """Lua for wrk: GETs of screen 1 and Next POSTs of screen 1, round-robin over `sessions`
-    wizard sessions (one instance each), as many browsers would."""
-    gets, posts = [], []
+    wizard sessions (one instance each), as many browsers would; and GETs of the same sessions
+    stopped after each part of a screen GET's work (PARTS), answering as many bytes."""
+    gets, posts, size = [], [], 0
     for iid, code in zip(data.instances(owner, sessions), data.codes(owner, sessions)):
         http = _Based(server.base)
         where = journey._path(http.get(f"/configure/{iid}?code={code}", allow_redirects=False).headers["Location"])
         where = journey._path(http.get(where, allow_redirects=False).headers["Location"])
         page = http.get(where).text
+        size = len(page.encode())
         body = requests.models.RequestEncodingMixin._encode_params(
             [("csrf_token", journey.CSRF.search(page).group(1)), ("wizard_screen", "1"), ("wizard_action", "next")]
             + journey._pairs(journey.screens_for(0)[0]))
         gets.append(where)
         posts.append((where, body))
-    lua_get = workdir / "get.lua"
-    lua_get.write_text("local paths = {" + ",".join(json.dumps(p) for p in gets) + "}\nlocal i = 0\n"
-                       "request = function() i = i % #paths + 1; return wrk.format('GET', paths[i]) end\n")
+    scripts = {"get": _get_script(workdir / "get.lua", gets)}
+    for part in PARTS:
+        scripts[part] = _get_script(workdir / f"{part}.lua", [re.sub(r"/screen/1$", f"/bench/{part}?bytes={size}", p) for p in gets])
     lua_post = workdir / "post.lua"
     lua_post.write_text(
         "local posts = {" + ",".join("{%s,%s}" % (json.dumps(p), json.dumps(b)) for p, b in posts) + "}\nlocal i = 0\n"
         "request = function() i = i % #posts + 1\n"
         "  return wrk.format('POST', posts[i][1], {['Content-Type']='application/x-www-form-urlencoded'}, posts[i][2]) end\n")
-    return lua_get, lua_post
+    scripts["next"] = lua_post
+    return scripts
 
 
-def throughput(server: Server, scripts, seconds: int, rounds: int, connections: int) -> dict:
-    """Bare route, screen GET and Next POST, interleaved in each round; medians over rounds."""
-    runs = {"bare": [], "get": [], "next": []}
+def _get_script(path: Path, paths: list[str]) -> Path:
+    path.write_text("local paths = {" + ",".join(json.dumps(p) for p in paths) + "}\nlocal i = 0\n"
+                    "request = function() i = i % #paths + 1; return wrk.format('GET', paths[i]) end\n")
+    return path
+
+
+def throughput(server: Server, scripts: dict[str, Path], seconds: int, rounds: int, connections: int) -> dict:
+    """Bare route, screen GET, Next POST and the parts of a screen GET, interleaved in each
+    round; medians over rounds."""
+    runs = {"bare": [], **{name: [] for name in scripts}}
     for _ in range(rounds):
         runs["bare"].append(wrk(f"{server.base}/bench/bare", seconds, connections))
-        runs["get"].append(wrk(server.base, seconds, connections, scripts[0]))
-        runs["next"].append(wrk(server.base, seconds, connections, scripts[1]))
+        for name, script in scripts.items():
+            runs[name].append(wrk(server.base, seconds, connections, script))
     return {k: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for k, v in runs.items()}
 
 
@@ -330,6 +343,17 @@ def main() -> None:
                 ("wizard screen GET", f"{t['get'][0]:,.0f} req/s = **{t['get'][0] / bare:.3f}x** bare, p50 {t['get'][1]:.1f} ms"),
                 ("Next POST (valid, 303)", f"{t['next'][0]:,.0f} req/s = **{t['next'][0] / bare:.3f}x** bare, p50 {t['next'][1]:.1f} ms"),
             ]
+            # where a screen GET's time goes: the same sessions' GETs stopped after each part of
+            # the work, with a page of the same size; each part's share of a whole GET's time
+            labels = {"read": "the session's one statement", "context": "+ context and engine",
+                      "form": "+ the screen's form", "get": "+ the render and the rest of the view (the whole GET)"}
+            whole, before = 1 / t["get"][0], 1 / bare
+            rows.append(("screen GET's time: what the bare route does too", f"{before / whole:.0%}"))
+            for part in (*PARTS, "get"):
+                rate = t[part][0]
+                rows.append((f"screen GET stopped after: {labels[part]}",
+                             f"{rate:,.0f} req/s = {rate / bare:.3f}x bare; this part {(1 / rate - before) / whole:.0%} of a GET's time"))
+                before = 1 / rate
         for name, count in statements_of_a_journey(server, data, owner):
             rows.append((f"statements: {name}", str(count)))
         for total in (10, 100, 1000):  # instances with values; pages of at most 100 (the API's limit)
