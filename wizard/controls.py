@@ -29,10 +29,20 @@ def _params(kwargs: dict) -> str:
     for key, value in sorted(kwargs.items()):
         if value is False:
             continue
-        key = escape(widgets.clean_key(key))
-        # escape() leaves Markup as it is: its quotes still must not end the attribute
-        out.append(key if value is True else f'{key}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
+        name = _names.get(key)
+        if name is None:
+            name = _names[key] = str(escape(widgets.clean_key(key)))
+        if value is True:
+            out.append(name)
+        elif hasattr(value, "__html__"):  # escape() leaves Markup as it is: its quotes must not end the attribute
+            out.append(f'{name}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
+        else:  # escaped text has no quote left
+            out.append(f'{name}="{escape(value)}"')
     return " ".join(out)
+
+
+# Attribute names as html_params writes them (cleaned, escaped), remembered: a handful are used.
+_names: dict[str, str] = {}
 
 
 # Keys as WTForms' render_field cleans them (class_ -> class, data_x -> data-x), remembered: the
