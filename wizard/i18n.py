@@ -213,7 +213,8 @@ def template_gettext(translations) -> dict:
             rv = Markup(rv)
         return rv % variables
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    # `_` too: Jinja's own `_` looks `gettext` up in the context again and calls it through Context.call
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
 def init_app(app) -> None:

@@ -31,13 +31,14 @@ class ScreenPage:
 
     def items(self, shown: set[str]) -> list[dict]:
         out = []
+        kept = self.ctx.secrets_kept  # (a property: works the set out on each read)
         for slot in self.slots:
             slot_id = slot["externalId"]
             name = forms.field_name(slot_id)
             item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name], "shown": slot_id in shown,
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
                     "required": bool(slot.get("required")), "note": self.notes.get(slot_id),
-                    "saved_secret": slot_id in self.ctx.secrets_kept, "part": slot_types.get(slot["type"]).part
+                    "saved_secret": slot_id in kept, "part": slot_types.get(slot["type"]).part
                     if slot["kind"] == "config" else "auth", "new": self.ctx.engine.upgrade_reason(slot_id)}
             item.update(self.extra.get(slot_id, {}))
             item["describedby"] = describedby(item)
