@@ -99,9 +99,9 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported()) or default
 
 
-def language() -> str:
-    """The request's language, as a tag (de, ar, pt-BR)."""
-    return str(get_locale()).replace("_", "-")
+def language(locale=None) -> str:
+    """The request's language (or `locale`'s), as a tag (de, ar, pt-BR)."""
+    return str(locale or get_locale()).replace("_", "-")
 
 
 def localize(value):
@@ -119,8 +119,8 @@ def _param(value):
     return localize(value)
 
 
-def direction() -> str:
-    return "rtl" if get_locale().character_order == "right-to-left" else "ltr"
+def direction(locale=None) -> str:
+    return "rtl" if (locale or get_locale()).character_order == "right-to-left" else "ltr"
 
 
 def format_date(iso: str) -> str:
@@ -240,5 +240,6 @@ def init_app(app) -> None:
 
     @app.context_processor
     def page_language():
-        return {"page_lang": language(), "page_dir": direction(), "script_texts_attr": script_texts_attr,
+        locale = get_locale()  # (Flask-Babel finds it through three context lookups on each call)
+        return {"page_lang": language(locale), "page_dir": direction(locale), "script_texts_attr": script_texts_attr,
                 **template_gettext(get_translations())}
