@@ -10,7 +10,7 @@ from .cli import register as register_cli
 from .config import check_production, load_config, trusted_hosts
 from .extensions import csrf, db, migrate
 from .logging_setup import configure_logging as setup_logging
-from .web import boundary, health, limits, operations, static
+from .web import boundary, health, jinja, limits, operations, static
 from .web.errors import register_error_handlers
 from .web.security import csp_nonce, reset_request_state, set_security_headers
 from .web.session import ServerSessionInterface, forget_reads
@@ -21,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("WIZARD_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
                 template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
+    app.jinja_environment = jinja.Environment  # before anything makes app.jinja_env
     os.makedirs(app.instance_path, exist_ok=True)
     configure_settings(app, test_config)
     configure_logging(app)

@@ -14,6 +14,7 @@ import weakref
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError, support
+from babel.numbers import format_decimal as _babel_format_decimal
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
@@ -98,9 +99,9 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported()) or default
 
 
-def language() -> str:
-    """The request's language, as a tag (de, ar, pt-BR)."""
-    return str(get_locale()).replace("_", "-")
+def language(locale=None) -> str:
+    """The request's language (or `locale`'s), as a tag (de, ar, pt-BR)."""
+    return str(locale or get_locale()).replace("_", "-")
 
 
 def localize(value):
@@ -118,14 +119,31 @@ def _param(value):
     return localize(value)
 
 
-def direction() -> str:
-    return "rtl" if get_locale().character_order == "right-to-left" else "ltr"
+def direction(locale=None) -> str:
+    return "rtl" if (locale or get_locale()).character_order == "right-to-left" else "ltr"
 
 
 def format_date(iso: str) -> str:
     """An ISO date (YYYY-MM-DD) as the user's language writes it."""
     from datetime import date
     return _babel_format_date(date.fromisoformat(iso), format="long", locale=get_locale())
+
+
+_whole_numbers: dict[tuple[str, int], str] = {}
+
+
+def numberformat(number) -> str:
+    """Flask-Babel's `numberformat` filter (babel's format_decimal in the request's language), the
+    text of a whole number remembered per language: the step counter above every screen formats two
+    of them on each page, and formatting one walks babel's pattern machinery every time."""
+    locale = get_locale()
+    if type(number) is int and -1000 < number < 1000:  # a step number; bounded, as the languages are
+        key = (str(locale), number)
+        text = _whole_numbers.get(key)
+        if text is None:
+            text = _whole_numbers[key] = _babel_format_decimal(number, locale=locale)
+        return text
+    return _babel_format_decimal(number, locale=locale)
 
 
 def format_number(value) -> str:
@@ -195,7 +213,8 @@ def template_gettext(translations) -> dict:
             rv = Markup(rv)
         return rv % variables
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    # `_` too: Jinja's own `_` looks `gettext` up in the context again and calls it through Context.call
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
 def init_app(app) -> None:
@@ -214,11 +233,13 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_lang)
     app.after_request(set_lang_cookie)
-    app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number)
+    app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number,
+                                 numberformat=numberformat)
     texts.translate_with(localize)
     app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
 
     @app.context_processor
     def page_language():
-        return {"page_lang": language(), "page_dir": direction(), "script_texts_attr": script_texts_attr,
+        locale = get_locale()  # (Flask-Babel finds it through three context lookups on each call)
+        return {"page_lang": language(locale), "page_dir": direction(locale), "script_texts_attr": script_texts_attr,
                 **template_gettext(get_translations())}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app, session, url_for
+from functools import lru_cache
+
+from flask import current_app, has_request_context, request, session, url_for
 from werkzeug.routing import BuildError
 
 from .. import i18n, slot_types
@@ -121,7 +123,10 @@ class WizardContext:
         progress_store.save(self.progress, self.definition)
 
     def url(self, endpoint: str, **kw) -> str:
-        return url_for(endpoint, iid=self.iid, sid=self.sid, **kw)
+        if not has_request_context():
+            return url_for(endpoint, iid=self.iid, sid=self.sid, **kw)
+        return _route_url(current_app._get_current_object(), request.script_root, endpoint, self.iid, self.sid,
+                          tuple(sorted(kw.items())))
 
     def connect_urls(self, slot_id: str, reconnect: str | None = None) -> tuple[str | None, str | None]:
         """The connect popup's routes (wizard.connect), when they exist; `reconnect` names an
@@ -248,3 +253,11 @@ def carry_over(ctx: WizardContext) -> None:
 def validation_timeout_ms() -> int:
     """How long the script waits for tray.configPopup.client.validation (config.py)."""
     return int(current_app.config["WIZARD_VALIDATION_TIMEOUT_MS"])
+
+
+@lru_cache(maxsize=4096)
+def _route_url(app, script_root: str, endpoint: str, iid: str, sid: str, args: tuple) -> str:
+    """url_for of a wizard route, remembered: a screen links its action, Cancel and each step, and
+    url_for builds every one through werkzeug's rules. A relative URL depends on nothing but these
+    (the app's only url_defaults rewrites static file names), so one built once is the same later."""
+    return url_for(endpoint, iid=iid, sid=sid, **dict(args))

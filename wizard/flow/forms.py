@@ -9,13 +9,13 @@ wizard.solutions.values, and `apply_errors` puts its messages back beside their 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import core as widgets
 
 from .. import slot_types
+from .. import controls
 from ..i18n import wtforms_translations
 from ..slot_types import option_key
 from ..texts import T, message
@@ -53,7 +53,7 @@ class ScreenForm(FlaskForm):
 
     wizard_screen = HiddenField()
 
-    class Meta:
+    class Meta(controls.FastMeta):
         def get_translations(self, form):
             return wtforms_translations()
 
@@ -78,21 +78,9 @@ def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=
 
 # -- rendering ---------------------------------------------------------------------------------
 
-_QUOTE, _QUOTE_ENTITY = Markup('"'), Markup("&quot;")
-
-
-def html_params(**kwargs) -> Markup:
-    """WTForms' `html_params` with the same output (attributes sorted, values escaped, True bare,
-    False left out), without formatting each attribute through `Markup.format`, which made the
-    widgets a good part of a screen's render time (tests/test_wizard_fields.py compares the two)."""
-    out = []
-    for key, value in sorted(kwargs.items()):
-        if value is False:
-            continue
-        key = escape(widgets.clean_key(key))
-        # escape() leaves Markup as it is: its quotes still must not end the attribute
-        out.append(key if value is True else f'{key}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
-    return Markup(" ".join(out))
+# html_params: WTForms' own, faster (wizard.controls); wtforms_html_params: the original, which
+# tests/test_wizard_fields.py compares it with.
+html_params = controls.html_params
 
 
 # Every WTForms widget renders its attributes through these (Input, Button and their subclasses

@@ -31,13 +31,14 @@ class ScreenPage:
 
     def items(self, shown: set[str]) -> list[dict]:
         out = []
+        kept = self.ctx.secrets_kept  # (a property: works the set out on each read)
         for slot in self.slots:
             slot_id = slot["externalId"]
             name = forms.field_name(slot_id)
             item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name], "shown": slot_id in shown,
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
                     "required": bool(slot.get("required")), "note": self.notes.get(slot_id),
-                    "saved_secret": slot_id in self.ctx.secrets_kept, "part": slot_types.get(slot["type"]).part
+                    "saved_secret": slot_id in kept, "part": slot_types.get(slot["type"]).part
                     if slot["kind"] == "config" else "auth", "new": self.ctx.engine.upgrade_reason(slot_id)}
             item.update(self.extra.get(slot_id, {}))
             item["describedby"] = describedby(item)
@@ -59,12 +60,17 @@ class ScreenPage:
         errors = errors or {}
         items = self.items(shown)
         summary = [(forms.field_name(i["id"]), i["slot"]["title"], errors[i["id"]]) for i in items if i["id"] in errors]
+        # The active screens once (engine.position, prev and next would each work them out again):
+        # the step list, "Step n of m", Back and Next.
         active = engine.active()
+        numbers = [s.number for s in active]
+        position = numbers.index(self.screen.number) + 1
+        before = [s for s in active if s.number < self.screen.number]
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
             summary=summary, info=info, focus=focus, problem=problem, news=take_news(ctx),
-            steps=active, position=engine.position(self.screen),
-            prev=engine.prev(self.screen), next=engine.next(self.screen),
+            steps=active, position=position, prev=before[-1] if before else None,
+            next=next((s for s in active if s.number > self.screen.number), None),
             name_field=forms.NAME_FIELD in self.form, page_kind="screen",
         ), status
 

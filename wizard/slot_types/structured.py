@@ -8,6 +8,7 @@ from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 
 from .. import textcheck
+from ..controls import FastMeta
 from ..texts import T, set_text
 from . import safe
 from .base import (
@@ -65,6 +66,9 @@ class Json(SlotType):
 
 class MappingRow(Form):
     """One row of a mapping slot (no CSRF of its own: the screen form has it)."""
+
+    class Meta(FastMeta):  # the row's controls written as the screen form's are (wizard.controls)
+        pass
 
 
 @register

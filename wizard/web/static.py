@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_compress import Compress
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor
@@ -79,6 +79,24 @@ def register(app: Flask) -> None:
         """url_for('static', filename=...) links the content-hashed name."""
         if endpoint == "static" and values.get("filename") in manifest:
             values["filename"] = manifest[values["filename"]]
+
+    # The templates' url_for('static', filename=...) remembered per script root and file (three on
+    # every page): the manifest is fixed for the app's life, so the URL is too. Bounded all the same.
+    plain_url_for = app.jinja_env.globals["url_for"]
+    static_urls: dict[tuple[str, str], str] = {}
+
+    def url_for(endpoint, **values):
+        if endpoint == "static" and len(values) == 1 and "filename" in values and has_request_context():
+            key = (request.script_root, values["filename"])
+            url = static_urls.get(key)
+            if url is None:
+                url = plain_url_for(endpoint, **values)
+                if len(static_urls) < 256:
+                    static_urls[key] = url
+            return url
+        return plain_url_for(endpoint, **values)
+
+    app.jinja_env.globals["url_for"] = url_for
 
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=root, prefix=app.static_url_path.strip("/") + "/",
                               max_age=PLAIN_MAX_AGE, immutable_file_test=lambda _path, url: bool(HASHED.search(url)),

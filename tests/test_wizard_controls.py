@@ -1,0 +1,129 @@
+"""wizard.controls writes the wizard's form controls itself (faster than WTForms' widgets): for
+every slot type's control, the CSRF and screen fields, the name field and the mapping rows, its
+HTML is the HTML WTForms' widget writes (with WTForms' own html_params), whatever the value, the
+attributes the templates pass, and whether the form was prefilled or posted."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+from wtforms.meta import DefaultMeta
+from wtforms.widgets import core as widgets
+
+from wizard import controls, slot_types
+from wizard.flow import forms
+
+from test_wizard_fields import SLOTS
+
+NASTY = ['', 'say "hi" & <go>', "it's ü € العربية", '"><script>alert(1)</script>', "a\nb\r\nc", "  ", "0"]
+OPTIONS = [{"value": 'q"&<', "text": 'Big "<b>" & ü'}, {"value": 1, "text": "One"}, {"value": "ü", "text": ""},
+           {"value": True, "text": "yes"}, {"value": None}]
+TYPES_SLOTS = copy.deepcopy(SLOTS) + [
+    {"externalId": "s_time", "title": "At", "type": "time"},
+    {"externalId": "s_sel_nasty", "title": "Pick", "type": "select", "options": OPTIONS},
+    {"externalId": "s_map_nasty", "title": "Rows", "type": "mapping",
+     "lhs": {"title": "A", "options": OPTIONS}, "rhs": {"title": "B"}},
+    {"externalId": "wizard_screen", "title": "Clash", "type": "string", "maxLength": 3, "minLength": 1},
+]
+MAPS = {s["externalId"]: {side: forms.OptionMap(spec if isinstance(spec, list) else [])
+                          for side, spec in slot_types.get(s["type"]).option_specs(s).items()}
+        for s in TYPES_SLOTS}
+for s in TYPES_SLOTS:
+    s.setdefault("kind", "config")
+
+ATTRS = [
+    {},
+    {"id": "x", "placeholder": False, "aria-describedby": False, "aria-invalid": False, "aria-required": False},
+    {"id": 'i"d', "placeholder": 'ph "<x>" & ü', "aria-describedby": "a-help a-error", "aria-invalid": "true",
+     "aria-required": "true"},
+    {"aria-label": Markup('Column "A", row 2'), "class_": "c", "data_x": "<&>"},
+]
+
+
+def original(field, kw, monkeypatch):
+    """What WTForms' own widget writes, with WTForms' own html_params."""
+    with monkeypatch.context() as m:
+        m.setattr(widgets, "html_params", forms.wtforms_html_params)
+        m.setattr(widgets.Input, "html_params", staticmethod(forms.wtforms_html_params))
+        return DefaultMeta.render_field(field.meta, field, dict(kw))
+
+
+class NoFallback:
+    def render_field(self, field, render_kw):
+        raise AssertionError(f"{field.name}: {type(field.widget).__name__} went to WTForms")
+
+
+def controls_of(form):
+    for field in form:
+        if hasattr(field, "entries"):  # a mapping: its rows' controls
+            for entry in field.entries:
+                yield from entry.form
+        elif type(field.widget).__name__ not in ("ListWidget",):  # radio and checkbox groups: the templates
+            yield field
+
+
+def forms_to_compare(app, value):
+    """The same screen prefilled with `value` everywhere, and posted with it."""
+    data = {forms.field_name(s["externalId"]): value for s in TYPES_SLOTS}
+    for s in TYPES_SLOTS:
+        name = forms.field_name(s["externalId"])
+        if s["type"] == "boolean":
+            data[name] = bool(value)
+        elif s["type"] == "mapping":
+            data[name] = [{"lhs": value, "rhs": value}, {"lhs": "1", "rhs": ""}]
+        elif s["type"] == "multiselect":
+            data[name] = [value]
+    data[forms.NAME_FIELD] = value
+    yield forms.build_form(TYPES_SLOTS, MAPS, name_field=True, data=data)
+    posted = MultiDict()
+    for s in TYPES_SLOTS:
+        name = forms.field_name(s["externalId"])
+        if s["type"] == "mapping":
+            for i in range(2):
+                posted.add(f"{name}-{i}-lhs", value)
+                posted.add(f"{name}-{i}-rhs", value)
+        elif value or s["type"] != "boolean":
+            posted.add(name, value)
+    posted.add(forms.NAME_FIELD, value)
+    posted.add("wizard_screen", value)
+    yield forms.build_form(TYPES_SLOTS, MAPS, name_field=True, formdata=posted)
+
+
+@pytest.mark.parametrize("value", NASTY + ["1", "y", "2026-01-31"])
+def test_every_control_is_written_as_wtforms_writes_it(app, monkeypatch, value):
+    with app.test_request_context("/"):
+        for form in forms_to_compare(app, value):
+            form.wizard_screen.data = value
+            form["s_string"].errors = ["wrong"]
+            seen = set()
+            for field in controls_of(form):
+                seen.add(type(field.widget).__name__)
+                for attrs in ATTRS:
+                    expected = original(field, attrs, monkeypatch)
+                    with monkeypatch.context() as m:
+                        m.setattr(controls, "DefaultMeta", NoFallback)  # every control here is written by controls
+                        assert field(**attrs) == expected, (field.name, attrs)
+                    assert isinstance(field(**attrs), Markup)
+            assert seen >= {"TextInput", "TextArea", "PasswordInput", "EmailInput", "URLInput", "NumberInput",
+                            "CheckboxInput", "DateInput", "TimeInput", "Select", "HiddenInput"}
+
+
+def test_a_field_with_validation_flags_or_groups_is_left_to_wtforms(app):
+    """What controls does not write (flags the widget turns into attributes, option groups) WTForms does."""
+    from wtforms import Form, SelectField, StringField
+    from wtforms.fields.choices import SelectChoice
+    from wtforms.validators import InputRequired, Length
+
+    class F(Form):
+        class Meta(controls.FastMeta):
+            pass
+
+        a = StringField(validators=[InputRequired(), Length(max=4)])
+        b = SelectField(choices=[SelectChoice("1", "x<", optgroup="G")])
+
+    form = F(data={"a": 'v"', "b": "1"})
+    assert form.a(id="a") == Markup('<input id="a" maxlength="4" name="a" required type="text" value="v&#34;">')
+    assert form.b() == DefaultMeta.render_field(form.meta, form.b, {})
+    assert "<optgroup" in form.b()
