@@ -264,17 +264,18 @@ class WizardEngine:
         """The active screen with this number, or None."""
         return next((s for s in self.active() if s.number == number), None)
 
-    def next(self, screen: Screen) -> Screen | None:
-        """The active screen after `screen` (None on the last: the review comes next)."""
-        return next((s for s in self.active() if s.number > screen.number), None)
+    def next(self, screen: Screen, active: list[Screen] | None = None) -> Screen | None:
+        """The active screen after `screen` (None on the last: the review comes next). `active`:
+        the active screens when the caller has them already (a page worked them out once)."""
+        return next((s for s in (self.active() if active is None else active) if s.number > screen.number), None)
 
-    def prev(self, screen: Screen) -> Screen | None:
-        before = [s for s in self.active() if s.number < screen.number]
+    def prev(self, screen: Screen, active: list[Screen] | None = None) -> Screen | None:
+        before = [s for s in (self.active() if active is None else active) if s.number < screen.number]
         return before[-1] if before else None
 
-    def position(self, screen: Screen) -> int:
+    def position(self, screen: Screen, active: list[Screen] | None = None) -> int:
         """1-based position among the active screens (for "Step 2 of 3")."""
-        return [s.number for s in self.active()].index(screen.number) + 1
+        return [s.number for s in (self.active() if active is None else active)].index(screen.number) + 1
 
     def first_unfinished(self) -> Screen | None:
         """The first active screen not submitted yet; None when all are done (go to review)."""

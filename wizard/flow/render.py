@@ -60,17 +60,12 @@ class ScreenPage:
         errors = errors or {}
         items = self.items(shown)
         summary = [(forms.field_name(i["id"]), i["slot"]["title"], errors[i["id"]]) for i in items if i["id"] in errors]
-        # The active screens once (engine.position, prev and next would each work them out again):
-        # the step list, "Step n of m", Back and Next.
-        active = engine.active()
-        numbers = [s.number for s in active]
-        position = numbers.index(self.screen.number) + 1
-        before = [s for s in active if s.number < self.screen.number]
+        active = engine.active()  # once: the step list, "Step n of m", Back and Next
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
             summary=summary, info=info, focus=focus, problem=problem, news=take_news(ctx),
-            steps=active, position=position, prev=before[-1] if before else None,
-            next=next((s for s in active if s.number > self.screen.number), None),
+            steps=active, position=engine.position(self.screen, active),
+            prev=engine.prev(self.screen, active), next=engine.next(self.screen, active),
             name_field=forms.NAME_FIELD in self.form, page_kind="screen",
         ), status
 
