@@ -8,6 +8,7 @@ wizard.solutions.values, and `apply_errors` puts its messages back beside their 
 """
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, StringField
@@ -16,6 +17,7 @@ from wtforms.widgets import core as widgets
 
 from .. import slot_types
 from .. import controls
+from ..extensions import per_app
 from ..i18n import wtforms_translations
 from ..slot_types import option_key
 from ..texts import T, message
@@ -41,6 +43,12 @@ class OptionMap:
     @property
     def choices(self) -> list[SelectChoice]:
         return [SelectChoice(option_key(o["value"]), str(o.get("text", o["value"]))) for o in self.options]
+
+    @property
+    def signature(self) -> tuple:
+        """What of these options a form class holds (keys and texts, in order): equal signatures,
+        equal choices."""
+        return tuple((option_key(o["value"]), str(o.get("text", o["value"]))) for o in self.options)
 
     def value(self, key: str):
         """The option's JSON value; an unknown key is passed on as text, for the value rules to
@@ -69,11 +77,36 @@ def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=
                data: dict | None = None) -> ScreenForm:
     """A form class for these slots, instantiated with the posted `formdata` or with `data`
     (prefill by field name). `maps[externalId][side]` are the slots' OptionMaps."""
+    return form_class(slot_list, maps, name_field)(formdata=formdata, data=data or {})
+
+
+FORM_CLASSES_MAX = 256
+
+
+def form_class(slot_list: list[dict], maps: dict, name_field: bool) -> type[ScreenForm]:
+    """The form class of a screen. Making one (a class, a field template per slot) costs more
+    than filling it in, so each is made once per app and kept, as the slots' definition in the
+    user's language is (flow.context.in_language: the same slot objects on every request): keyed
+    by those objects' ids (held with the class), and by the choices' keys and texts,
+    which may differ per user (fetched options, accounts). A remote core's definitions are new
+    objects on every request: not kept."""
+    key = (tuple(map(id, slot_list)), name_field,
+           tuple((s["externalId"], side, omap.signature if omap is not None else None)
+                 for s in slot_list for side, omap in maps.get(s["externalId"], {}).items()))
+    remote = bool(current_app.config.get("WIZARD_CORE_URL"))
+    kept = None if remote else per_app("wizard_form_classes", dict)
+    found = kept.get(key) if kept is not None else None
+    if found is not None:
+        return found[1]
     attrs = {field_name(s["externalId"]): _slot_field(s, maps) for s in slot_list}
     if name_field:
         attrs[NAME_FIELD] = StringField(T("Name of this integration"), render_kw={"maxlength": 300, "autocomplete": "off"})
     cls = type("Screen", (ScreenForm,), attrs)
-    return cls(formdata=formdata, data=data or {})
+    if kept is not None:
+        if len(kept) >= FORM_CLASSES_MAX:
+            kept.clear()
+        kept[key] = (tuple(slot_list), cls)  # the slots held: no other object can take their ids
+    return cls
 
 
 # -- rendering ---------------------------------------------------------------------------------
