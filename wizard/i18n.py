@@ -16,7 +16,9 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError, support
 from babel.numbers import format_decimal as _babel_format_decimal
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
-from flask import current_app, g, has_request_context, request, session
+from typing import NamedTuple
+
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
 from flask_babel import get_translations
 from jinja2 import pass_context
@@ -58,6 +60,7 @@ def remember_lang() -> None:
     the pages after the entry (which carry no `lang`) speak it too, and in a first-party cookie
     for the popup's pages that have no wizard session (the provider's consent, the result)."""
     refresh()  # Flask-Babel caches the locale in `g`, which outlives a request inside an app context
+    g.pop("wizard_catalogue", None)  # and so does catalogue()
     lang = match(request.args.get("lang"))
     if lang and session.get(keys.LANG) != lang:
         session[keys.LANG] = lang
@@ -73,6 +76,24 @@ def set_lang_cookie(response):
     return response
 
 
+class Catalogue(NamedTuple):
+    locale: Locale
+    tag: str  # str(locale): de, pt_BR
+    translations: support.NullTranslations
+
+
+def catalogue() -> Catalogue:
+    """The request's language and catalogue, found once per request: Flask-Babel's own
+    get_locale and get_translations look them up in `g` again on every call (get_translations
+    about 6 µs each), and a page asks for them dozens of times. Forgotten where Flask-Babel's are
+    (remember_lang, at the start of each request)."""
+    found = g.get("wizard_catalogue")
+    if found is None:
+        locale = get_locale()
+        found = g.wizard_catalogue = Catalogue(locale, str(locale), get_translations())
+    return found
+
+
 @lru_cache(maxsize=64)
 def _wtforms_catalog(locale: str):
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
@@ -81,7 +102,7 @@ def _wtforms_catalog(locale: str):
 def wtforms_translations():
     """WTForms' own messages in the request's language, loaded once per language per process
     (Flask-WTF's loader reads the catalogue files again on every request)."""
-    return _wtforms_catalog(str(get_locale()))
+    return _wtforms_catalog(catalogue().tag)
 
 
 def select_locale() -> str:
@@ -101,15 +122,17 @@ def select_locale() -> str:
 
 def language(locale=None) -> str:
     """The request's language (or `locale`'s), as a tag (de, ar, pt-BR)."""
-    return str(locale or get_locale()).replace("_", "-")
+    return (str(locale) if locale else catalogue().tag).replace("_", "-")
 
 
 def localize(value):
     """A `Text` in the request's language (its parameters too, numbers as the language writes
     them); anything else as it is."""
     if isinstance(value, Text):
-        params = {k: _param(v) for k, v in value.params.items()}
-        return _(value.msgid, **params) if params else _(value.msgid)
+        if not has_app_context():  # (no request, no catalogue: the English text, as Flask-Babel gives it)
+            return _(value.msgid, **value.params)
+        text = catalogue().translations.ugettext(value.msgid)  # as Flask-Babel's gettext, found once
+        return text % {k: _param(v) for k, v in value.params.items()} if value.params else text
     return value
 
 
@@ -120,7 +143,7 @@ def _param(value):
 
 
 def direction(locale=None) -> str:
-    return "rtl" if (locale or get_locale()).character_order == "right-to-left" else "ltr"
+    return "rtl" if (locale or catalogue().locale).character_order == "right-to-left" else "ltr"
 
 
 def format_date(iso: str) -> str:
@@ -136,9 +159,9 @@ def numberformat(number) -> str:
     """Flask-Babel's `numberformat` filter (babel's format_decimal in the request's language), the
     text of a whole number remembered per language: the step counter above every screen formats two
     of them on each page, and formatting one walks babel's pattern machinery every time."""
-    locale = get_locale()
+    locale, tag, _t = catalogue()
     if type(number) is int and -1000 < number < 1000:  # a step number; bounded, as the languages are
-        key = (str(locale), number)
+        key = (tag, number)
         text = _whole_numbers.get(key)
         if text is None:
             text = _whole_numbers[key] = _babel_format_decimal(number, locale=locale)
@@ -185,7 +208,7 @@ _script_texts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def script_texts_attr() -> Markup:
     """The script texts translated, as JSON escaped for <body data-texts> (as `|tojson|forceescape`)."""
-    translations = get_translations()
+    translations = catalogue().translations
     attr = _script_texts.get(translations)
     if attr is None:
         texts = {t.msgid: translations.ugettext(t.msgid) for t in SCRIPT_TEXTS}
@@ -240,6 +263,6 @@ def init_app(app) -> None:
 
     @app.context_processor
     def page_language():
-        locale = get_locale()  # (Flask-Babel finds it through three context lookups on each call)
+        locale, _tag, translations = catalogue()
         return {"page_lang": language(locale), "page_dir": direction(locale), "script_texts_attr": script_texts_attr,
-                **template_gettext(get_translations())}
+                **template_gettext(translations)}
