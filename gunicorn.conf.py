@@ -2,6 +2,7 @@
 root reads this file). Environment: PORT / WIZARD_BIND, WEB_CONCURRENCY (workers), and the app's
 own settings (README). Sync workers: a wizard request is short and mostly CPU (templates) and
 database; one per core and one more for each core's wait on the database."""
+import gc
 import multiprocessing
 import os
 import shutil
@@ -26,6 +27,13 @@ _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(tempfi
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 shutil.rmtree(_metrics_dir, ignore_errors=True)
 os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def pre_fork(_server, _worker):
+    """Called in the master before each worker is forked: what the app made at import (preload)
+    goes to the permanent generation, so the workers' garbage collections never walk it again and
+    never write to its memory pages, which stay shared between the workers."""
+    gc.freeze()
 
 
 def child_exit(_server, worker):

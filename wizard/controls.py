@@ -74,7 +74,8 @@ def _option(choice) -> str:
     if isinstance(value, bool):
         value = str(value)
     label = escape(choice.label or choice.value)
-    value = escape(value).replace(_QUOTE, _QUOTE_ENTITY)
+    # escaped text has no quote left; escape() leaves Markup as it is, so its quotes are replaced
+    value = escape(value).replace(_QUOTE, _QUOTE_ENTITY) if hasattr(value, "__html__") else escape(value)
     return f'<option selected value="{value}">{label}</option>' if choice.selected \
         else f'<option value="{value}">{label}</option>'
 
