@@ -306,3 +306,17 @@ def test_wtforms_own_messages_and_the_credential_form_speak_the_language(live_se
     assert "Geben Sie API-Schlüssel ein." in empty.text  # ours
     long = d.http.post(live_server + path, data={"csrf_token": csrf_of(form.text), "api_key": "k" * 4001}, timeout=15)
     assert "Feld kann nicht länger als 4000 Zeichen sein." in long.text  # WTForms' own
+
+
+def test_each_request_finds_its_own_language_even_in_one_app_context(app):
+    """The catalogue found once per request (i18n.catalogue) is forgotten at the next request's
+    start, as Flask-Babel's locale is: requests that share an app context (tests, CLI) each speak
+    their own language."""
+    from wizard.i18n import catalogue, localize
+    from wizard.texts import T
+
+    with app.app_context():
+        for lang, expected in (("de", "Weiter"), ("fr", "Suivant"), ("en", "Next"), ("de", "Weiter")):
+            with app.test_request_context(f"/?lang={lang}"):
+                app.preprocess_request()
+                assert localize(T("Next")) == expected and catalogue().tag == lang

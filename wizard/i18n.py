@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 import weakref
 from functools import lru_cache
+from typing import NamedTuple
 
 from babel import Locale, UnknownLocaleError, support
 from babel.numbers import format_decimal as _babel_format_decimal
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
-from typing import NamedTuple
-
 from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
 from flask_babel import get_translations
@@ -129,10 +128,11 @@ def localize(value):
     """A `Text` in the request's language (its parameters too, numbers as the language writes
     them); anything else as it is."""
     if isinstance(value, Text):
-        if not has_app_context():  # (no request, no catalogue: the English text, as Flask-Babel gives it)
-            return _(value.msgid, **value.params)
-        text = catalogue().translations.ugettext(value.msgid)  # as Flask-Babel's gettext, found once
-        return text % {k: _param(v) for k, v in value.params.items()} if value.params else text
+        params = {k: _param(v) for k, v in value.params.items()}
+        if not has_app_context():  # no catalogue: the English text, as Flask-Babel gives it there
+            return _(value.msgid, **params)
+        text = catalogue().translations.ugettext(value.msgid)  # Flask-Babel's gettext, the catalogue found once
+        return text % params if params else text
     return value
 
 
