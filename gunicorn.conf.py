@@ -29,11 +29,19 @@ shutil.rmtree(_metrics_dir, ignore_errors=True)
 os.makedirs(_metrics_dir, exist_ok=True)
 
 
+_frozen = False
+
+
 def pre_fork(_server, _worker):
-    """Called in the master before each worker is forked: what the app made at import (preload)
-    goes to the permanent generation, so the workers' garbage collections never walk it again and
-    never write to its memory pages, which stay shared between the workers."""
-    gc.freeze()
+    """Called in the master before each worker is forked. The first time, what the app made at
+    import (preload) is collected and frozen into the permanent generation: the workers' garbage
+    collections never walk it again and never write to its memory pages, which stay shared. Only
+    once: a later freeze would also keep whatever garbage the master made since."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
 
 
 def child_exit(_server, worker):

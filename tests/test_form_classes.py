@@ -1,6 +1,7 @@
-"""A screen's form class is made once per app and kept (flow.forms.form_class): the same slots
-and choices give the same class; other choices (another user's fetched options or accounts),
-other slots or the name field give another; what one form holds never reaches the next."""
+"""A screen's form class is made once per app and kept (flow.forms.form_class), without choices:
+every user of a screen gets the same class and each form its own choices (another user's fetched
+options or accounts never reach it, nor stay in the kept class); other slots or the name field
+give another class; what one form holds never reaches the next."""
 from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
@@ -11,12 +12,17 @@ SLOTS = [
     {"externalId": "channel", "title": "Channel", "type": "select", "kind": "config"},
     {"externalId": "note", "title": "Note", "type": "string", "kind": "config", "maxLength": 20},
     {"externalId": "account", "title": "Account", "kind": "auth", "service": "slack"},
+    {"externalId": "tags", "title": "Tags", "type": "multiselect", "kind": "config"},
+    {"externalId": "routes", "title": "Routes", "type": "mapping", "kind": "config",
+     "lhs": {"title": "From", "options": []}, "rhs": {"title": "To"}},
 ]
 
 
 def maps(channels, accounts):
-    return {"channel": {"options": forms.OptionMap([{"value": v, "text": t} for v, t in channels])},
-            "account": {"auth": forms.OptionMap([{"value": v, "text": t} for v, t in accounts])}}
+    def omap(pairs):
+        return forms.OptionMap([{"value": v, "text": t} for v, t in pairs])
+    return {"channel": {"options": omap(channels)}, "account": {"auth": omap(accounts)},
+            "tags": {"options": omap(channels)}, "routes": {"lhs": omap(channels)}}
 
 
 def choices(form, name):
@@ -35,16 +41,20 @@ def test_same_slots_and_choices_same_class_and_forms_stay_apart(app):
         assert forms.build_form(SLOTS, m, name_field=False)["note"].data is None
 
 
-def test_other_choices_are_never_served_from_a_kept_class(app):
+def test_each_form_gets_its_own_users_choices_and_the_kept_class_none(app):
     with app.test_request_context("/"):
-        alice = forms.build_form(SLOTS, maps([("c1", "General")], [("a1", "Alice's")]), name_field=False)
+        posted = MultiDict({"routes-0-lhs": "c1", "routes-1-lhs": "c2"})
+        alice = forms.build_form(SLOTS, maps([("c1", "General")], [("a1", "Alice's")]), name_field=False,
+                                 formdata=posted)
         bob = forms.build_form(SLOTS, maps([("c2", "Random")], [("b1", "Bob's")]), name_field=False)
-        renamed = forms.build_form(SLOTS, maps([("c1", "Renamed")], [("a1", "Alice's")]), name_field=False)
+        assert type(alice) is type(bob)  # one class per screen, whoever the user
+        assert choices(alice, "channel")[1:] == [("c1", "General")] and choices(alice, "account") == [("a1", "Alice's")]
         assert choices(bob, "channel")[1:] == [("c2", "Random")] and choices(bob, "account") == [("b1", "Bob's")]
-        assert choices(alice, "channel")[1:] == [("c1", "General")]
-        assert choices(renamed, "channel")[1:] == [("c1", "Renamed")]
-        again = forms.build_form(SLOTS, maps([("c1", "General")], [("a1", "Alice's")]), name_field=False)
-        assert type(again) is type(alice) and choices(again, "account") == [("a1", "Alice's")]
+        assert choices(alice, "tags") == [("c1", "General")] and choices(bob, "tags") == [("c2", "Random")]
+        assert [choices(e.form, "lhs")[1:] for e in alice["routes"].entries] == [[("c1", "General")]] * 2
+        assert [choices(e.form, "lhs")[1:] for e in bob["routes"].entries] == [[("c2", "Random")]]
+        kept = repr([vars(f) for f in vars(type(alice)).values() if hasattr(f, "kwargs")])
+        assert not any(word in kept for word in ("General", "Random", "Alice", "Bob"))
 
 
 def test_other_slots_or_the_name_field_make_another_class(app):
@@ -62,8 +72,8 @@ def test_other_slots_or_the_name_field_make_another_class(app):
 def test_kept_classes_are_bounded_and_not_kept_for_a_remote_core(app, monkeypatch):
     with app.test_request_context("/"):
         monkeypatch.setattr(forms, "FORM_CLASSES_MAX", 3)
-        for i in range(7):
-            forms.build_form(SLOTS, maps([(f"c{i}", "x")], []), name_field=False)
+        for _ in range(7):  # other slot objects each time (other versions, languages)
+            forms.build_form([dict(s) for s in SLOTS], maps([], []), name_field=False)
         assert 1 <= len(app.extensions["wizard_form_classes"]) <= 3
         app.config["WIZARD_CORE_URL"] = "http://core.invalid"
         try:

@@ -44,12 +44,6 @@ class OptionMap:
     def choices(self) -> list[SelectChoice]:
         return [SelectChoice(option_key(o["value"]), str(o.get("text", o["value"]))) for o in self.options]
 
-    @property
-    def signature(self) -> tuple:
-        """What of these options a form class holds (keys and texts, in order): equal signatures,
-        equal choices."""
-        return tuple((option_key(o["value"]), str(o.get("text", o["value"]))) for o in self.options)
-
     def value(self, key: str):
         """The option's JSON value; an unknown key is passed on as text, for the value rules to
         refuse it with their own message."""
@@ -66,39 +60,41 @@ class ScreenForm(FlaskForm):
             return wtforms_translations()
 
 
-def _slot_field(slot: dict, maps: dict):
-    """The WTForms field for one slot (labels and help are rendered by the template part)."""
-    if slot["kind"] == "auth":
-        return RadioField(slot["title"], choices=maps[slot["externalId"]]["auth"].choices, validate_choice=False)
-    return slot_types.get(slot["type"]).field(slot, maps.get(slot["externalId"], {}))
-
-
 def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=None,
                data: dict | None = None) -> ScreenForm:
-    """A form class for these slots, instantiated with the posted `formdata` or with `data`
-    (prefill by field name). `maps[externalId][side]` are the slots' OptionMaps."""
-    return form_class(slot_list, maps, name_field)(formdata=formdata, data=data or {})
+    """A form for these slots, filled in with the posted `formdata` or with `data` (prefill by
+    field name), with the choices of `maps[externalId][side]` (the slots' OptionMaps)."""
+    form = form_class(slot_list, maps, name_field)(formdata=formdata, data=data or {})
+    for slot in slot_list:
+        slot_maps, field = maps.get(slot["externalId"], {}), form[field_name(slot["externalId"])]
+        if slot["kind"] == "auth":
+            field.choices = slot_maps["auth"].choices
+        else:
+            slot_types.get(slot["type"]).choices(slot, field, slot_maps)
+    return form
 
 
 FORM_CLASSES_MAX = 256
 
 
 def form_class(slot_list: list[dict], maps: dict, name_field: bool) -> type[ScreenForm]:
-    """The form class of a screen. Making one (a class, a field template per slot) costs more
-    than filling it in, so each is made once per app and kept, as the slots' definition in the
-    user's language is (flow.context.in_language: the same slot objects on every request): keyed
-    by those objects' ids (held with the class), and by the choices' keys and texts,
-    which may differ per user (fetched options, accounts). A remote core's definitions are new
-    objects on every request: not kept."""
-    key = (tuple(map(id, slot_list)), name_field,
-           tuple((s["externalId"], side, omap.signature if omap is not None else None)
-                 for s in slot_list for side, omap in maps.get(s["externalId"], {}).items()))
-    remote = bool(current_app.config.get("WIZARD_CORE_URL"))
-    kept = None if remote else per_app("wizard_form_classes", dict)
+    """The form class of a screen, without choices (build_form gives each form its own, which may
+    differ per user: fetched options, accounts). Making one (a class, a field template per slot)
+    costs more than filling it in, so each is made once per app and kept, as the slots' definition
+    in the user's language is (flow.context.in_language: the same slot objects on every request),
+    keyed by those objects' ids (held with the class) and by which option lists each slot has. A
+    remote core's definitions are new objects on every request: not kept."""
+    sides = tuple((s["externalId"], side, omap is None) for s in slot_list
+                  for side, omap in maps.get(s["externalId"], {}).items())
+    key = (tuple(map(id, slot_list)), name_field, sides)
+    kept = None if current_app.config.get("WIZARD_CORE_URL") else per_app("wizard_form_classes", dict)
     found = kept.get(key) if kept is not None else None
     if found is not None:
         return found[1]
-    attrs = {field_name(s["externalId"]): _slot_field(s, maps) for s in slot_list}
+    empty = {slot_id: {} for slot_id, _side, _none in sides}
+    for slot_id, side, none in sides:
+        empty[slot_id][side] = None if none else OptionMap([])
+    attrs = {field_name(s["externalId"]): _slot_field(s, empty) for s in slot_list}
     if name_field:
         attrs[NAME_FIELD] = StringField(T("Name of this integration"), render_kw={"maxlength": 300, "autocomplete": "off"})
     cls = type("Screen", (ScreenForm,), attrs)
@@ -107,6 +103,14 @@ def form_class(slot_list: list[dict], maps: dict, name_field: bool) -> type[Scre
             kept.clear()
         kept[key] = (tuple(slot_list), cls)  # the slots held: no other object can take their ids
     return cls
+
+
+def _slot_field(slot: dict, maps: dict):
+    """The WTForms field for one slot, without choices (labels and help are rendered by the
+    template part)."""
+    if slot["kind"] == "auth":
+        return RadioField(slot["title"], choices=[], validate_choice=False)
+    return slot_types.get(slot["type"]).field(slot, maps.get(slot["externalId"], {}))
 
 
 # -- rendering ---------------------------------------------------------------------------------

@@ -107,13 +107,19 @@ class SlotType:
     # -- the wizard's form ---------------------------------------------------------------------
 
     def field(self, slot: dict, maps: dict):
-        """Called when a screen's form is built: the WTForms field (labels and help come from the
-        template part). `maps[side]` are the slot's OptionMaps."""
+        """Called when a screen's form class is made (once, then kept for every user of the screen:
+        wizard.flow.forms.form_class): the WTForms field (labels and help come from the template
+        part). `maps[side]` are the slot's OptionMaps, empty: `choices` gives each form its own."""
         field = StringField(slot["title"])
         for key in ("minLength", "maxLength"):
             if key in slot:
                 field.kwargs.setdefault("render_kw", {})[key.lower()] = slot[key]
         return field
+
+    def choices(self, slot: dict, field, maps: dict) -> None:
+        """Called on every form built, after it was filled in: gives the bound `field` the choices
+        of `maps` (by side), which may differ per user (fetched options). Types without choices
+        have none to give."""
 
     def prefill(self, slot: dict, value, maps: dict):
         """Called when a screen is shown from saved values (not from a draft or a post): the form

@@ -37,8 +37,10 @@ class Select(SlotType):
         return value
 
     def field(self, slot, maps):
-        return SelectField(slot["title"], choices=[SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + maps["options"].choices,
-                           validate_choice=False)
+        return SelectField(slot["title"], choices=[], validate_choice=False)
+
+    def choices(self, slot, field, maps):
+        field.choices = [SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + maps["options"].choices
 
     def prefill(self, slot, value, maps):
         return option_key(value)
@@ -67,7 +69,10 @@ class MultiSelect(Select):
         return value
 
     def field(self, slot, maps):
-        return SelectMultipleField(slot["title"], choices=maps["options"].choices, validate_choice=False)
+        return SelectMultipleField(slot["title"], choices=[], validate_choice=False)
+
+    def choices(self, slot, field, maps):
+        field.choices = maps["options"].choices
 
     def prefill(self, slot, value, maps):
         return [option_key(v) for v in value] if isinstance(value, list) else []

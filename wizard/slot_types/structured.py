@@ -116,14 +116,19 @@ class Mapping(SlotType):
         attrs = {}
         for side in SIDES:
             side_title = (slot.get(side) or {}).get("title") or side
-            omap = maps.get(side)
-            if omap is not None:
-                attrs[side] = SelectField(side_title, choices=[SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + omap.choices,
-                                          validate_choice=False)
+            if maps.get(side) is not None:
+                attrs[side] = SelectField(side_title, choices=[], validate_choice=False)
             else:
                 attrs[side] = StringField(side_title)
         row = type("Row_" + slot["externalId"], (MappingRow,), attrs)
         return FieldList(FormField(row), min_entries=1)
+
+    def choices(self, slot, field, maps):
+        for side in SIDES:
+            omap = maps.get(side)
+            if omap is not None:
+                for entry in field.entries:
+                    entry.form[side].choices = [SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + omap.choices
 
     def prefill(self, slot, value, maps):
         rows = value if isinstance(value, list) else []
