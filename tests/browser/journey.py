@@ -72,8 +72,24 @@ def pick_account(surface):
     account.check()
 
 
+def click(target):
+    """Click a control of a framed wizard page where it is now. A page taller than the ISV's modal
+    scrolls the modal's body (in the host page) to show the control; for a cross-origin frame
+    Chromium does that scroll asynchronously, so a click point computed at once can land beside
+    the control. Scrolled first, then clicked once its box has stopped moving."""
+    target.scroll_into_view_if_needed()
+    box = None
+    for _ in range(50):
+        now = target.bounding_box()
+        if now is not None and now == box:
+            break
+        box = now
+        target.page.wait_for_timeout(20)
+    target.click()
+
+
 def next_(surface):
-    surface.locator("#wizard-next").click()
+    click(surface.locator("#wizard-next"))
 
 
 def fill_where_to_post(surface, channel="#alerts", level="Everything", keywords=("deploy", "outage"), threshold="7"):

@@ -17,7 +17,7 @@ from _connect_support import KEY_SERVICES, sandbox_config  # noqa: F401  (fixtur
 from browser_support import POPUP, run_axe, shoot, wizard_url
 from every_type import EVERY_TYPE
 from i18n_support import PSEUDO, strings_of, untranslated
-from journey import configure, heading, next_, open_demo
+from journey import click, configure, heading, next_, open_demo
 
 TOUR_LANGUAGES = ["en", "de", "ar", PSEUDO]
 
@@ -170,7 +170,7 @@ def test_every_screen_kind(page, context, live_server, every_type, user, core, l
     heading(page, t("Review and finish"))
     expect(page.locator("main")).not_to_contain_text("s3cret-value")  # secrets masked
     check(page, "review")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     heading(page, t("All set"))
     check(page, "done")
     values = core.get_instance(every_type.id).config_values
@@ -181,7 +181,7 @@ def test_every_screen_kind(page, context, live_server, every_type, user, core, l
     other = core.create_instance(user.id, EVERY_TYPE["id"])
     page.goto(wizard_url(live_server, other.id, lang=lang))
     heading(page, "Connect")
-    page.locator("#wizard-cancel").click()
+    click(page.locator("#wizard-cancel"))
     heading(page, t("Cancelled"))
     check(page, "cancel")
 

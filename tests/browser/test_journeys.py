@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from browser_support import PHONE, fresh_instance, run_axe, shoot
 from journey import (
-    EXPECTED, FRAME, configure, connect_sandbox, events, fill_where_to_post, heading, launch, next_,
+    EXPECTED, FRAME, click, configure, connect_sandbox, events, fill_where_to_post, heading, launch, next_,
     open_demo, pick_account,
 )
 
@@ -51,9 +51,9 @@ def test_whole_journey(page, context, host, demo_solution, mode, caplog):
     expect(surface.locator('dd[data-slot="external_channel"]')).to_have_text("#alerts")
     if mode == "popup":
         with surface.expect_event("close"):  # the SDK closes the popup on finish
-            surface.locator("#wizard-finish").click()
+            click(surface.locator("#wizard-finish"))
     else:
-        surface.locator("#wizard-finish").click()
+        click(surface.locator("#wizard-finish"))
         expect(page.locator(FRAME)).to_have_count(0)  # and removes the frame
 
     finish = events(page, "tray.configPopup.finish")
@@ -108,7 +108,7 @@ def test_resume_after_closing_half_way(page, context, host, demo_solution):
     popup = launch(page, context, "popup", page.get_by_role("button", name="Edit Sandbox alerts"))
     heading(popup, "Details")  # the first unfinished screen
     assert popup.url != first_url  # a new session
-    popup.locator("#wizard-back").click()
+    click(popup.locator("#wizard-back"))
     heading(popup, "Where to post")
     expect(popup.get_by_label("Channel").locator("option:checked")).to_have_text("#alerts")
     expect(popup.get_by_label("Alert level")).to_have_value("all")
@@ -119,7 +119,7 @@ def test_resume_after_closing_half_way(page, context, host, demo_solution):
     popup.get_by_label("Digest email").fill("ops@example.com")
     next_(popup)
     with popup.expect_event("close"):
-        popup.locator("#wizard-finish").click()
+        click(popup.locator("#wizard-finish"))
     expect(events(page, "tray.configPopup.finish")).to_have_count(1)
     inst = fresh_instance(instance_id)
     assert inst.enabled and inst.config_values == EXPECTED
@@ -149,7 +149,7 @@ def test_custom_validation_rejects_then_accepts(page, context, host, demo_soluti
     email.fill("ops@example.com")
     next_(wizard)
     heading(wizard, "Review and finish")
-    wizard.locator("#wizard-finish").click()  # Finish asks the page too
+    click(wizard.locator("#wizard-finish"))  # Finish asks the page too
     expect(events(page, "tray.configPopup.finish")).to_have_count(1)
     # One validate per Next/Finish: Connect, Where to post, Details (refused), Details, Review.
     expect(events(page, "tray.configPopup.validate")).to_have_count(5)
@@ -203,7 +203,7 @@ def test_oauth_connect_when_the_consent_page_cuts_the_opener(page, context, host
         wizard.get_by_label("Digest email").fill("ops@example.com")
         next_(wizard)
         heading(wizard, "Review and finish")
-        wizard.locator("#wizard-finish").click()
+        click(wizard.locator("#wizard-finish"))
         expect(events(page, "tray.configPopup.finish")).to_have_count(1)
         inst = fresh_instance(only_instance_id(page))
         assert inst.enabled and inst.config_values == EXPECTED

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from _connect_support import sandbox_config, sandbox_credentials  # noqa: F401  (fixture)
 from browser_support import fresh_instance, run_axe, shoot, wizard_url
-from journey import heading, next_
+from journey import click, heading, next_
 from test_option_scopes import loose
 
 pytestmark = pytest.mark.browser
@@ -73,7 +73,7 @@ def test_consent_without_the_scope_then_reconnect_with_it_then_the_options_load(
     next_(page)
     heading(page, "Review and finish")
     expect(page.locator('dd[data-slot="channel"]')).to_have_text("#deploys")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1")).to_have_text("All set")
     done = fresh_instance(inst.id)
     assert done.config_values == {"channel": "C3"}

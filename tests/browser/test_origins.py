@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import wizard_url
+from journey import click
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +104,7 @@ def test_validation_answers_from_foreign_windows_are_ignored(page, other_server,
         wizard = page.frame_locator("#wizard")
         expect(wizard.locator("body")).to_have_attribute("data-wizard-ready", "true")
         wizard.get_by_label("Note").fill("hello")
-        wizard.locator("#wizard-next").click()
+        click(wizard.locator("#wizard-next"))
         page.wait_for_function("window.attacks === 2")
         expect(wizard.locator("#validation-timeout")).to_contain_text("did not answer in time")
         expect(wizard.locator("body")).not_to_contain_text("EVIL")
@@ -141,7 +142,7 @@ def test_a_spy_opener_hears_only_if_its_origin_is_allowed(who, page, context, ot
         page.click("#open")
     popup = info.value
     expect(popup.locator("h1#screen-title")).to_have_text("Settings")
-    popup.locator("#wizard-cancel").click()
+    click(popup.locator("#wizard-cancel"))
     expect(popup.locator("h1#screen-title")).to_have_text("Cancelled")
     expect(popup.locator("body")).to_have_attribute("data-wizard-ready", "true")
     # Messages from one window to another arrive in order: once this one is in, any earlier
@@ -201,7 +202,7 @@ def test_spy_the_wizard_posts_only_to_allowed_origins(mode, page, context, host,
     heading(wizard, "Details")
     next_(wizard)
     heading(wizard, "Review and finish")
-    wizard.locator("#wizard-finish").click()
+    click(wizard.locator("#wizard-finish"))
     expect(events(page, "tray.configPopup.finish")).to_have_count(1)
 
     tray = [c for c in calls if (c["type"] or "").startswith("tray.")]

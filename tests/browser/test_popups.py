@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from journey import configure, events, heading, open_demo
+from journey import click, configure, events, heading, open_demo
 
 pytestmark = pytest.mark.browser
 
@@ -40,9 +40,9 @@ def test_opening_twice_in_a_row_gives_each_event_once(mode, page, context, host,
         expect(events(page, "tray.configPopup.ready")).to_have_count(round_)
         if mode == "popup":
             with wizard.expect_event("close"):  # the wizard's Cancel; the SDK closes the window
-                wizard.locator("#wizard-cancel").click()
+                click(wizard.locator("#wizard-cancel"))
         else:
-            wizard.locator("#wizard-cancel").click()
+            click(wizard.locator("#wizard-cancel"))
             expect(page.locator('iframe[data-config-wizard="frame"]')).to_have_count(0)
         expect(events(page, "tray.configPopup.cancel")).to_have_count(round_)
     expect(page.locator("#instances li[data-instance]")).to_have_count(2)

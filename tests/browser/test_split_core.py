@@ -11,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from journey import connect_sandbox, fill_where_to_post, heading, next_, pick_account
+from journey import click, connect_sandbox, fill_where_to_post, heading, next_, pick_account
 from split_support import front_end_rows
 
 from wizard.extensions import db
@@ -53,7 +53,7 @@ def test_a_journey_across_a_front_end_and_a_separate_core(page, context, split, 
     next_(page)
     heading(page, "Review and finish")
     expect(page.locator('dd[data-slot="external_channel"]')).to_have_text("#alerts")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     heading(page, "All set")
 
     # the core has it all: enabled, its values, an account of its own user

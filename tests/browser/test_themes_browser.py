@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import POPUP, run_axe, shoot
-from journey import connect_sandbox, fill_where_to_post, heading, next_, pick_account
+from journey import click, connect_sandbox, fill_where_to_post, heading, next_, pick_account
 from theme_support import ACME_COLORS, png
 from wizard import identity
 from wizard.themes import store
@@ -109,7 +109,7 @@ def test_a_themed_journey_to_finish(page, context, live_server, demo_solution, u
     assert_themed(page, live_server)
     run_axe(page, "themed-review")
     shoot(page, "themed-review")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1#screen-title")).to_have_text("All set")
     assert_themed(page, live_server)
     run_axe(page, "themed-done")

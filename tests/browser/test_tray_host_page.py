@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import fresh_instance, wizard_url
+from journey import click
 
 pytestmark = pytest.mark.browser
 
@@ -115,14 +116,14 @@ def test_a_tray_host_page_runs_a_journey_to_finish(page, context, live_server, o
     note = popup.get_by_label("Note")
     if custom_validation:
         note.fill("bad")
-        popup.locator("#wizard-next").click()
+        click(popup.locator("#wizard-next"))
         expect(popup.locator("#external_note-client-error")).to_have_text('Acme refuses "bad".')
         expect(logged(page).filter(has_text="tray.configPopup.validate")).to_have_count(1)
     note.fill("fine")
-    popup.locator("#wizard-next").click()
+    click(popup.locator("#wizard-next"))
     expect(popup.locator("h1#screen-title")).to_have_text("Review and finish")
     with popup.expect_event("close"):  # the sample's listener closes it on finish
-        popup.locator("#wizard-finish").click()
+        click(popup.locator("#wizard-finish"))
     expect(logged(page).filter(has_text="tray.configPopup.finish")).to_have_count(1)
     expect(logged(page).filter(has_text="closed after finish")).to_have_count(1)
     expect(logged(page).filter(has_text="tray.configPopup.error")).to_have_count(0)
@@ -137,7 +138,7 @@ def test_the_sample_listener_closes_the_popup_on_cancel(page, context, live_serv
     path = host_page(other_server, wizard_url(live_server, tray_instance.id), "host-cancel")
     popup = open_wizard(page, context, allowed_other, path)
     with popup.expect_event("close"):
-        popup.locator("#wizard-cancel").click()
+        click(popup.locator("#wizard-cancel"))
     expect(logged(page).filter(has_text="tray.configPopup.cancel")).to_have_count(1)
     expect(logged(page).filter(has_text="closed unfinished")).to_have_count(1)
     assert not fresh_instance(tray_instance.id).enabled
@@ -187,9 +188,9 @@ def test_a_tray_iframe_host_hides_its_overlay_on_ready_and_removes_the_frame_on_
     expect(page.locator("#loading")).to_be_hidden()
     frame = page.frame_locator("#wizard")
     frame.get_by_label("Note").fill("framed")
-    frame.locator("#wizard-next").click()
+    click(frame.locator("#wizard-next"))
     expect(frame.locator("h1#screen-title")).to_have_text("Review and finish")
-    frame.locator("#wizard-finish").click()
+    click(frame.locator("#wizard-finish"))
     expect(page.locator("#wizard")).to_have_count(0)
     expect(logged(page).filter(has_text="tray.configPopup.finish")).to_have_count(1)
     assert fresh_instance(tray_instance.id).config_values == {"external_note": "framed"}

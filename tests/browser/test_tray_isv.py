@@ -24,7 +24,7 @@ from sqlalchemy import text
 from support import MASTER
 
 from browser_support import fresh_instance
-from journey import AUTH, connect_sandbox, fill_where_to_post, heading, next_, pick_account
+from journey import AUTH, click, connect_sandbox, fill_where_to_post, heading, next_, pick_account
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +146,7 @@ def run_wizard(page, context, url: str):
     expect(page.get_by_label("Digest email")).to_have_value("ops@example.com")  # set by the backend
     next_(page)
     heading(page, "Review and finish")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1#screen-title")).to_have_text("All set")
 
 

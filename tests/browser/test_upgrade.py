@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import POPUP, ROOT, fresh_instance, run_axe, shoot, wizard_url
-from journey import FRAME, heading, next_
+from journey import FRAME, click, heading, next_
 
 pytestmark = pytest.mark.browser
 
@@ -137,7 +137,7 @@ def test_a_required_slot_added_is_the_only_question_and_finish_moves_the_instanc
     run_axe(frame_of(page), "upgrade-review")
     assert fresh_instance(on_v1.id).version == 1  # still running version 1 until Finish
 
-    wizard.locator("#wizard-finish").click()
+    click(wizard.locator("#wizard-finish"))
     expect(page.locator(FRAME)).to_have_count(0)
     expect(logged(page, "finish")).to_have_count(1)
     finished = json.loads(logged(page, "finish").text_content())
@@ -188,7 +188,7 @@ def test_a_choice_that_is_gone_is_asked_again(page, core, on_v1, live_server):
     next_(page)
     heading(page, "Review and finish")
     expect(page.locator("#review-staying-section dd[data-slot='alpha']")).to_have_text("first")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1")).to_have_text("All set")
     expect(page.locator("body")).to_have_attribute("data-upgraded", "true")
     data = fresh_instance(on_v1.id)
@@ -229,7 +229,7 @@ def test_an_auth_slot_asking_for_a_new_scope_asks_to_reconnect(page, context, co
     page.get_by_label("Prefix").fill("[acme]")
     next_(page)
     heading(page, "Review and finish")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1")).to_have_text("All set")
     auth_id = fresh_instance(inst.id).auth_values["ws"]
     assert "chat:write" not in accounts.get(auth_id).scopes
@@ -252,7 +252,7 @@ def test_an_auth_slot_asking_for_a_new_scope_asks_to_reconnect(page, context, co
     next_(page)
     heading(page, "Review and finish")
     expect(page.locator("#review-staying-section dd[data-slot='prefix']")).to_have_text("[acme]")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1")).to_have_text("All set")
     data = fresh_instance(inst.id)
     assert data.version == 2 and data.auth_values == {"ws": auth_id} and data.config_values == {"prefix": "[acme]"}
@@ -277,7 +277,7 @@ def test_a_user_specific_version_is_seen_and_asked_by_its_instance_only(page, co
     page.get_by_label("Bravo").fill("mine")
     next_(page)
     heading(page, "Review and finish")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1")).to_have_text("All set")
     assert fresh_instance(on_v1.id).version == 2
     untouched = fresh_instance(other.id)
@@ -291,7 +291,7 @@ def test_cancel_mid_upgrade_changes_nothing(page, core, on_v1, isv_page):
     wizard.get_by_label("Bravo").fill("not yet")
     next_(wizard)
     heading(wizard, "Review and finish")
-    wizard.locator("#wizard-cancel").click()
+    click(wizard.locator("#wizard-cancel"))
     expect(page.locator(FRAME)).to_have_count(0)
     expect(logged(page, "cancel")).to_have_count(1)
     expect(logged(page, "finish")).to_have_count(0)
@@ -327,7 +327,7 @@ def test_a_version_published_mid_journey_keeps_what_was_typed(page, core, on_v1,
     expect(page.get_by_label("Minimum severity")).to_have_value("12")
     next_(page)
     heading(page, "Review and finish")
-    page.locator("#wizard-finish").click()
+    click(page.locator("#wizard-finish"))
     expect(page.locator("h1")).to_have_text("All set")
     data = fresh_instance(on_v1.id)
     assert data.version == 2
@@ -374,7 +374,7 @@ def test_the_demo_page_offers_update_and_tells_the_new_version(page, core, host)
     wizard.get_by_label("Bravo").fill("demo")
     next_(wizard)
     heading(wizard, "Review and finish")
-    wizard.locator("#wizard-finish").click()
+    click(wizard.locator("#wizard-finish"))
     expect(page.locator(FRAME)).to_have_count(0)
     finish = page.locator('#event-log li[data-type="tray.configPopup.finish"]')
     expect(finish).to_contain_text('"upgraded":true')

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import wizard_url
+from journey import click
 from webhook_support import receiver, validator  # noqa: F401  (fixtures)
 from wizard_support import simple_solution
 
@@ -24,7 +25,7 @@ def test_the_webhooks_message_shows_on_the_right_field(page, live_server, core, 
     expect(page.locator("body")).to_have_attribute("data-wizard-ready", "true")
     channel = page.get_by_label("Channel")
     channel.fill("#nope")
-    page.locator("#wizard-next").click()
+    click(page.locator("#wizard-next"))
 
     expect(page.locator("#channel-error")).to_have_text("Acme has no channel #nope.")
     expect(channel).to_have_attribute("aria-invalid", "true")
@@ -34,7 +35,7 @@ def test_the_webhooks_message_shows_on_the_right_field(page, live_server, core, 
     assert validator.validation_requests[-1]["payload"]["data"]["screen"]["number"] == 1
 
     channel.fill("#ops")
-    page.locator("#wizard-next").click()
+    click(page.locator("#wizard-next"))
     expect(page.locator("h1#screen-title")).to_have_text("Details")
 
 
@@ -45,9 +46,9 @@ def test_no_answer_shows_a_message_and_next_again_retries(app, page, live_server
     page.goto(wizard_url(live_server, inst.id))
     expect(page.locator("body")).to_have_attribute("data-wizard-ready", "true")
     page.get_by_label("Channel").fill("#ops")
-    page.locator("#wizard-next").click()
+    click(page.locator("#wizard-next"))
     expect(page.locator("#wizard-problem")).to_contain_text("could not be checked right now")
     expect(page.get_by_label("Channel")).to_have_value("#ops")
     validator.validation_status = 200
-    page.locator("#wizard-next").click()
+    click(page.locator("#wizard-next"))
     expect(page.locator("h1#screen-title")).to_have_text("Details")
