@@ -267,15 +267,19 @@ class WizardEngine:
     def next(self, screen: Screen, active: list[Screen] | None = None) -> Screen | None:
         """The active screen after `screen` (None on the last: the review comes next). `active`:
         the active screens when the caller has them already (a page worked them out once)."""
-        return next((s for s in (self.active() if active is None else active) if s.number > screen.number), None)
+        return next((s for s in self._given(active) if s.number > screen.number), None)
 
     def prev(self, screen: Screen, active: list[Screen] | None = None) -> Screen | None:
-        before = [s for s in (self.active() if active is None else active) if s.number < screen.number]
+        before = [s for s in self._given(active) if s.number < screen.number]
         return before[-1] if before else None
 
     def position(self, screen: Screen, active: list[Screen] | None = None) -> int:
         """1-based position among the active screens (for "Step 2 of 3")."""
-        return [s.number for s in (self.active() if active is None else active)].index(screen.number) + 1
+        return [s.number for s in self._given(active)].index(screen.number) + 1
+
+    def _given(self, active: list[Screen] | None) -> list[Screen]:
+        """The active screens the caller worked out already, else worked out now."""
+        return self.active() if active is None else active
 
     def first_unfinished(self) -> Screen | None:
         """The first active screen not submitted yet; None when all are done (go to review)."""

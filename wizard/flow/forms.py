@@ -91,9 +91,9 @@ def form_class(slot_list: list[dict], maps: dict, name_field: bool) -> type[Scre
     found = kept.get(key) if kept is not None else None
     if found is not None:
         return found[1]
-    empty = {slot_id: {} for slot_id, _side, _none in sides}
+    empty = {}  # the same option lists, with no options in them
     for slot_id, side, none in sides:
-        empty[slot_id][side] = None if none else OptionMap([])
+        empty.setdefault(slot_id, {})[side] = None if none else OptionMap([])
     attrs = {field_name(s["externalId"]): _slot_field(s, empty) for s in slot_list}
     if name_field:
         attrs[NAME_FIELD] = StringField(T("Name of this integration"), render_kw={"maxlength": 300, "autocomplete": "off"})

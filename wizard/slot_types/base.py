@@ -5,11 +5,19 @@ import json
 from typing import Callable
 
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 
 from . import safe
 from ..texts import T, set_text
 
 EMPTY_CHOICE = ""
+
+
+def single_choices(omap) -> list:
+    """A single-choice select's choices (a `choices` hook's): "— Choose —" first, then the options
+    of `omap` (an OptionMap)."""
+    return [SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + omap.choices
+
 # Keys every config slot may carry, whatever its type.
 COMMON_KEYS = frozenset({
     "externalId", "title", "type", "required", "default", "hidden", "help", "placeholder", "showIf",

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 
 from wtforms import SelectField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
 
 from ..texts import T
-from .base import EMPTY_CHOICE, SlotType, SlotValueError, check_choice, option_key, register, text_of, title
+from .base import (
+    EMPTY_CHOICE, SlotType, SlotValueError, check_choice, option_key, register, single_choices, text_of, title,
+)
 
 
 @register
@@ -40,7 +41,7 @@ class Select(SlotType):
         return SelectField(slot["title"], choices=[], validate_choice=False)
 
     def choices(self, slot, field, maps):
-        field.choices = [SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + maps["options"].choices
+        field.choices = single_choices(maps["options"])
 
     def prefill(self, slot, value, maps):
         return option_key(value)

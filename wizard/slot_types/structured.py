@@ -5,14 +5,13 @@ import json
 
 import jsonschema
 from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 
 from .. import textcheck
 from ..controls import FastMeta
 from ..texts import T, set_text
 from . import safe
 from .base import (
-    EMPTY_CHOICE, Conversion, SlotType, SlotValueError, check_choice, option_key, register, text_of, title,
+    EMPTY_CHOICE, Conversion, SlotType, SlotValueError, check_choice, option_key, register, single_choices, text_of, title,
 )
 
 SIDES = ("lhs", "rhs")
@@ -128,7 +127,7 @@ class Mapping(SlotType):
             omap = maps.get(side)
             if omap is not None:
                 for entry in field.entries:
-                    entry.form[side].choices = [SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + omap.choices
+                    entry.form[side].choices = single_choices(omap)
 
     def prefill(self, slot, value, maps):
         rows = value if isinstance(value, list) else []
