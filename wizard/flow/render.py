@@ -11,7 +11,7 @@ from flask import render_template
 from ..texts import T, message
 from .. import slot_types
 from ..core import NotFound
-from ..i18n import _
+from ..i18n import _, numberformat
 from ..solutions.values import is_empty
 from ..web import user_accounts
 from . import forms
@@ -64,12 +64,20 @@ class ScreenPage:
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
             summary=summary, info=info, focus=focus, problem=problem, news=take_news(ctx),
-            steps=active, position=engine.position(self.screen, active),
+            steps=active, step_count=step_count(engine.position(self.screen, active), active),
             prev=engine.prev(self.screen, active), next=engine.next(self.screen, active),
             name_field=forms.NAME_FIELD in self.form, page_kind="screen",
         ), status
 
     form_has_data: bool = False
+
+
+def step_count(number: int, steps: list) -> str:
+    """"Step n of m" above the title of each screen and of the review. One count for the whole
+    wizard: the screens of the progress list (`steps`) plus Review, a step of its own there, so the
+    counter and the list always agree. Written here, not by a template macro: importing one costs a
+    page more than the text."""
+    return _("Step %(number)s of %(count)s", number=numberformat(number), count=numberformat(len(steps) + 1))
 
 
 def describedby(item: dict) -> str:
