@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -216,19 +217,59 @@ def _decoded(resp) -> str:
 
 
 WRK = re.compile(r"Requests/sec:\s+([\d.]+)")
+TOTAL = re.compile(r"(\d+) requests in ")
 P50 = re.compile(r"50%\s+([\d.]+)(us|ms|s)\b")
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> tuple[float, float]:
-    """Requests per second and the median latency (ms) of one wrk run."""
+def _stat(pid: str) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds used) of a process, from /proc; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            text = f.read()
+    except OSError:
+        return None
+    name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+    return name, int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICK
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn workers and master (`server_pid` and its children)
+    and by PostgreSQL's processes on this machine (none when the database is elsewhere)."""
+    used = {"app": 0.0, "db": 0.0}
+    if not os.path.isdir("/proc"):
+        return used
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        found = _stat(pid)
+        if found is None:
+            continue
+        name, parent, seconds = found
+        if int(pid) == server_pid or parent == server_pid:
+            used["app"] += seconds
+        elif name.startswith("postgres"):
+            used["db"] += seconds
+    return used
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None = None, server_pid: int | None = None) -> dict:
+    """One wrk run: requests per second, the median latency (ms) and, with `server_pid`, the CPU
+    time per request (µs) of the app's processes, PostgreSQL's and wrk's own."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"] + (["-s", str(script)] if script else []) + [url]
+    before = cpu_by_part(server_pid) if server_pid else None
+    load_tool = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise SystemExit(f"wrk saw {non2xx.group(1)} failed answers on {url}:\n{out}")
     p50 = P50.search(out)
     scale = {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)]
-    return float(WRK.search(out).group(1)), float(p50.group(1)) * scale
+    run = {"rps": float(WRK.search(out).group(1)), "p50": float(p50.group(1)) * scale}
+    if before is not None:
+        after, done = cpu_by_part(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+        n = int(TOTAL.search(out).group(1))
+        run["cpu"] = {"app": (after["app"] - before["app"]) / n * 1e6, "db": (after["db"] - before["db"]) / n * 1e6,
+                      "load": (done.ru_utime + done.ru_stime - load_tool.ru_utime - load_tool.ru_stime) / n * 1e6}
+    return run
 
 
 PARTS = ("read", "context", "form")  # benchapp.part_of_a_screen
@@ -270,13 +311,16 @@ def _get_script(path: Path, paths: list[str]) -> Path:
 
 def throughput(server: Server, scripts: dict[str, Path], seconds: int, rounds: int, connections: int) -> dict:
     """Bare route, screen GET, Next POST and the parts of a screen GET, interleaved in each
-    round; medians over rounds."""
+    round; medians over rounds (each figure its own median)."""
     runs = {"bare": [], **{name: [] for name in scripts}}
+    pid = server.proc.pid
     for _ in range(rounds):
-        runs["bare"].append(wrk(f"{server.base}/bench/bare", seconds, connections))
+        runs["bare"].append(wrk(f"{server.base}/bench/bare", seconds, connections, server_pid=pid))
         for name, script in scripts.items():
-            runs[name].append(wrk(server.base, seconds, connections, script))
-    return {k: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for k, v in runs.items()}
+            runs[name].append(wrk(server.base, seconds, connections, script, server_pid=pid))
+    return {k: {"rps": statistics.median(r["rps"] for r in v), "p50": statistics.median(r["p50"] for r in v),
+                "cpu": {part: statistics.median(r["cpu"][part] for r in v) for part in ("app", "db", "load")}}
+            for k, v in runs.items()}
 
 
 def concurrent_journeys(server: Server, data: Data, owner, n: int, workdir: Path, env: dict) -> dict:
@@ -336,23 +380,30 @@ def main() -> None:
         if "throughput" not in skip:
             scripts = wrk_scripts(server, data, owner, args.connections, workdir)
             t = throughput(server, scripts, args.seconds, args.rounds, args.connections)
-            bare = t["bare"][0]
+            bare = t["bare"]["rps"]
             rows += [
                 (f"bare route (gunicorn -w {args.workers} sync, wrk -c{args.connections}, median of {args.rounds}x{args.seconds}s)",
-                 f"{bare:,.0f} req/s, p50 {t['bare'][1]:.1f} ms"),
-                ("wizard screen GET", f"{t['get'][0]:,.0f} req/s = **{t['get'][0] / bare:.3f}x** bare, p50 {t['get'][1]:.1f} ms"),
-                ("Next POST (valid, 303)", f"{t['next'][0]:,.0f} req/s = **{t['next'][0] / bare:.3f}x** bare, p50 {t['next'][1]:.1f} ms"),
+                 f"{bare:,.0f} req/s, p50 {t['bare']['p50']:.1f} ms"),
+                ("wizard screen GET", f"{t['get']['rps']:,.0f} req/s = **{t['get']['rps'] / bare:.3f}x** bare, p50 {t['get']['p50']:.1f} ms"),
+                ("Next POST (valid, 303)", f"{t['next']['rps']:,.0f} req/s = **{t['next']['rps'] / bare:.3f}x** bare, p50 {t['next']['p50']:.1f} ms"),
             ]
+            # CPU time per request, by process: on a machine the runs keep busy, throughput is
+            # the inverse of the whole (app + database + load tool), so this says what to cut
+            for name, label in (("bare", "bare route"), ("get", "screen GET"), ("next", "Next POST")):
+                c = t[name]["cpu"]
+                rows.append((f"CPU per request, {label}: app (gunicorn) + PostgreSQL + wrk",
+                             f"{c['app']:,.0f} + {c['db']:,.0f} + {c['load']:,.0f} = {sum(c.values()):,.0f} µs"))
             # where a screen GET's time goes: the same sessions' GETs stopped after each part of
             # the work, with a page of the same size; each part's share of a whole GET's time
             labels = {"read": "the session's one statement", "context": "+ context and engine",
                       "form": "+ the screen's form", "get": "+ the render and the rest of the view (the whole GET)"}
-            whole, before = 1 / t["get"][0], 1 / bare
+            whole, before = 1 / t["get"]["rps"], 1 / bare
             rows.append(("screen GET's time: what the bare route does too", f"{before / whole:.0%}"))
             for part in (*PARTS, "get"):
-                rate = t[part][0]
+                rate = t[part]["rps"]
                 rows.append((f"screen GET stopped after: {labels[part]}",
-                             f"{rate:,.0f} req/s = {rate / bare:.3f}x bare; this part {(1 / rate - before) / whole:.0%} of a GET's time"))
+                             f"{rate:,.0f} req/s = {rate / bare:.3f}x bare; this part {(1 / rate - before) / whole:.0%} of a GET's time"
+                             f"; app CPU {t[part]['cpu']['app']:,.0f} µs per request"))
                 before = 1 / rate
         for name, count in statements_of_a_journey(server, data, owner):
             rows.append((f"statements: {name}", str(count)))
