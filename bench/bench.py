@@ -251,11 +251,11 @@ def cpu_by_part(server_pid: int) -> dict[str, float]:
     return used
 
 
-def wrk(url: str, seconds: int, connections: int, script: Path | None = None, server_pid: int | None = None) -> dict:
-    """One wrk run: requests per second, the median latency (ms) and, with `server_pid`, the CPU
-    time per request (µs) of the app's processes, PostgreSQL's and wrk's own."""
+def wrk(url: str, seconds: int, connections: int, server_pid: int, script: Path | None = None) -> dict:
+    """One wrk run: requests per second, the median latency (ms) and the CPU time per request (µs)
+    of the app's processes (`server_pid` and its children), PostgreSQL's and wrk's own."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"] + (["-s", str(script)] if script else []) + [url]
-    before = cpu_by_part(server_pid) if server_pid else None
+    before = cpu_by_part(server_pid)
     load_tool = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -263,13 +263,11 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None, se
         raise SystemExit(f"wrk saw {non2xx.group(1)} failed answers on {url}:\n{out}")
     p50 = P50.search(out)
     scale = {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)]
-    run = {"rps": float(WRK.search(out).group(1)), "p50": float(p50.group(1)) * scale}
-    if before is not None:
-        after, done = cpu_by_part(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
-        n = int(TOTAL.search(out).group(1))
-        run["cpu"] = {"app": (after["app"] - before["app"]) / n * 1e6, "db": (after["db"] - before["db"]) / n * 1e6,
-                      "load": (done.ru_utime + done.ru_stime - load_tool.ru_utime - load_tool.ru_stime) / n * 1e6}
-    return run
+    after, done = cpu_by_part(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    n = int(TOTAL.search(out).group(1))
+    return {"rps": float(WRK.search(out).group(1)), "p50": float(p50.group(1)) * scale,
+            "cpu": {"app": (after["app"] - before["app"]) / n * 1e6, "db": (after["db"] - before["db"]) / n * 1e6,
+                    "load": (done.ru_utime + done.ru_stime - load_tool.ru_utime - load_tool.ru_stime) / n * 1e6}}
 
 
 PARTS = ("read", "context", "form")  # benchapp.part_of_a_screen
@@ -315,9 +313,9 @@ def throughput(server: Server, scripts: dict[str, Path], seconds: int, rounds: i
     runs = {"bare": [], **{name: [] for name in scripts}}
     pid = server.proc.pid
     for _ in range(rounds):
-        runs["bare"].append(wrk(f"{server.base}/bench/bare", seconds, connections, server_pid=pid))
+        runs["bare"].append(wrk(f"{server.base}/bench/bare", seconds, connections, pid))
         for name, script in scripts.items():
-            runs[name].append(wrk(server.base, seconds, connections, script, server_pid=pid))
+            runs[name].append(wrk(server.base, seconds, connections, pid, script))
     return {k: {"rps": statistics.median(r["rps"] for r in v), "p50": statistics.median(r["p50"] for r in v),
                 "cpu": {part: statistics.median(r["cpu"][part] for r in v) for part in ("app", "db", "load")}}
             for k, v in runs.items()}
