@@ -29,6 +29,7 @@ def test_a_kept_read_ends_at_a_write_a_commit_a_rollback_and_the_request(client,
     wiz.open(iid)
     db.session.remove()
 
+    db.session.connection()  # in a transaction: the rollback of that transaction forgets what it read
     _keep(iid)
     db.session.rollback()
     assert kept_read(db.session, (SolutionInstance, iid)) is None  # rollback
@@ -44,6 +45,7 @@ def test_a_kept_read_ends_at_a_write_a_commit_a_rollback_and_the_request(client,
     assert core.get_instance(iid).name == "renamed"
     db.session.commit()
 
+    db.session.connection()
     _keep(iid)
     db.session.commit()
     assert kept_read(db.session, (SolutionInstance, iid)) is None  # commit
@@ -90,5 +92,58 @@ def test_a_lost_connection_is_reported_as_lost(client, core, user):
     with pytest.raises(exc.DBAPIError) as lost:
         read_row(db.session, embedded.INSTANCE_READ, {"iid": iid})
     assert lost.value.connection_invalidated
+    db.session.remove()
+    assert read_row(db.session, embedded.INSTANCE_READ, {"iid": iid}).id == iid
+
+
+def test_a_read_outside_a_transaction_answers_what_sqlalchemy_answers(client, core, user):
+    """On PostgreSQL the read runs on a pooled connection through psycopg itself (no session
+    transaction begins): the same row, under the same names, with the same converted values
+    (aware datetimes, JSON as dicts), as SQLAlchemy's own execution; None for no row."""
+    wiz = Wizard(client, core, user)
+    wiz.publish(simple_solution())
+    iid = wiz.instance("notes").id
+    wiz.open(iid)
+    wiz.get(f"{wiz.base}/screen/1")
+    db.session.remove()
+    postgres = db.engine.dialect.name == "postgresql"
+    for params in ({"iid": iid}, {"iid": "no-such-instance"}):
+        row = read_row(db.session, embedded.INSTANCE_READ, params)
+        assert db.session().in_transaction() is not postgres  # psycopg's own read: no session transaction
+        expected = db.session.execute(embedded.INSTANCE_READ, params).first()
+        if expected is None:
+            assert row is None
+            continue
+        assert row._fields == tuple(expected._fields)
+        assert tuple(row) == tuple(expected)
+        assert row.created.tzinfo is not None and isinstance(row.progress_data, dict)
+        db.session.remove()
+
+
+def test_a_read_outside_a_transaction_survives_a_lost_pooled_connection(client, core, user):
+    """A pooled connection whose server process died (a database restart): the read is run again
+    the usual way, on a new connection, and the dead one leaves the pool."""
+    wiz = Wizard(client, core, user)
+    wiz.publish(simple_solution())
+    iid = wiz.instance("notes").id
+    db.session.remove()
+    db.engine.dispose()  # one pooled connection: the one the read gets
+    dbapi = db.session.connection().connection.dbapi_connection
+    db.session.remove()
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        admin = create_engine(db.engine.url, poolclass=NullPool)
+        with admin.connect() as c:
+            assert c.execute(text("select pg_terminate_backend(:p)"), {"p": dbapi.info.backend_pid}).scalar()
+        admin.dispose()
+        assert read_row(db.session, embedded.INSTANCE_READ, {"iid": iid}).id == iid
+        assert dbapi.closed  # invalidated, not back in the pool
+    else:  # SQLite runs it the usual way: a lost connection says so (the test above this one)
+        dbapi.close()
+        with pytest.raises(exc.DBAPIError) as lost:
+            read_row(db.session, embedded.INSTANCE_READ, {"iid": iid})
+        assert lost.value.connection_invalidated
     db.session.remove()
     assert read_row(db.session, embedded.INSTANCE_READ, {"iid": iid}).id == iid

@@ -23,11 +23,12 @@ the database never sees the value, whatever path it came by.
 from __future__ import annotations
 
 import time
+from collections import namedtuple
 
 from sqlalchemy import JSON, String, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from .textcheck import check_data, check_length
 
@@ -120,7 +121,20 @@ def read_row(session, statement, params: dict):
     connection is not in one yet (psycopg: the driver's autocommit, for this statement only).
     PostgreSQL's READ COMMITTED gives each statement its own snapshot anyway, so a transaction
     adds nothing to a read; without one, a request that only reads pays no BEGIN and ROLLBACK
-    round trips. The first write that follows begins a transaction as usual."""
+    round trips. The first write that follows begins a transaction as usual.
+
+    When the session has no transaction yet, on psycopg, the statement runs on a pooled
+    connection through the driver itself (`_driver_read`): every wizard request starts with such
+    a read (web.session), and SQLAlchemy's session, connection and result objects cost more CPU
+    than the statement's own round trip (docs/performance.md)."""
+    if not (session() if isinstance(session, scoped_session) else session).in_transaction():
+        engine = session.get_bind()
+        if isinstance(engine, Engine) and engine.dialect.driver == "psycopg":
+            read = _driver_read(engine, statement)
+            if read is not None:
+                found = read(params)
+                if found is not _FAILED:
+                    return found
     conn = session.connection()
     dbapi = conn.connection.dbapi_connection
     idle = getattr(getattr(dbapi, "info", None), "transaction_status", None) == _PG_IDLE
@@ -134,11 +148,70 @@ def read_row(session, statement, params: dict):
             dbapi.autocommit = False
 
 
+_FAILED = object()
+_driver_reads: dict[tuple[int, int], tuple] = {}  # (statement, engine) ids -> (statement, engine, read)
+
+
+def _driver_read(engine, statement):
+    """A function running `statement` (a module-level SELECT) on a pooled psycopg connection in
+    autocommit and answering its first row as SQLAlchemy would (a named tuple of the same
+    columns, each converted by its type's result processor), or _FAILED after a driver error:
+    the caller then runs it the usual way, which raises what SQLAlchemy raises and replaces a
+    lost connection. None for a statement whose parameters need converting. Compiled once per
+    statement and engine. The engine's before_cursor_execute listeners see the statement (with
+    no Connection or context), so statement counts include it."""
+    key = (id(statement), id(engine))
+    found = _driver_reads.get(key)
+    if found is not None and found[0] is statement and found[1] is engine:
+        return found[2]
+    dialect = engine.dialect
+    compiled = statement.compile(dialect=dialect)
+    read = None
+    if not any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in compiled.binds.values()):
+        sql, fixed = str(compiled), compiled.construct_params(_check=False)
+        columns = list(statement.selected_columns)
+        Row = namedtuple("Row", [c.key for c in columns])
+        convert = [(i, p) for i, c in enumerate(columns)
+                   if (p := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+        error = dialect.loaded_dbapi.Error
+
+        def read(params):
+            values = {**fixed, **params}
+            fairy = engine.raw_connection()
+            try:
+                dbapi = fairy.driver_connection
+                if dbapi.info.transaction_status != _PG_IDLE:
+                    return _FAILED
+                cursor = dbapi.cursor()
+                engine.dispatch.before_cursor_execute(None, cursor, sql, values, None, False)
+                dbapi.autocommit = True
+                try:
+                    got = cursor.execute(sql, values).fetchone()
+                finally:
+                    if not dbapi.closed:
+                        dbapi.autocommit = False
+            except error:
+                fairy.invalidate()
+                return _FAILED
+            finally:
+                fairy.close()
+            if got is None:
+                return None
+            if convert:
+                got = list(got)
+                for i, process in convert:
+                    got[i] = process(got[i])
+            return Row(*got)
+    _driver_reads[key] = (statement, engine, read)
+    return read
+
+
 def keep_read(session, key, row) -> None:
     """Keep a row read without the ORM (a plain Core read, cheaper than loading objects) for the
     rest of this request, where `kept_read` finds it: as the identity map would, but forgotten
-    at the first write (flush, UPDATE, DELETE), commit or rollback, and at the request's end, so
-    that it never hides a write."""
+    at the first write (flush, UPDATE, DELETE), at the commit or rollback of the transaction it
+    was read in, and at the request's end, so that it never hides a write. (A read outside a
+    transaction, read_row's usual case, lasts until the first write or the request's end.)"""
     session.info.setdefault("kept_reads", {})[key] = row
 
 
