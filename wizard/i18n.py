@@ -18,7 +18,8 @@ from babel import Locale, UnknownLocaleError, support
 from babel.numbers import format_decimal as _babel_format_decimal
 from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, format_decimal, get_locale, refresh, gettext as _, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from flask_babel import Babel, format_decimal, get_locale, refresh, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
+from flask_babel import gettext as _babel_gettext
 from flask_babel import get_translations
 from jinja2 import pass_context
 from jinja2.utils import htmlsafe_json_dumps
@@ -117,6 +118,15 @@ def select_locale() -> str:
         if lang:
             return lang
     return request.accept_languages.best_match(supported()) or default
+
+
+def _(string: str, **variables) -> str:
+    """Flask-Babel's `gettext` (the text in the request's language, formatted with `variables`),
+    with the catalogue found once per request (`catalogue`)."""
+    if not has_app_context():
+        return _babel_gettext(string, **variables)
+    text = catalogue().translations.ugettext(string)
+    return text % variables if variables else text
 
 
 def language(locale=None) -> str:
@@ -226,7 +236,8 @@ def template_gettext(translations) -> dict:
         rv = translations.ugettext(__string)
         if __context.eval_ctx.autoescape:
             rv = Markup(rv)
-        return rv % variables
+        # formatting a text without % changes nothing; Markup's % wraps every value first
+        return rv % variables if variables or "%" in rv else rv
 
     @pass_context
     def ngettext(__context, __singular, __plural, __num, **variables):

@@ -81,7 +81,7 @@ class SlotType:
     single-line text value."""
 
     name = ""
-    part = "input"          # template part: templates/wizard/slots/<part>.html
+    part = "input"          # template part (docs/solution-format.md, Slot types)
     keys = frozenset()      # definition keys of this type besides COMMON_KEYS
     secret = False          # never shown again, masked on the review, encrypted at rest
     bare_text = False       # values are text: an API value that is not JSON text is taken as it is
