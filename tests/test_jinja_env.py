@@ -23,3 +23,28 @@ def test_dict_attributes_read_as_jinja_reads_them(app, d):
     assert isinstance(app.jinja_env, jinja.Environment)
     ours = app.jinja_env.from_string(TEMPLATE).render(d=d)
     assert ours == plain.from_string(TEMPLATE).render(d=d)
+
+
+GETTEXT_TEMPLATES = [
+    "{{ _('Next') }}", "{{ _('100%% sure') }}", "{{ _('Hello %(name)s', name=who) }}",
+    "{{ gettext('a <b> literal') }}", "{% for i in [1, 2] %}{% set x = i %}{{ _('Step %(n)s', n=x) }} {{ _('plain') }}{% endfor %}",
+    "{{ ngettext('%(num)s field', '%(num)s fields', 1) }}|{{ ngettext('%(num)s field', '%(num)s fields', n) }}",
+    "{% autoescape false %}{{ _('Hello %(name)s', name=who) }}{% endautoescape %}",
+]
+
+
+@pytest.mark.parametrize("source", GETTEXT_TEMPLATES)
+def test_the_templates_gettext_writes_what_jinjas_newstyle_gettext_writes(source):
+    """wizard.i18n.template_gettext (the request's catalogue, no copy of the context inside a loop,
+    no formatting of a text without %) against jinja2.ext's newstyle gettext."""
+    from babel.support import NullTranslations
+
+    from wizard.i18n import template_gettext
+
+    translations = NullTranslations()
+    ours = jinja2.Environment(autoescape=True)
+    ours.globals.update(template_gettext(translations))
+    jinjas = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    jinjas.install_gettext_translations(translations, newstyle=True)
+    values = {"who": '<script>"x"</script>', "n": 3}
+    assert ours.from_string(source).render(values) == jinjas.from_string(source).render(values)

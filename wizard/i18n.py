@@ -21,7 +21,7 @@ from flask import current_app, g, has_app_context, has_request_context, request,
 from flask_babel import Babel, format_decimal, get_locale, refresh, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
 from flask_babel import gettext as _babel_gettext
 from flask_babel import get_translations
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
@@ -230,20 +230,22 @@ def script_texts_attr() -> Markup:
 def template_gettext(translations) -> dict:
     """`gettext`/`ngettext` for the templates' `_()`, bound to one request's catalogue: Flask-Babel's
     own look the catalogue up again on every call. Same behaviour as Jinja's newstyle gettext
-    (jinja2.ext: escaped variables, always a format string)."""
-    @pass_context
-    def gettext(__context, __string, **variables):
+    (jinja2.ext: escaped variables, always a format string). They take the evaluation context,
+    not the context as Jinja's do: inside a loop, Jinja copies the whole context for a function
+    that takes it, on every call."""
+    @pass_eval_context
+    def gettext(__eval_ctx, __string, **variables):
         rv = translations.ugettext(__string)
-        if __context.eval_ctx.autoescape:
+        if __eval_ctx.autoescape:
             rv = Markup(rv)
         # formatting a text without % changes nothing; Markup's % wraps every value first
         return rv % variables if variables or "%" in rv else rv
 
-    @pass_context
-    def ngettext(__context, __singular, __plural, __num, **variables):
+    @pass_eval_context
+    def ngettext(__eval_ctx, __singular, __plural, __num, **variables):
         variables.setdefault("num", __num)
         rv = translations.ungettext(__singular, __plural, __num)
-        if __context.eval_ctx.autoescape:
+        if __eval_ctx.autoescape:
             rv = Markup(rv)
         return rv % variables
 
