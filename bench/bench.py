@@ -222,20 +222,22 @@ P50 = re.compile(r"50%\s+([\d.]+)(us|ms|s)\b")
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _stat(pid: str) -> tuple[str, int, float] | None:
-    """(command name, parent pid, CPU seconds used) of a process, from /proc; None once it is gone."""
+def _stat(pid: str) -> tuple[str, int, float, float] | None:
+    """(command name, parent pid, CPU seconds used, CPU seconds of its children that ended and
+    were waited for) of a process, from /proc; None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             text = f.read()
     except OSError:
         return None
     name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
-    return name, int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICK
+    return name, int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICK, (int(rest[13]) + int(rest[14])) / _TICK
 
 
 def cpu_by_part(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the gunicorn workers and master (`server_pid` and its children)
-    and by PostgreSQL's processes on this machine (none when the database is elsewhere)."""
+    """CPU seconds used so far by the gunicorn workers and master (`server_pid` and its children,
+    the workers it has recycled included) and by PostgreSQL's processes on this machine (none
+    when the database is elsewhere)."""
     used = {"app": 0.0, "db": 0.0}
     if not os.path.isdir("/proc"):
         return used
@@ -243,8 +245,10 @@ def cpu_by_part(server_pid: int) -> dict[str, float]:
         found = _stat(pid)
         if found is None:
             continue
-        name, parent, seconds = found
-        if int(pid) == server_pid or parent == server_pid:
+        name, parent, seconds, ended_children = found
+        if int(pid) == server_pid:  # with the workers it recycled (max_requests) during the run
+            used["app"] += seconds + ended_children
+        elif parent == server_pid:
             used["app"] += seconds
         elif name.startswith("postgres"):
             used["db"] += seconds
