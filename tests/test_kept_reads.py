@@ -5,13 +5,25 @@ leave the pooled connection as it found it, and a lost connection must say so.""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import exc, text, update
+from sqlalchemy import create_engine, exc, text, update
+from sqlalchemy.pool import NullPool
 from wizard_support import Wizard, simple_solution
 
 from wizard.core import embedded
 from wizard.dbsafety import kept_read, read_row
 from wizard.extensions import db
 from wizard.models import SolutionInstance, WizardProgress
+
+
+def _lose(dbapi) -> None:
+    """The DBAPI connection dies: its server process ends (PostgreSQL), or it is closed (SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        admin = create_engine(db.engine.url, poolclass=NullPool)
+        with admin.connect() as c:
+            assert c.execute(text("select pg_terminate_backend(:p)"), {"p": dbapi.info.backend_pid}).scalar()
+        admin.dispose()
+    else:
+        dbapi.close()
 
 
 def _keep(iid: str):
@@ -71,24 +83,16 @@ def test_a_read_outside_a_transaction_leaves_the_connection_as_it_was(client, co
 
 
 def test_a_lost_connection_is_reported_as_lost(client, core, user):
-    """A connection that died under a read outside a transaction: SQLAlchemy's error, marked
-    invalidated (the pool reconnects), not a driver error about putting it back in mode."""
+    """The session's own connection, dead under a read outside a database transaction: SQLAlchemy's
+    error, marked invalidated (the pool reconnects), not a driver error about putting it back in
+    mode."""
     wiz = Wizard(client, core, user)
     wiz.publish(simple_solution())
     iid = wiz.instance("notes").id
     db.session.remove()
     conn = db.session.connection()
     dbapi = conn.connection.dbapi_connection
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy import create_engine
-        from sqlalchemy.pool import NullPool
-
-        admin = create_engine(db.engine.url, poolclass=NullPool)
-        with admin.connect() as c:
-            assert c.execute(text("select pg_terminate_backend(:p)"), {"p": dbapi.info.backend_pid}).scalar()
-        admin.dispose()
-    else:
-        dbapi.close()
+    _lose(dbapi)
     with pytest.raises(exc.DBAPIError) as lost:
         read_row(db.session, embedded.INSTANCE_READ, {"iid": iid})
     assert lost.value.connection_invalidated
@@ -130,18 +134,11 @@ def test_a_read_outside_a_transaction_survives_a_lost_pooled_connection(client, 
     db.engine.dispose()  # one pooled connection: the one the read gets
     dbapi = db.session.connection().connection.dbapi_connection
     db.session.remove()
+    _lose(dbapi)
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy import create_engine
-        from sqlalchemy.pool import NullPool
-
-        admin = create_engine(db.engine.url, poolclass=NullPool)
-        with admin.connect() as c:
-            assert c.execute(text("select pg_terminate_backend(:p)"), {"p": dbapi.info.backend_pid}).scalar()
-        admin.dispose()
         assert read_row(db.session, embedded.INSTANCE_READ, {"iid": iid}).id == iid
         assert dbapi.closed  # invalidated, not back in the pool
     else:  # SQLite runs it the usual way: a lost connection says so (the test above this one)
-        dbapi.close()
         with pytest.raises(exc.DBAPIError) as lost:
             read_row(db.session, embedded.INSTANCE_READ, {"iid": iid})
         assert lost.value.connection_invalidated
