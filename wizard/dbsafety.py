@@ -182,11 +182,11 @@ def _driver_read(engine, statement):
                 dbapi = fairy.driver_connection
                 if dbapi.info.transaction_status != _PG_IDLE:
                     return _FAILED
-                cursor = dbapi.cursor()
-                engine.dispatch.before_cursor_execute(None, cursor, sql, values, None, False)
                 dbapi.autocommit = True
                 try:
-                    got = cursor.execute(sql, values).fetchone()
+                    with dbapi.cursor() as cursor:
+                        engine.dispatch.before_cursor_execute(None, cursor, sql, values, None, False)
+                        got = cursor.execute(sql, values).fetchone()
                 finally:
                     if not dbapi.closed:
                         dbapi.autocommit = False
