@@ -396,6 +396,31 @@ def test_the_step_counter_and_the_progress_list_count_the_same_steps(wiz, inst):
     assert steps_listed(wiz.page) == 3 and "Step 3 of 3" in wiz.page and "Last step" not in wiz.page
 
 
+def steps_of(page: str) -> list[str]:
+    nav = re.search(r'<ol class="steps" id="wizard-steps">(.*?)</ol>', page, re.S).group(1)
+    return [re.sub(r"\s+", " ", li).strip() for li in re.findall(r"<li.*?</li>", nav, re.S)]
+
+
+def test_the_progress_list_marks_the_screen_shown_and_links_the_others(wiz, inst):
+    """The screen shown is marked current and not linked; a done screen says so to screen
+    readers; on the review every screen is linked and Review is current."""
+    wiz.open(inst.id)
+    first, second, review = steps_of(wiz.page)
+    assert first == '<li class="" aria-current="step">Basics</li>'
+    assert second == f'<li class=""><a href="{wiz.base}/screen/2">Details</a></li>'
+    assert review == "<li>Review</li>"
+    wiz.post({"channel": "#ops"})
+    first, second, review = steps_of(wiz.page)
+    assert first == (f'<li class="is-done"><a href="{wiz.base}/screen/1">Basics</a>'
+                     '<span class="visually-hidden"> (done)</span></li>')
+    assert second == '<li class="" aria-current="step">Details</li>'
+    wiz.post({"threshold": "7"})
+    first, second, review = steps_of(wiz.page)
+    assert first.startswith(f'<li class="is-done"><a href="{wiz.base}/screen/1">Basics</a>')
+    assert second.startswith(f'<li class="is-done"><a href="{wiz.base}/screen/2">Details</a>')
+    assert review == '<li aria-current="step">Review</li>'
+
+
 def test_show_restricts_the_screens(wiz, inst):
     wiz.open(inst.id, "show=[2]")
     assert wiz.path.endswith("/screen/2") and "Step 1 of 2" in wiz.page

@@ -64,12 +64,22 @@ class ScreenPage:
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
             summary=summary, info=info, focus=focus, problem=problem, news=take_news(ctx),
-            steps=active, step_count=step_count(engine.position(self.screen, active), active),
+            steps=step_list(ctx, active, self.screen.number),
+            step_count=step_count(engine.position(self.screen, active), active),
             prev=engine.prev(self.screen, active), next=engine.next(self.screen, active),
             name_field=forms.NAME_FIELD in self.form, page_kind="screen",
         ), status
 
     form_has_data: bool = False
+
+
+def step_list(ctx: WizardContext, active: list[Screen], current: int | None) -> list[dict]:
+    """The progress list of the page header (wizard/layout.html): each active screen's title,
+    whether it is done, and its link (None for the screen shown, `current`). Worked out here, as
+    plain values: the template's loop over screens cost more than its markup."""
+    done = set(ctx.progress.done)
+    return [{"title": s.title, "done": s.number in done,
+             "url": None if s.number == current else ctx.url("wizard.screen", n=s.number)} for s in active]
 
 
 def step_count(number: int, steps: list) -> str:

@@ -34,7 +34,7 @@ from . import context as ctxmod
 from . import progress as progress_store
 from .actions import see_other as _see_other
 from .engine import BadScreen, Options
-from .render import review_payload, review_sections, staying_sections, step_count, take_news
+from .render import review_payload, review_sections, staying_sections, step_count, step_list, take_news
 
 bp = Blueprint("wizard", __name__)
 
@@ -159,7 +159,7 @@ def review(iid: str, sid: str):
 def _render_review(ctx, *, error: dict | None = None, status: int = 200):
     active = ctx.engine.active()
     return render_template(
-        "wizard/review.html", ctx=ctx, sections=review_sections(ctx), error=error, steps=active,
+        "wizard/review.html", ctx=ctx, sections=review_sections(ctx), error=error, steps=step_list(ctx, active, None),
         step_count=step_count(len(active) + 1, active),
         payload=review_payload(ctx), staying=staying_sections(ctx), news=take_news(ctx),
         last=active[-1] if active else None, page_kind="review",
