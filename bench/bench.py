@@ -235,23 +235,23 @@ def _stat(pid: str) -> tuple[str, int, float, float] | None:
 
 
 def cpu_by_part(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the gunicorn workers and master (`server_pid` and its children,
-    the workers it has recycled included) and by PostgreSQL's processes on this machine (none
-    when the database is elsewhere)."""
+    """CPU seconds used so far by the gunicorn workers and master (`server_pid` and its children)
+    and by PostgreSQL's processes on this machine (none when the database is elsewhere), with
+    those that ended meanwhile: a worker gunicorn recycled (max_requests), and the database
+    connections it closed, count through the parent that waited for them (gunicorn's master,
+    PostgreSQL's postmaster)."""
     used = {"app": 0.0, "db": 0.0}
     if not os.path.isdir("/proc"):
         return used
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        found = _stat(pid)
-        if found is None:
-            continue
-        name, parent, seconds, ended_children = found
-        if int(pid) == server_pid:  # with the workers it recycled (max_requests) during the run
+    stats = {int(pid): found for pid in filter(str.isdigit, os.listdir("/proc")) if (found := _stat(pid))}
+    for pid, (name, parent, seconds, ended_children) in stats.items():
+        if pid == server_pid:
             used["app"] += seconds + ended_children
         elif parent == server_pid:
             used["app"] += seconds
         elif name.startswith("postgres"):
-            used["db"] += seconds
+            postmaster = not stats.get(parent, ("",))[0].startswith("postgres")
+            used["db"] += seconds + (ended_children if postmaster else 0.0)
     return used
 
 
