@@ -149,7 +149,7 @@ def read_row(session, statement, params: dict):
 
 
 _FAILED = object()
-_driver_reads: dict[tuple[int, int], tuple] = {}  # (statement, engine) ids -> (statement, engine, read)
+_driver_reads: dict = {}  # (statement, engine) -> its read, or None (statements hash by identity)
 
 
 def _driver_read(engine, statement):
@@ -160,10 +160,9 @@ def _driver_read(engine, statement):
     lost connection. None for a statement whose parameters need converting. Compiled once per
     statement and engine. The engine's before_cursor_execute listeners see the statement (with
     no Connection or context), so statement counts include it."""
-    key = (id(statement), id(engine))
-    found = _driver_reads.get(key)
-    if found is not None and found[0] is statement and found[1] is engine:
-        return found[2]
+    key = (statement, engine)
+    if key in _driver_reads:
+        return _driver_reads[key]
     dialect = engine.dialect
     compiled = statement.compile(dialect=dialect)
     read = None
@@ -202,7 +201,7 @@ def _driver_read(engine, statement):
                 for i, process in convert:
                     got[i] = process(got[i])
             return Row(*got)
-    _driver_reads[key] = (statement, engine, read)
+    _driver_reads[key] = read
     return read
 
 
