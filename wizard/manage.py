@@ -334,3 +334,71 @@ def overview(days: int = 7) -> dict:
     out["abandoned"] = max(0, out["started"] - out["finished"])
     out["days"] = days
     return out
+
+
+# -- solutions and versions ------------------------------------------------------------------
+
+def list_solutions() -> list[dict]:
+    """Every solution with its shared versions' numbers and how many instances run it: two
+    statements."""
+    from .models import Solution
+
+    solutions = db.session.execute(select(Solution.id, Solution.title).order_by(Solution.id)).all()
+    numbers: dict[str, list[int]] = {}
+    for sid, number in db.session.execute(select(SolutionVersion.solution_id, SolutionVersion.version)
+                                          .where(SolutionVersion.for_instance_id.is_(None))
+                                          .order_by(SolutionVersion.version)):
+        numbers.setdefault(sid, []).append(number)
+    return [{"id": s.id, "title": s.title, "versions": numbers.get(s.id, [])} for s in solutions]
+
+
+def solution_versions(solution_id: str) -> list[dict]:
+    """The solution's versions, newest first, user-specific ones naming their instance."""
+    rows = db.session.execute(select(SolutionVersion.version, SolutionVersion.for_instance_id, SolutionVersion.created)
+                              .where(SolutionVersion.solution_id == solution_id)
+                              .order_by(SolutionVersion.version.desc())).all()
+    if not rows:
+        raise NotFound(f"no solution with id {solution_id!r}", fields={"solutionId": "unknown"})
+    return [dict(r._mapping) for r in rows]
+
+
+def version_row(solution_id: str, number: int) -> SolutionVersion:
+    row = db.session.scalar(select(SolutionVersion).where(SolutionVersion.solution_id == solution_id,
+                                                          SolutionVersion.version == number))
+    if row is None:
+        raise NotFound(f"no version {number} of solution {solution_id!r}", fields={"version": "unknown"})
+    return row
+
+
+def version_diff(solution_id: str, old: int, new: int) -> dict:
+    """What changed between two versions: the rule of the API's solutionVersionDiff."""
+    from .solutions import versions
+
+    return versions.diff(version_row(solution_id, old).definition, version_row(solution_id, new).definition)
+
+
+def instance_source(instance_id: str) -> str:
+    """The definition text the instance runs, or its newest user-specific version's (the
+    installation manager edits from there)."""
+    row = db.session.get(SolutionInstance, instance_id)
+    if row is None:
+        raise NotFound(f"no solution instance with id {instance_id!r}", fields={"solutionInstanceId": "unknown"})
+    newest = db.session.get(SolutionVersion, row.newest_version_id) if row.newest_version_id else None
+    version = newest if newest is not None and newest.for_instance_id == row.id else row.version
+    return version.source or json.dumps(version.definition, indent=2)
+
+
+def check_definition(text: str) -> dict:
+    """Check a definition without publishing it (DefinitionError lists the errors by line)."""
+    from .services.authoring import catalog
+    from .solutions import parse_definition
+
+    return parse_definition(text, catalog())
+
+
+def publish(text: str, *, for_instance_id: str | None = None) -> SolutionVersion:
+    """Publish a version (user-specific with `for_instance_id`: the instance keeps its live
+    version until its user finishes the upgrade), as the API and the CLI do."""
+    from .services.authoring import catalog
+
+    return embedded_core().publish(text, for_instance_id=for_instance_id, known_services=catalog())

@@ -22,10 +22,15 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import UserInfo
+from authlib.oidc.core.grants import OpenIDCode
+from joserfc.jwk import RSAKey
 from flask import Flask, current_app, request
 from sqlalchemy import select
 
+from ..config import CONSOLE_CALLBACK_PATH
 from ..connect.oauth import CALLBACK_PATH
+from ..extensions import per_app
 from ..extensions import db
 from ..services import Service
 from ..texts import T
@@ -43,6 +48,15 @@ WORKSPACES = {
     "initech": {"name": "Initech", "channels": ["#general", "#tps-reports", "#random"]},
 }
 TOKEN_TTL = 3600
+# OpenID Connect, for the operator console in development (docs/console.md): its own client,
+# and three pretend people to sign in as, one per console role.
+CONSOLE_CLIENT_ID = "wizard-console"
+OIDC_SCOPES = ("openid", "email", "profile")
+PEOPLE = {
+    "admin@sandbox.example": "Alex Admin",
+    "support@sandbox.example": "Sam Support",
+    "viewer@sandbox.example": "Val Viewer",
+}
 
 
 def _derived(config: dict, label: str) -> str:
@@ -52,6 +66,15 @@ def _derived(config: dict, label: str) -> str:
 def client_secret(config: dict) -> str:
     """The built-in client's secret, derived from SECRET_KEY so nothing needs configuring."""
     return _derived(config, "sandbox-client-secret")
+
+
+def console_client_secret(config: dict) -> str:
+    """The console's client secret at the sandbox IdP, derived like the wizard client's."""
+    return _derived(config, "sandbox-console-client-secret")
+
+
+def issuer(config: dict) -> str:
+    return config["WIZARD_PUBLIC_URL"] + "/sandbox"
 
 
 def api_key_for(workspace: str, config: dict | None = None) -> str:
@@ -115,9 +138,30 @@ def ensure_client() -> SandboxClient:
     return client
 
 
+def ensure_console_client() -> SandboxClient:
+    """The console's OpenID Connect client, registered on first use (as ensure_client)."""
+    uris = [current_app.config["WIZARD_PUBLIC_URL"] + CONSOLE_CALLBACK_PATH]
+    secret = console_client_secret(current_app.config)
+    client = db.session.scalar(select(SandboxClient).where(SandboxClient.client_id == CONSOLE_CLIENT_ID))
+    if client is None:
+        client = SandboxClient(client_id=CONSOLE_CLIENT_ID, client_id_issued_at=int(time.time()))
+        db.session.add(client)
+    if client.client_metadata.get("redirect_uris") != uris or client.client_secret != secret:
+        client.client_secret = secret
+        client.set_client_metadata({
+            "client_name": "Operator console", "redirect_uris": uris, "grant_types": ["authorization_code"],
+            "response_types": ["code"], "scope": " ".join(OIDC_SCOPES),
+            "token_endpoint_auth_method": "client_secret_basic",
+        })
+        db.session.commit()
+    return client
+
+
 def query_client(client_id: str):
     if client_id == CLIENT_ID:
         return ensure_client()
+    if client_id == CONSOLE_CLIENT_ID:
+        return ensure_console_client()
     return db.session.scalar(select(SandboxClient).where(SandboxClient.client_id == client_id))
 
 
@@ -152,10 +196,11 @@ class CodeGrant(AuthorizationCodeGrant):
     def save_authorization_code(self, code, req):
         """Keep the code with the scopes the person left ticked on the consent page."""
         requested = (req.payload.scope or "").split()
-        granted = set(request.form.getlist("granted"))
+        granted = set(request.form.getlist("granted")) | set(OIDC_SCOPES)  # signing in is the consent
         db.session.add(SandboxCode(
             code=code, client_id=req.client.client_id, redirect_uri=req.payload.redirect_uri or "",
             response_type=req.payload.response_type, scope=" ".join(s for s in requested if s in granted),
+            nonce=req.payload.data.get("nonce"),
             user_id=req.user.get_user_id(), code_challenge=req.payload.data.get("code_challenge"),
             code_challenge_method=req.payload.data.get("code_challenge_method"),
         ))
@@ -209,12 +254,63 @@ class TokenValidator(BearerTokenValidator):
         return db.session.scalar(select(SandboxToken).where(SandboxToken.access_token == token_string))
 
 
+def signing_key(app: Flask | None = None) -> RSAKey:
+    """The sandbox IdP's id_token key: made once and kept in the instance folder, so that every
+    process of a development server signs with the same key."""
+    app = app or current_app._get_current_object()
+
+    def load():
+        import os
+
+        path = os.path.join(app.instance_path, "sandbox-oidc-key.pem")
+        if not os.path.exists(path):
+            key = RSAKey.generate_key(2048, private=True)
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+                f.write(key.as_pem(private=True))
+        with open(path, "rb") as f:
+            key = RSAKey.import_key(f.read())
+        key.ensure_kid()
+        return key
+
+    return per_app("wizard_sandbox_oidc_key", load, app=app)
+
+
+def user_info(user_id: str, scope) -> UserInfo:
+    info = UserInfo(sub=user_id, name=PEOPLE.get(user_id, user_id))
+    if "email" in (scope or ""):
+        info["email"], info["email_verified"] = user_id, True
+    return info
+
+
+class SandboxOpenIDCode(OpenIDCode):
+    """id_tokens (RS256, the key at /sandbox/oauth/jwks) carrying the request's nonce."""
+
+    def resolve_client_private_key(self, client):
+        return signing_key()
+
+    def get_client_algorithm(self, client):
+        return "RS256"
+
+    def get_client_claims(self, client):
+        return {"iss": issuer(current_app.config), "aud": [client.get_client_id()]}
+
+    def get_encode_header(self, client):
+        return {"alg": "RS256", "kid": signing_key().kid}
+
+    def exists_nonce(self, nonce, req):
+        return db.session.scalar(select(SandboxCode.id).where(
+            SandboxCode.client_id == req.payload.client_id, SandboxCode.nonce == nonce)) is not None
+
+    def generate_user_info(self, user, scope):
+        return user_info(user.get_user_id(), scope)
+
+
 def build(app: Flask) -> tuple[AuthorizationServer, ResourceProtector]:
     """One authorization server and resource protector per app (tests build several apps)."""
     server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
     server.register_token_generator("default", TokenGenerator(
         lambda **kw: generate_token(42), lambda **kw: generate_token(48), expires_in))
-    server.register_grant(CodeGrant, [StrictCodeChallenge(required=True)])
+    server.register_grant(CodeGrant, [StrictCodeChallenge(required=True), SandboxOpenIDCode(require_nonce=True)])
     server.register_grant(RefreshGrant)
     protector = ResourceProtector()
     protector.register_token_validator(TokenValidator())

@@ -17,7 +17,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..extensions import per_app
 from ..i18n import _l, localize
 from ..themes.views import page_theme
-from .provider import CLIENT_ID, SCOPES, WORKSPACES, Workspace, api_key_for, build
+from .provider import (
+    CLIENT_ID, OIDC_SCOPES, PEOPLE, SCOPES, WORKSPACES, Workspace, api_key_for, build, issuer, signing_key, user_info,
+)
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
@@ -53,6 +55,34 @@ def metadata():
                    token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"])
 
 
+@bp.get("/.well-known/openid-configuration")
+def openid_configuration():
+    """OpenID Connect discovery: the sandbox is the operator console's IdP in development."""
+    base = issuer(current_app.config)
+    return jsonify(issuer=base, authorization_endpoint=base + "/oauth/authorize",
+                   token_endpoint=base + "/oauth/token", userinfo_endpoint=base + "/oauth/userinfo",
+                   jwks_uri=base + "/oauth/jwks", response_types_supported=["code"],
+                   subject_types_supported=["public"], id_token_signing_alg_values_supported=["RS256"],
+                   scopes_supported=[*OIDC_SCOPES, *sorted(SCOPES)], code_challenge_methods_supported=["S256"],
+                   token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+                   claims_supported=["sub", "email", "email_verified", "name"])
+
+
+@bp.get("/oauth/jwks")
+def jwks():
+    return jsonify(keys=[signing_key().as_dict(private=False)])
+
+
+@bp.get("/oauth/userinfo")
+def userinfo():
+    _, protector = _server()
+    try:
+        tok = protector.acquire_token(["openid"])
+    except OAuth2Error as error:
+        return jsonify(dict(error.get_body())), error.status_code, error.get_headers()
+    return jsonify(dict(user_info(tok.user_id, tok.scope)))
+
+
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize():
     server, _ = _server()
@@ -67,6 +97,10 @@ def authorize():
                                description=error.description), 400
     requested = [s for s in (grant.request.payload.scope or "").split() if s in SCOPES]
     form = ConsentForm()
+    signing_in = "openid" in (grant.request.payload.scope or "").split()
+    if signing_in:  # an OpenID Connect sign-in: the person is one of the pretend people
+        form.workspace.label.text = _l("Sign in as")
+        form.workspace.choices = [SelectChoice(k, f"{v} <{k}>") for k, v in PEOPLE.items()]
     form.granted.choices = [SelectChoice(s, localize(SCOPES[s])) for s in requested]
     if request.method == "GET":
         form.granted.data = requested
@@ -76,7 +110,8 @@ def authorize():
     g.sandbox_consent = True
     # The wizard's own client is named as the product the user knows (its theme's name).
     name = page_theme().product_name if grant.client.client_id == CLIENT_ID else grant.client.client_name
-    return render_template("sandbox/consent.html", form=form, client_name=name, action=request.full_path)
+    return render_template("sandbox/consent.html", form=form, client_name=name, action=request.full_path,
+                           signing_in=signing_in)
 
 
 @bp.after_request
