@@ -299,3 +299,15 @@ def test_the_demo_page_links_to_the_console(client):
     page = client.get("/demo").get_data(as_text=True)
     assert 'href="http://127.0.0.1:' in page and '/console/" id="console-link"' in page
     assert client.get("/console/").headers["Location"].endswith("/console/sign-in")
+
+
+def test_signing_in_is_rate_limited(app):
+    from test_limits import limited_app
+
+    limited = limited_app(app, WIZARD_RATE_LIMIT_CONSOLE_SIGN_IN="2 per minute")
+    client = limited.test_client()
+    with limited.app_context():
+        statuses = [client.post(f"/console/sign-in/link/guess{i}").status_code for i in range(3)]
+        assert statuses[:2] != [429, 429] and statuses[2] == 429, statuses
+        assert client.get("/console/sign-in/callback?code=x&state=y").status_code == 429  # one counter for every way
+        assert client.get("/console/sign-in").status_code == 200  # the page itself is not counted

@@ -7,9 +7,7 @@ from flask import Flask
 
 from . import models  # noqa: F401  (register the tables)
 from .cli import console_cli
-from .views import bp
-
-SIGN_IN_ENDPOINTS = ("console.sign_in_start", "console.sign_in_callback", "console.sign_in_link_use")
+from .views import RATE_LIMITED, bp
 
 
 def register(app: Flask) -> None:
@@ -23,5 +21,5 @@ def register(app: Flask) -> None:
     limiter = app.extensions.get("wizard_limiter")
     if limiter is not None:
         limit = limiter.shared_limit(lambda: app.config["WIZARD_RATE_LIMIT_CONSOLE_SIGN_IN"], scope="console-sign-in")
-        for endpoint in SIGN_IN_ENDPOINTS:
+        for endpoint in RATE_LIMITED:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])

@@ -29,6 +29,8 @@ from .forms import (
 from .models import Operator
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+# Every way of signing in: rate-limited per client address (wizard.console.register).
+RATE_LIMITED = ("console.sign_in_start", "console.sign_in_callback", "console.sign_in_link_use")
 
 NOTES = {
     "enabled": "The instance is enabled.", "disabled": "The instance is disabled.",
@@ -55,7 +57,8 @@ def frame():
     if not current_app.config.get("WIZARD_CONSOLE"):
         abort(404)
     g.page_theme = theme_of(None)
-    auth.check_csrf()
+    if request.endpoint not in RATE_LIMITED:  # those check it in the view, after their rate limit
+        auth.check_csrf()
 
 
 @bp.after_request
@@ -83,7 +86,7 @@ def _signed_out(_exc):
 
 @bp.context_processor
 def _globals():
-    return {"operator": auth.current_operator(), "may": auth.may, "csrf_token": auth.csrf_token, "notes": NOTES}
+    return {"operator": auth.current_operator(), "may": auth.may, "console_csrf": auth.csrf_token, "notes": NOTES}
 
 
 def _note():
@@ -110,6 +113,7 @@ def sign_in():
 @bp.post("/sign-in")
 def sign_in_start():
     """Leave for the IdP (Authlib makes state, nonce and the PKCE verifier)."""
+    auth.check_csrf()
     client = auth.oidc_client()
     if client is None:
         abort(404)
@@ -140,6 +144,7 @@ def sign_in_link(token: str):
 
 @bp.post("/sign-in/link/<token>")
 def sign_in_link_use(token: str):
+    auth.check_csrf()
     try:
         operator = auth.use_sign_in_link(token)
     except SignInError as exc:
