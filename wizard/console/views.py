@@ -555,6 +555,10 @@ def themes():
         form.corner_radius.data = described["cornerRadius"]
         form.custom_css.data = described["customCss"]
     colors = described["colors"] if described else dict(theme_rules.DEFAULT_COLORS)
+    if not described:  # a new theme starts from the default look
+        for name, value in colors.items():
+            getattr(form, name).data = value
+        form.corner_radius.data = theme_rules.DEFAULT.corner_radius
     return render_template("console/themes.html", themes=theme_store.all_themes(), form=form, eid=eid,
                            verdicts=_verdicts(colors), preview=None, problem=None, note=_note())
 
