@@ -311,3 +311,10 @@ def test_signing_in_is_rate_limited(app):
         assert statuses[:2] != [429, 429] and statuses[2] == 429, statuses
         assert client.get("/console/sign-in/callback?code=x&state=y").status_code == 429  # one counter for every way
         assert client.get("/console/sign-in").status_code == 200  # the page itself is not counted
+
+
+def test_sign_in_links_and_oidc_parameters_are_redacted_from_logs():
+    from wizard.logging_setup import redact
+
+    line = redact("GET /console/sign-in/link/AbC_12-xyz?x=1 and /console/sign-in/callback?code=c0de&state=s7&nonce=n0")
+    assert "AbC_12-xyz" not in line and "c0de" not in line and "s7" not in line and "n0" not in line

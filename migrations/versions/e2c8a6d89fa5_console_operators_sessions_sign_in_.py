@@ -1,4 +1,4 @@
-"""console: operators, sessions, sign-in links, audit log
+"""The operator console (issue 25): operators, their sessions, single-use sign-in links, the audit log
 
 Revision ID: e2c8a6d89fa5
 Revises: d3a7c1e9b5f0
@@ -40,7 +40,7 @@ def upgrade():
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
-    sa.Column('disabled', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('disabled', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created', wizard.models._base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_sign_in', wizard.models._base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_console_operators')),
