@@ -318,3 +318,15 @@ def test_sign_in_links_and_oidc_parameters_are_redacted_from_logs():
 
     line = redact("GET /console/sign-in/link/AbC_12-xyz?x=1 and /console/sign-in/callback?code=c0de&state=s7&nonce=n0")
     assert "AbC_12-xyz" not in line and "c0de" not in line and "s7" not in line and "n0" not in line
+
+
+def test_the_console_is_off_on_a_front_end_and_when_switched_off(app, client, tmp_path):
+    from wizard.config import load_config
+
+    assert load_config(str(tmp_path), {"WIZARD_CORE_URL": "http://core.test/graphql"})["WIZARD_CONSOLE"] is False
+    assert load_config(str(tmp_path), {})["WIZARD_CONSOLE"] is True
+    app.config["WIZARD_CONSOLE"] = False
+    try:
+        assert client.get("/console/sign-in").status_code == 404
+    finally:
+        app.config["WIZARD_CONSOLE"] = True

@@ -135,7 +135,8 @@ def console_settings(env, production: bool) -> dict:
     """The operator console (wizard/console, docs/console.md). Without a metadata URL, in
     development the sandbox is the IdP (its three people map to the three roles)."""
     return {
-        "WIZARD_CONSOLE": env.get("WIZARD_CONSOLE", "1") == "1",
+        # off by default on a front end of a remote core: the console runs beside the core
+        "WIZARD_CONSOLE": env.get("WIZARD_CONSOLE", "0" if env.get("WIZARD_CORE_URL") else "1") == "1",
         "WIZARD_CONSOLE_OIDC_METADATA_URL": (env.get("WIZARD_CONSOLE_OIDC_METADATA_URL") or "").strip() or None,
         "WIZARD_CONSOLE_OIDC_CLIENT_ID": env.get("WIZARD_CONSOLE_OIDC_CLIENT_ID") or None,
         "WIZARD_CONSOLE_OIDC_CLIENT_SECRET": env.get("WIZARD_CONSOLE_OIDC_CLIENT_SECRET") or None,
