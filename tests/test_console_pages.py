@@ -200,9 +200,17 @@ def test_themes_low_contrast_refused_naming_the_pair_good_one_previewed_then_sav
     from wizard.themes import store
 
     assert store.get("acme") is None  # a preview saves nothing
-    resp = _post(admin, "/console/themes", embedded_id="acme", product_name="Acme", save="Save theme",
-                 **{**GOOD, "primary": "#7a1fbf"})
-    assert resp.status_code == 303 and store.get("acme").colors["primary"] == "#7a1fbf"
+    from theme_support import png
+
+    resp = admin.post("/console/themes", content_type="multipart/form-data", data={
+        "csrf_token": console_token(admin), "embedded_id": "acme", "product_name": "Acme", "save": "Save theme",
+        "custom_css": ".brand__name { letter-spacing: .05em; }", "logo": (io.BytesIO(png()), "logo.png"),
+        **{**GOOD, "primary": "#7a1fbf"}})
+    assert resp.status_code == 303
+    row = store.get("acme")
+    assert row.colors["primary"] == "#7a1fbf" and row.logo_type == "image/png" and "letter-spacing" in row.custom_css
+    page = _text(admin.get("/console/themes?embedded=acme"))
+    assert 'value="#7a1fbf"' in page and "letter-spacing" in page
 
 
 def test_operators_are_managed_by_admins(admin, client):
@@ -264,7 +272,14 @@ def test_every_console_list_page_costs_the_same_few_statements_at_any_size(admin
             db.session.add(AuditEntry(operator_email="x@acme.test", role="admin", action="instance.disable"))
         db.session.commit()
         console_token(admin)  # the session's sliding expiry written before counting
-        counts[more] = {page: Counter().get(admin, page) for page in LIST_PAGES}
+        busy = identity.create_user(f"busy-{start}", "Busy")  # a user page: their instances and accounts
+        for n in range(more):
+            core.create_instance(busy.id, "notes", f"b{n}")
+            db.session.add(Authentication(owner_id=busy.id, service="sandbox", name=f"b{n}", auth_type="oauth2",
+                                          credentials=encrypt("{}")))
+        db.session.commit()
+        pages = [*LIST_PAGES, "/console/solutions", f"/console/users/{busy.id}"]
+        counts[more] = {page.replace(busy.id, "<busy>"): Counter().get(admin, page) for page in pages}
     assert counts[3] == counts[60], (counts, Counter.last)
     assert max(counts[60].values()) <= 5, counts
 
