@@ -330,3 +330,15 @@ def test_the_console_is_off_on_a_front_end_and_when_switched_off(app, client, tm
         assert client.get("/console/sign-in").status_code == 404
     finally:
         app.config["WIZARD_CONSOLE"] = True
+
+
+def test_an_idp_that_does_not_answer_is_said_so(app, client):
+    before = app.config.get("WIZARD_CONSOLE_OIDC_METADATA_URL")
+    app.config.update(WIZARD_CONSOLE_OIDC_METADATA_URL="http://127.0.0.1:1/.well-known/openid-configuration",
+                      WIZARD_CONSOLE_OIDC_CLIENT_ID="c", WIZARD_CONSOLE_OIDC_CLIENT_SECRET="s")
+    try:
+        page = client.get("/console/sign-in")
+        resp = client.post("/console/sign-in", data={"csrf_token": csrf_of(page.get_data(as_text=True))})
+    finally:
+        app.config["WIZARD_CONSOLE_OIDC_METADATA_URL"] = before
+    assert resp.status_code == 403 and "did not answer" in resp.get_data(as_text=True)

@@ -117,7 +117,11 @@ def sign_in_start():
     client = auth.oidc_client()
     if client is None:
         abort(404)
-    return client.authorize_redirect(auth.redirect_uri())
+    try:
+        return client.authorize_redirect(auth.redirect_uri())
+    except (OSError, ValueError, KeyError) as exc:  # the discovery document could not be read
+        current_app.logger.warning("console sign-in: the identity provider did not answer (%s)", type(exc).__name__)
+        return _sign_in_problem("The identity provider did not answer. Try again in a moment.")
 
 
 @bp.get("/sign-in/callback")
@@ -250,8 +254,9 @@ def instances():
     except CoreError:
         abort(400)
     args = {k: v for k, v in request.args.items() if k not in ("after", "note") and v}
+    back = url_for("console.instances", after=request.args.get("after") or None, **args)
     return render_template("console/instances.html", form=form, page=page, action=ActionForm(), args=args,
-                           note=_note())
+                           back=back, note=_note())
 
 
 @bp.get("/instances/<instance_id>")
@@ -629,8 +634,7 @@ def theme_preview_css():
 @require("admin")
 def operators():
     rows = db.session.scalars(db.select(Operator).order_by(Operator.email)).all()
-    return render_template("console/operators.html", operators=rows, form=OperatorForm(),
-                           change=OperatorChangeForm, note=_note())
+    return render_template("console/operators.html", operators=rows, form=OperatorForm(), note=_note())
 
 
 @bp.post("/operators")
