@@ -336,13 +336,17 @@ def finish_oidc() -> Operator:
         raise SignInError("No identity provider is set up for the console.")
     try:
         token = client.authorize_access_token()
-    except (OAuthError, JoseError, ValueError) as exc:
+    except (OAuthError, JoseError, ValueError, OSError) as exc:  # OSError: the IdP did not answer
         current_app.logger.warning("console sign-in refused: %s", type(exc).__name__)
         raise SignInError("The sign-in could not be checked. Start again.") from None
     claims = token.get("userinfo") or {}
-    if not claims.get("email") or claims.get("email_verified") is False:
-        claims = client.userinfo(token=token)
-    if claims.get("email_verified") is False:
+    unverified = lambda c: c.get("email_verified") in (False, "false")  # noqa: E731  (some IdPs send a string)
+    if not claims.get("email") or unverified(claims):
+        try:
+            claims = client.userinfo(token=token)
+        except (OAuthError, ValueError, OSError):
+            raise SignInError("The identity provider did not give a verified e-mail address.") from None
+    if unverified(claims):
         raise SignInError("The identity provider has not verified this e-mail address.")
     operator = operator_for(claims.get("email") or "")
     db.session.commit()
