@@ -266,3 +266,22 @@ def test_a_theme_refused_for_contrast_then_previewed_and_worn_by_the_wizard(page
     expect(page.locator(".button--primary").first).to_have_css("background-color", "rgb(122, 31, 191)")
     assert audit_actions() == ["sign_in", "theme.save"]
     assert re.search(r"Acme Connect$", page.title())
+
+
+def test_every_other_console_page_passes_axe(page, live_server, core, ada):
+    """The pages the journeys above do not open, each checked by axe-core too."""
+    core.publish(V1.replace("title: Acme notes", "title: Acme notes 2"))
+    sign_in_with_the_sandbox(page, live_server)
+    owner = fresh_instance(ada.id).owner_id
+    for path, name in [("/console/instances", "instances"), ("/console/instances?enabled=yes&needs_upgrade=no", "instances-filtered"),
+                       ("/console/solutions", "solutions"), ("/console/solutions/notes?from=1&to=2", "solution-diff"),
+                       (f"/console/users/{owner}/remove", "user-remove"), ("/console/operators", "operators"),
+                       ("/console/themes", "themes"), ("/console/audit?action=sign_in", "audit-filtered")]:
+        page.goto(live_server + path)
+        expect(page.locator("h1")).to_be_visible()
+        run_axe(page, f"console-{name}")
+    page.goto(live_server + "/console/webhooks")
+    type_into(page, page.get_by_label("URL"), "http://127.0.0.1:9/in")
+    press(page, page.get_by_role("button", name="Add endpoint"))
+    expect(page.locator("#secret")).to_have_value(re.compile(r"^whsec_"))
+    run_axe(page, "console-endpoint-secret")
