@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from console_support import console_token, sign_in
 from sqlalchemy import event, select
-from test_limits import limited_app
 from wizard_support import simple_solution
 
 from wizard import identity
