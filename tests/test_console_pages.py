@@ -91,6 +91,14 @@ def test_instance_page_masks_secrets_and_shows_the_timeline(admin, notes, core):
     assert types[-2:] == ["instance.enabled", "instance.disabled"]
 
 
+def test_remove_an_instance_after_a_page_naming_it(admin, notes, core):
+    page = _text(admin.get(f"/console/instances/{notes.id}/remove"))
+    assert "Remove instance Ada&#39;s notes?" in page and "acme-42" in page
+    assert _post(admin, f"/console/instances/{notes.id}/remove").status_code == 303
+    assert admin.get(f"/console/instances/{notes.id}").status_code == 404
+    assert db.session.scalar(select(AuditEntry.object_id).where(AuditEntry.action == "instance.remove")) == notes.id
+
+
 def test_upgrade_at_once_only_when_no_input_is_needed(admin, notes, core):
     v2 = simple_solution()
     v2["screens"][0]["slots"].append({"externalId": "team", "title": "Team", "type": "string", "required": True})
@@ -288,6 +296,7 @@ def test_every_form_carries_the_console_token_and_no_wizard_session_is_made(admi
     token = console_token(admin)
     pages = ["/console/", *LIST_PAGES, f"/console/users/{user.id}", f"/console/users/{user.id}/remove",
              f"/console/instances/{notes.id}", f"/console/instances/{notes.id}/version", "/console/solutions",
+             f"/console/instances/{notes.id}/remove",
              "/console/solutions/notes", "/console/themes", "/console/operators"]
     for path in pages:
         page = _text(admin.get(path))

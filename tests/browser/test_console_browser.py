@@ -275,7 +275,8 @@ def test_every_other_console_page_passes_axe(page, live_server, core, ada):
     owner = fresh_instance(ada.id).owner_id
     for path, name in [("/console/instances", "instances"), ("/console/instances?enabled=yes&needs_upgrade=no", "instances-filtered"),
                        ("/console/solutions", "solutions"), ("/console/solutions/notes?from=1&to=2", "solution-diff"),
-                       (f"/console/users/{owner}/remove", "user-remove"), ("/console/operators", "operators"),
+                       (f"/console/users/{owner}/remove", "user-remove"), (f"/console/instances/{ada.id}/remove", "instance-remove"),
+                       ("/console/operators", "operators"),
                        ("/console/themes", "themes"), ("/console/audit?action=sign_in", "audit-filtered")]:
         page.goto(live_server + path)
         expect(page.locator("h1")).to_be_visible()

@@ -314,6 +314,13 @@ def instance_upgrade(instance_id: str):
     return _back(instance_id, "upgraded")
 
 
+@bp.get("/instances/<instance_id>/remove")
+@require("admin")
+def instance_remove_confirm(instance_id: str):
+    return render_template("console/instance_remove.html", inst=_or_404(manage.show_instance, instance_id),
+                           form=ActionForm())
+
+
 @bp.post("/instances/<instance_id>/remove")
 @require("admin")
 def instance_remove(instance_id: str):
