@@ -148,6 +148,15 @@ class WizardContext:
         chosen = engine.auth.get(slot["externalId"]) if engine is not None else None
         return user_accounts.list_accounts(self.user_id, slot["service"], keep=chosen)
 
+    def take_news(self) -> dict | None:
+        """What a version published mid-journey changed (wizard.flow.carry), for the page about to
+        be shown: told once, so it is forgotten (and the progress saved) here."""
+        news = self.progress.news
+        if news:
+            self.progress.news = None
+            self.save()
+        return news
+
     def take_connected(self) -> dict:
         """Accounts connected in the popup since the last page (then forgotten)."""
         return session_keys.take_connected()

@@ -49,7 +49,7 @@ class ScreenPage:
         return out
 
     def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200,
-               problem: str | None = None):
+               problem: str | None = None, news: dict | None = None):
         ctx, engine = self.ctx, self.ctx.engine
         if self.form_has_data:
             config, _, _ = forms.convert(self.form, self.slots, self.maps)
@@ -63,7 +63,7 @@ class ScreenPage:
         active = engine.active()  # once: the step list, "Step n of m", Back and Next
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
-            summary=summary, info=info, focus=focus, problem=problem, news=take_news(ctx),
+            summary=summary, info=info, focus=focus, problem=problem, news=news_lines(news),
             steps=step_list(ctx, active, self.screen.number),
             step_count=step_count(engine.position(self.screen, active), active),
             prev=engine.prev(self.screen, active), next=engine.next(self.screen, active),
@@ -229,14 +229,12 @@ def staying_sections(ctx: WizardContext) -> list[dict]:
     return sections
 
 
-def take_news(ctx: WizardContext) -> list[str] | None:
-    """What a version published mid-journey changed (wizard.flow.carry), as lines for the page;
-    told once, then forgotten."""
-    news = ctx.progress.news
+def news_lines(news: dict | None) -> list[str] | None:
+    """What a version published mid-journey changed (wizard.flow.carry: `WizardContext.take_news`),
+    as lines for the page."""
     if not news:
         return None
-    ctx.progress.news = None
-    ctx.save()
+
     def titles(key):
         return ", ".join(news.get(key) or [])
 
@@ -250,6 +248,18 @@ def take_news(ctx: WizardContext) -> list[str] | None:
     if news.get("invalid"):
         lines.append(_("Check %(titles)s: what you entered no longer fits.", titles=titles("invalid")))
     return lines
+
+
+def review_page(ctx: WizardContext, *, news: dict | None = None, error: dict | None = None, status: int = 200):
+    """The review: every active screen's values (the slot types' display), the values staying in
+    upgrade mode, Finish, and `error` (a Finish that did not go through) when there is one."""
+    active = ctx.engine.active()
+    return render_template(
+        "wizard/review.html", ctx=ctx, sections=review_sections(ctx), error=error, steps=step_list(ctx, active, None),
+        step_count=step_count(len(active) + 1, active),
+        payload=review_payload(ctx), staying=staying_sections(ctx), news=news_lines(news),
+        last=active[-1] if active else None, page_kind="review",
+    ), status
 
 
 def review_payload(ctx: WizardContext) -> str:
