@@ -4,7 +4,8 @@ from flask import current_app
 
 from ..extensions import per_app
 from .base import (  # noqa: F401
-    AccountData, CodeError, Core, CoreError, CoreUnavailable, Forbidden, InstanceData, InvalidValues, MissingValues, NotFound,
+    AccountData, CodeError, Core, CoreError, CoreUnavailable, Forbidden, InstanceData, InstanceRead, InvalidValues,
+    MissingValues, NotFound,
     VersionFlags,
 )
 from .embedded import EmbeddedCore

@@ -23,6 +23,7 @@ from ..solutions import versions
 from ..extensions import per_app
 from ..web import guard, user_accounts
 from . import carry as carry_store
+from . import page_read
 from . import progress as progress_store
 from .engine import OptionsError, Options, WizardEngine
 
@@ -165,14 +166,19 @@ class WizardContext:
 def load(iid: str, *, lock: bool = False) -> WizardContext:
     """Everything a wizard view needs, or a WizardError (403 / 404 / 503, from the guard)."""
     bound = guard.bound_user(iid)
-    # the embedded core: instance and progress in one statement (read with the session already,
-    # wizard.web.session), or locked for Finish and held while used
-    held = None
-    if not current_app.config.get("WIZARD_CORE_URL"):
-        held = progress_store.prefetch(iid, lock=lock)
-    instance = guard.owned_instance(iid, bound["user_id"])
+    held, found = None, None
+    if not lock:  # the page's one read: with the session already, or now by id (flow.page_read)
+        found = page_read.take(iid) or page_read.read(iid)
+    elif get_core().instance_read() is not None:
+        # Finish: the instance read again, locked, with its progress, held while used; the core's
+        # own read of it below finds the locked row
+        held = progress_store.locked_instance(iid)
+        if held is not None:
+            found = page_read.Found(None, held.progress.data if held.progress is not None else None)
+    # (an instance the read did not find is asked of the core, whose NotFound the guard refuses)
+    instance = guard.owned_instance(iid, bound["user_id"], read=found.instance if found is not None else None)
     options = Options.from_dict(bound.get("options"))
-    prog = progress_store.load(iid, lock=lock)
+    prog = progress_store.load(iid, lock=lock, **({"data": found.progress} if found is not None else {}))
     upgrade = upgrade_mode(instance, options, prog)
     # the ISV's texts in the user's language (wizard.texts; English where none is given)
     definition = in_language(instance.newest_definition if upgrade else instance.definition)

@@ -43,7 +43,7 @@ def run(iid: str):
     try:
         # the instance read locked with its progress (one statement); the core reuses the lock
         ctx = ctxmod.load(iid, lock=True)
-        twin_failed = progress_store.failed_since(iid, started)
+        twin_failed = progress_store.failed_since(ctx.row, started)
         if twin_failed is not None:  # a twin Finish failed while this one waited: the same answer
             progress_store.release_finish(iid)
             return _answer_failed(ctx, twin_failed)
