@@ -122,6 +122,12 @@ class Core(ABC):
     #: True when the core is another server (RemoteCore): users, codes and accounts live there.
     remote = False
 
+    def version_definition(self, solution_id: str, number: int | None) -> dict | None:
+        """The definition of any version of a solution (a wizard carrying answers over from a
+        version that is neither the running nor the newest one); NotFound if there is none, None
+        when the core cannot say (a remote core answers only an instance's two versions)."""
+        return None
+
     def instance_read(self) -> InstanceRead | None:
         """Called by the wizard page's read (flow.page_read): how to read an instance and its
         progress with the session; None when the instances are elsewhere (a remote core)."""

@@ -21,11 +21,11 @@ from ..models import Authentication, ExternalUser, Solution, SolutionInstance, S
 from ..models.instances import NEWEST_VERSION_ID
 from ..models.solutions import cached_definition, known_definition, remember
 from ..solutions import (
-    DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
+    DefinitionError, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
 )
 from ..solutions import versions
-from ..solutions.values import SlotValueError
+from ..solutions.versions import carry_values
 from ..webhooks import instance_event
 from ..webhooks.events import instance_configured
 from .base import Core, CoreError, InstanceData, InstanceRead, InvalidValues, MissingValues, NotFound, VersionFlags
@@ -157,20 +157,6 @@ def version_definition(solution_id: str, number: int | None) -> dict:
     return row.definition
 
 
-def carry_values(new_def: dict, config_values: dict, auth_values: dict) -> tuple[dict, dict]:
-    """Values of an instance that still fit a newer definition (slot kept, value still valid)."""
-    by_id = {s["externalId"]: s for s in new_def["config"]}
-    auth_ids = {s["externalId"] for s in new_def["auth"]}
-    config = {}
-    for k, v in config_values.items():
-        if k in by_id and v is not None:
-            try:
-                config[k] = check_value(by_id[k], v)
-            except SlotValueError:
-                pass
-    return config, {k: v for k, v in auth_values.items() if k in auth_ids}
-
-
 def lacking_scopes(auth_id: str, scopes: list[str]) -> list[str]:
     """The scopes the account was not granted (all of them, for no such account)."""
     auth = db.session.get(Authentication, str(auth_id)) if auth_id else None
@@ -239,6 +225,9 @@ class EmbeddedCore(Core):
 
     def get_instance(self, instance_id: str) -> InstanceData:
         return self.to_data(self._row(instance_id))
+
+    def version_definition(self, solution_id: str, number: int | None) -> dict:
+        return version_definition(solution_id, number)
 
     def instance_read(self) -> InstanceRead:
         """The instances are in this database: a wizard page reads one, with its progress, in the

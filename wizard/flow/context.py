@@ -17,9 +17,9 @@ from .. import i18n, slot_types
 from ..texts import T, localize_definition, message
 from ..connect import options as connect_options
 from ..core import InstanceData, NotFound, get_core
-from ..core.embedded import carry_values, version_definition
 from .. import session_keys
 from ..solutions import versions
+from ..solutions.versions import carry_values
 from ..extensions import per_app
 from ..web import guard, user_accounts
 from . import carry as carry_store
@@ -249,10 +249,8 @@ def _definition_of(ctx: WizardContext, number: int | None) -> dict | None:
         return in_language(ctx.instance.definition)
     if number == ctx.instance.newest_version:
         return in_language(ctx.instance.newest_definition)
-    if get_core().remote:
-        return None
     try:
-        return in_language(version_definition(ctx.instance.solution_id, number))
+        return in_language(get_core().version_definition(ctx.instance.solution_id, number))
     except NotFound:
         return None
 
