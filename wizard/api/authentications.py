@@ -69,6 +69,26 @@ def resolve_hidden(auth: Authentication, _info) -> bool:
     return bool(auth.hidden)
 
 
+@authentication_type.field("identityId")
+def resolve_identity_id(auth: Authentication, _info):
+    return auth.identity_id
+
+
+@authentication_type.field("identityName")
+def resolve_identity_name(auth: Authentication, _info):
+    return auth.identity_name
+
+
+@authentication_type.field("connectedAt")
+def resolve_connected_at(auth: Authentication, _info):
+    return auth.connected_at or auth.created
+
+
+@authentication_type.field("params")
+def resolve_params(auth: Authentication, _info) -> dict:
+    return dict(auth.params or {})
+
+
 @query.field("authentications")
 @operation()
 def resolve_authentications(_, info, criteria=None, first=None, after=None, last=None, before=None) -> dict:

@@ -96,7 +96,8 @@ def dialog_edit(embedded_id, auth_id):
             raise refusal("not_your_account") from None
         service = service_or_error(auth.service)
         return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, auth.scopes),
-                "instance_id": None, "slot": "", "reauth_id": reauth_id_or_error(auth.id, user_id, service)}
+                "instance_id": None, "slot": "", "reauth_id": reauth_id_or_error(auth.id, user_id, service),
+                "params": dict(auth.params or {})}
 
     return _enter(embedded_id, build)
 
@@ -108,7 +109,8 @@ def _dialog_target(sid: str) -> attempts.Target:
     service = service_or_error(ctx["service"])
     return attempts.Target(owner_id=ctx["user_id"], service=service, session_key=hash_secret(sid),
                         slot=ctx.get("slot") or "", scopes=list(ctx.get("scopes") or []),
-                        instance_id=ctx.get("instance_id"), reauth_id=ctx.get("reauth_id"), mode="dialog")
+                        instance_id=ctx.get("instance_id"), reauth_id=ctx.get("reauth_id"), mode="dialog",
+                        params=dict(ctx.get("params") or {}))
 
 
 @bp.get("/external/auth/s/<sid>")

@@ -98,6 +98,10 @@ class AccountData:
     status: str = "ok"
     scopes: list = field(default_factory=list)
     hidden: bool = False
+    identity_name: str | None = None  # the name the account goes by at the service
+    connected_at: datetime | None = None
+    updated: bool = False  # a connection of an identity the user had: that account was updated
+    params: dict = field(default_factory=dict)  # its connection parameters (not secret)
 
 
 class Core(ABC):

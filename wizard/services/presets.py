@@ -11,6 +11,7 @@ PRESETS: dict[str, dict] = {
         "token_url": "https://slack.com/api/oauth.v2.access",
         "scopes": ["channels:read"],
         "check_scopes": True,  # Slack echoes the granted scopes as asked (comma-separated)
+        "identity": {"from": "token", "id": "team.id", "name": "team.name"},
         "client_id_env": "SLACK_CLIENT_ID",
         "client_secret_env": "SLACK_CLIENT_SECRET",
         "api_base": "https://slack.com/api",
@@ -29,6 +30,7 @@ PRESETS: dict[str, dict] = {
         "client_secret_env": "GOOGLE_CLIENT_SECRET",
         "api_base": "https://www.googleapis.com",
         "test": {"method": "GET", "path": "/oauth2/v3/userinfo"},
+        "identity": {"from": "test", "id": "sub", "name": "email"},
         "options": {"calendars": {"path": "/calendar/v3/users/me/calendarList", "items": "items",
                                   "value": "id", "text": "summary",
                                   "scopes": ["https://www.googleapis.com/auth/calendar.readonly"]}},

@@ -24,9 +24,11 @@ class OtherAccount(CoreError):
     code = "other_account"
 
 
-def _data(auth) -> AccountData:
+def _data(auth, updated: bool = False) -> AccountData:
     return AccountData(id=auth.id, owner_id=auth.owner_id, service=auth.service, auth_type=auth.auth_type,
-                       name=auth.name, status=auth.status, scopes=list(auth.scopes or []), hidden=bool(auth.hidden))
+                       name=auth.name, status=auth.status, scopes=list(auth.scopes or []), hidden=bool(auth.hidden),
+                       identity_name=auth.identity_name, connected_at=auth.connected_at or auth.created,
+                       updated=updated, params=dict(auth.params or {}))
 
 
 def spend_code(code: str | None) -> tuple[str, str | None]:
@@ -87,12 +89,18 @@ def _as_import(service, credentials: dict, scopes, expires_at: datetime | None) 
 
 
 def create_account(owner_id: str, service, credentials: dict, *, name: str, scopes=None, expires_at=None,
-                   account: str | None = None) -> AccountData:
-    """Store a tested connection as a new account of the owner (encrypted where it is kept)."""
+                   account: str | None = None, granted: bool = False, params: dict | None = None) -> AccountData:
+    """Store a tested connection as a new account of the owner (encrypted where it is kept); or,
+    when the owner already has that identity at the service, update that account (`updated`).
+    `granted`: the scopes are those the provider said it granted."""
     core = get_core()
     if not core.remote:
+        same = accounts.same_identity(owner_id, service.name, account, params)
+        if same is not None:
+            return _data(accounts.connected_again(same, credentials, name=name, scopes=scopes, granted=granted,
+                                                  expires_at=expires_at), updated=True)
         return _data(accounts.create(owner_id, service.name, service.auth, credentials, name=name, scopes=scopes,
-                                     expires_at=expires_at, account=account))
+                                     expires_at=expires_at, account=account, params=params))
     auth_id = core.create_account(owner_id, service.name, _as_import(service, credentials, scopes, expires_at),
                                   name=name, scopes=scopes)
     return core.get_account(auth_id, owner_id)
@@ -117,7 +125,8 @@ def reconnect_account(auth_id: str, owner_id: str, service, credentials: dict, *
         raise OtherAccount(_("That is another %(service)s account (%(name)s) than the one being reconnected "
                              "(%(current)s). Sign in with that one, or connect the other as a new account.",
                              service=service.title, name=name, current=current.name))
-    return _data(accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes, account=account))
+    return _data(accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes, account=account,
+                                             name=name))
 
 
 def rename_account(auth_id: str, owner_id: str, name: str) -> AccountData:
