@@ -186,3 +186,34 @@ def test_hostile_tenants_are_refused_before_any_request(live_server, tenanted, u
     # no attempt was begun: nothing went to a provider, nothing is waiting for a callback
     assert db.session.scalar(select(func.count()).select_from(ConnectFlow)) == 0
     assert accounts.list_accounts(user.id) == []
+
+
+def test_header_values_are_built_from_the_accounts_parameters(monkeypatch):
+    """Xero names the organisation in a header (xero-tenant-id), Notion its API version."""
+    from wizard.connect import tokens
+    from wizard.services import load_registry
+
+    sent = {}
+
+    class Answer:
+        status_code, content = 200, b"{}"
+
+        @staticmethod
+        def json():
+            return {}
+
+    def fake_request(method, url, headers=None, **kw):
+        sent.update(url=url, headers=headers)
+        return Answer()
+
+    monkeypatch.setattr(tokens.requests, "request", fake_request)
+    monkeypatch.setattr(tokens, "api_timeout", lambda: 5)
+    reg = load_registry({"WIZARD_SANDBOX": False, "WIZARD_PUBLIC_URL": "https://w.example", "SECRET_KEY": "k"}, env={})
+    xero = reg.get("xero").with_params({"tenant": "8a7c1e9b-5f0d-4c3a-9e1b-2d3f4a5b6c7d"})
+    tokens.request_with(xero, "oauth2", {"access_token": "t"}, "GET", xero.test["path"])
+    assert sent["headers"]["xero-tenant-id"] == "8a7c1e9b-5f0d-4c3a-9e1b-2d3f4a5b6c7d"
+    assert sent["headers"]["Authorization"] == "Bearer t"
+    tokens.request_with(reg.get("notion"), "oauth2", {"access_token": "t"}, "GET", "/users/me")
+    assert sent["headers"]["Notion-Version"] == "2022-06-28" and sent["url"] == "https://api.notion.com/v1/users/me"
+    with pytest.raises(ParamError):
+        reg.get("xero").with_params({"tenant": "x\r\nX-Evil: 1"})

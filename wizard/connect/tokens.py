@@ -223,6 +223,12 @@ def request_with(service, auth_type: str, creds: dict, method: str, path: str):
     headers = {"Accept": "application/json"}
     basic = None
     if auth_type in ("oauth2", "client_credentials"):
+        # fixed headers an API wants (Notion-Version) or the account's parameters (xero-tenant-id)
+        try:
+            headers.update({h: t.format_map(service.param_values) for h, t in service.header.items()})
+        except KeyError:
+            raise ApiError(T("%(service)s: the account's address is not known yet. Connect it again.",
+                             service=service.title)) from None
         headers["Authorization"] = f"Bearer {creds.get('access_token', '')}"
     elif auth_type == "api_key":
         headers.update({h: t.format(**creds) for h, t in service.header.items()})
@@ -338,15 +344,20 @@ def check_connection(service, auth_type: str, creds: dict, token: dict | None = 
     return identity_of(service, body, token, fallback)
 
 
-def found_params(service, creds: dict) -> dict[str, list[tuple[str, str]]]:
+def found_params(service, creds: dict, callback: dict | None = None) -> dict[str, list[tuple[str, str]]]:
     """The values of the parameters found after connecting (`from`: a call with the new token,
-    e.g. Mailchimp's metadata naming the data centre, Atlassian's sites): name -> [(value, text)],
-    each value checked like a typed one (ApiError when none is usable)."""
+    e.g. Mailchimp's metadata naming the data centre, Atlassian's sites; or a query parameter of
+    the provider's redirect, QuickBooks' realmId): name -> [(value, text)], each value checked
+    like a typed one (ApiError when none is usable)."""
     out: dict[str, list[tuple[str, str]]] = {}
     for p in service.found_params:
         spec = p["from"]
-        body = request_with(service, service.auth, creds, "GET", spec["url"])
-        items = _items_at(body, spec.get("items"))
+        if spec.get("callback"):
+            items = [{"id": (callback or {}).get(spec["callback"])}]
+            spec = {"value": "id"}
+        else:
+            body = request_with(service, service.auth, creds, "GET", spec["url"])
+            items = _items_at(body, spec.get("items"))
         found = []
         for item in items:
             value, text = _at(item, spec.get("value") or "id"), _at(item, spec.get("text") or spec.get("value") or "id")

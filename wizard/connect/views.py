@@ -271,7 +271,7 @@ def _accept(flow, service, token: dict):
     try:
         token = fresh_new_token(service, token)
         creds = token_credentials(token, service=service)
-        found = found_params(service, creds)
+        found = found_params(service, creds, request.args)
     except ApiError as exc:
         return attempts.fail(flow, T("The new connection did not pass its test (%(reason)s) and was not saved.", reason=exc.message))
     if any(len(v) > 1 for v in found.values()):

@@ -95,7 +95,12 @@ def authorize():
 @bp.after_request
 def consent_headers(response):
     """The consent page is never framed; with SANDBOX_CONSENT_COOP it also cuts window.opener,
-    as some real providers' pages do."""
+    as some real providers' pages do. With SANDBOX_REALM the redirect back to the client names
+    the company as QuickBooks does (realmId)."""
+    realm = current_app.config.get("SANDBOX_REALM")
+    if realm and request.endpoint == "sandbox.authorize" and response.status_code == 302 \
+            and "code=" in response.headers.get("Location", ""):
+        response.headers["Location"] += "&realmId=" + str(realm)
     if g.get("sandbox_consent"):
         response.headers["X-Frame-Options"] = "DENY"
         if current_app.config.get("SANDBOX_CONSENT_COOP"):

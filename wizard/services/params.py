@@ -23,7 +23,7 @@ SAFE_VALUE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?", re.AS
 # A declared choice may hold dots (a regional domain such as `com.au`), never anything else.
 SAFE_CHOICE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]|\.(?!\.)){0,61}[A-Za-z0-9]|[A-Za-z0-9]", re.ASCII)
 PARAM_KEYS = {"name", "title", "pattern", "choices", "help", "from"}
-FROM_KEYS = {"url", "items", "value", "text"}
+FROM_KEYS = {"url", "items", "value", "text", "callback"}
 URL_KEYS = ("authorize_url", "token_url", "api_base")
 
 
@@ -77,10 +77,14 @@ def check_declared(raw, err) -> tuple:
                 choices = None
         source = p.get("from")
         if source is not None:
-            if not isinstance(source, dict) or not isinstance(source.get("url"), str) \
-                    or urlsplit(source["url"]).scheme not in ("http", "https") \
-                    or set(source) - FROM_KEYS or not isinstance(source.get("value", ""), str):
-                err(where, f"from of {p['name']!r} must be {{url, items, value, text}}")
+            by_call = isinstance(source, dict) and isinstance(source.get("url"), str) \
+                and urlsplit(source["url"]).scheme in ("http", "https") and "callback" not in source
+            by_callback = isinstance(source, dict) and isinstance(source.get("callback"), str) \
+                and set(source) == {"callback"}
+            if not (by_call or by_callback) or set(source) - FROM_KEYS \
+                    or not isinstance(source.get("value", ""), str):
+                err(where, f"from of {p['name']!r} must be {{url, items, value, text}} (a call with the new "
+                           "token) or {callback: <query parameter of the provider's redirect>}")
                 source = None
         out.append({"name": p["name"], "title": str(p.get("title") or p["name"]), "pattern": pattern,
                     "choices": tuple(choices) if choices else None, "help": str(p.get("help") or ""),

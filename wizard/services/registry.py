@@ -333,19 +333,29 @@ def _check_fields(raw: dict, auth, err) -> list[dict]:
 
 
 def _check_header(raw: dict, auth, fields: list[dict], err) -> dict | None:
-    """How an api_key service sends its key: header -> template over the fields."""
+    """How an api_key service sends its key (header -> template over the fields), or the extra
+    headers of an oauth2 / client_credentials service's calls (templates over its params)."""
     header = raw.get("header")
-    if auth != "api_key":
+    if auth in TOKEN_KINDS:
+        if header is None:
+            return {}
+        known = {p.get("name") for p in raw.get("params") or [] if isinstance(p, dict)}
+        if not isinstance(header, dict) or not all(isinstance(v, str) for v in header.values()) \
+                or any(h.lower() == "authorization" for h in header):
+            err("header", "must map header names (not Authorization) to values or templates over params")
+            return {}
+    elif auth != "api_key":
         if header is not None:
-            err("header", "only api_key services send their key in a header")
+            err("header", "only api_key, oauth2 and client_credentials services send headers")
             return {}
         return header
-    if header is None:
-        header = {"Authorization": "Bearer {" + (fields[0]["name"] if fields else "api_key") + "}"}
-    if not isinstance(header, dict) or not header or not all(isinstance(v, str) for v in header.values()):
-        err("header", "must map header names to templates such as \"{api_key}\"")
-        header = {}
-    known = {f["name"] for f in fields}
+    else:
+        if header is None:
+            header = {"Authorization": "Bearer {" + (fields[0]["name"] if fields else "api_key") + "}"}
+        if not isinstance(header, dict) or not header or not all(isinstance(v, str) for v in header.values()):
+            err("header", "must map header names to templates such as \"{api_key}\"")
+            header = {}
+        known = {f["name"] for f in fields}
     for h, template in header.items():
         try:
             unknown = _placeholders(template) - known
