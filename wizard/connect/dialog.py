@@ -121,7 +121,10 @@ def dialog(sid):
     except WizardError as exc:
         return _error_page(exc.code, exc.machine_code, exc.description)
     allow_framing()
+    known = [a for a in user_accounts.list_accounts(target.owner_id, target.service.name)
+             if not target.reauth_id or a.id == target.reauth_id]
     return render_template("connect/dialog.html", service=target.service, reconnect=bool(target.reauth_id),
+                           accounts=[{"name": a.name, **user_accounts.account_words(a)} for a in known],
                            start_url=url_for("connect.dialog_start", sid=sid, lang=language()),
                            status_url=url_for("connect.dialog_status", sid=sid),
                            origins=json.dumps(allowed_origins()))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import accounts, identity
-from ..i18n import _
+from ..i18n import _, format_date
 from ..core import AccountData, CoreError, InvalidValues, NotFound, embedded_core, get_core
 
 
@@ -29,6 +29,14 @@ def _data(auth, updated: bool = False) -> AccountData:
                        name=auth.name, status=auth.status, scopes=list(auth.scopes or []), hidden=bool(auth.hidden),
                        identity_name=auth.identity_name, connected_at=auth.connected_at or auth.created,
                        updated=updated, params=dict(auth.params or {}))
+
+
+def account_words(account: AccountData) -> dict:
+    """How an account is told apart from the user's others in a page: the name it goes by at the
+    service (when the user gave it another label) and the day it was connected."""
+    identity = account.identity_name if account.identity_name and account.identity_name != account.name else None
+    connected = format_date(account.connected_at.date().isoformat()) if account.connected_at else None
+    return {"identity": identity, "connected": connected}
 
 
 def spend_code(code: str | None) -> tuple[str, str | None]:
