@@ -217,3 +217,39 @@ def test_header_values_are_built_from_the_accounts_parameters(monkeypatch):
     assert sent["headers"]["Notion-Version"] == "2022-06-28" and sent["url"] == "https://api.notion.com/v1/users/me"
     with pytest.raises(ParamError):
         reg.get("xero").with_params({"tenant": "x\r\nX-Evil: 1"})
+
+
+def test_the_api_imports_an_account_with_its_parameters(api, user, app, live_server, tenanted):
+    """createUserAuthentication's `params` (an addition): checked like typed ones, the test call
+    made at the tenant's host, kept with the account."""
+    import json
+
+    from wizard.sandbox import api_key_for  # noqa: F401
+    from wizard.sandbox.provider import CLIENT_ID  # noqa: F401
+
+    d = Dance(live_server)
+    resp = _type_params(d, tenanted, tenant="acme-eu")
+    finish = d.finish(d.consent(resp.headers["Location"]))
+    token = accounts.credentials_of(accounts.get(message_of(finish.text)["authId"]))["access_token"]
+    create = """mutation($i: CreateUserAuthenticationInput!) { createUserAuthentication(input: $i) { authenticationId } }"""
+    base = {"name": "", "serviceId": "tenanted", "serviceEnvironmentId": "tenanted", "userId": user.id,
+            "data": json.dumps({"access_token": token})}
+    for hostile in ('{"tenant": "evil.example/#"}', '{"tenant": "a.b"}', '{}', '"acme"'):
+        body = api(create, {"i": {**base, "params": hostile}})
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    # the wrong tenant: its API refuses a token of another tenant, so the import is refused
+    assert api(create, {"i": {**base, "params": '{"tenant": "globex"}'}})["errors"]
+    ok = api(create, {"i": {**base, "params": '{"tenant": "acme-eu"}'}})
+    auth = accounts.get(ok["data"]["createUserAuthentication"]["authenticationId"])
+    assert auth.params == {"tenant": "acme-eu"} and auth.name == "Acme Corp @ acme-eu"
+    listed = api("{ authentications { edges { node { id params identityName } } } }")
+    node = next(e["node"] for e in listed["data"]["authentications"]["edges"] if e["node"]["id"] == auth.id)
+    assert json.loads(node["params"]) == {"tenant": "acme-eu"} and node["identityName"] == "Acme Corp @ acme-eu"
+
+
+def test_the_params_form_needs_its_csrf_token(live_server, tenanted):
+    import requests
+
+    resp = requests.post(live_server + tenanted, data={"param_tenant": "acme"}, allow_redirects=False, timeout=10)
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    assert db.session.scalar(select(func.count()).select_from(ConnectFlow)) == 0

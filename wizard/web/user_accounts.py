@@ -27,7 +27,7 @@ class OtherAccount(CoreError):
 def _data(auth, updated: bool = False) -> AccountData:
     return AccountData(id=auth.id, owner_id=auth.owner_id, service=auth.service, auth_type=auth.auth_type,
                        name=auth.name, status=auth.status, scopes=list(auth.scopes or []), hidden=bool(auth.hidden),
-                       identity_name=auth.identity_name, connected_at=auth.connected_at or auth.created,
+                       identity_id=auth.identity_id, identity_name=auth.identity_name, connected_at=auth.connected_at or auth.created,
                        updated=updated, params=dict(auth.params or {}))
 
 
@@ -109,8 +109,16 @@ def create_account(owner_id: str, service, credentials: dict, *, name: str, scop
                                                   expires_at=expires_at), updated=True)
         return _data(accounts.create(owner_id, service.name, service.auth, credentials, name=name, scopes=scopes,
                                      expires_at=expires_at, account=account, params=params))
+    if account:  # the same identity at the service: that account is updated on the core
+        same = [a for a in core.list_accounts(owner_id, service.name)
+                if a.identity_id == account and not a.hidden and (a.params or {}) == (params or {})]
+        if same:
+            updated = core.update_account(same[0].id, data=_as_import(service, credentials, scopes, expires_at),
+                                          scopes=scopes)
+            updated.updated = True
+            return updated
     auth_id = core.create_account(owner_id, service.name, _as_import(service, credentials, scopes, expires_at),
-                                  name=name, scopes=scopes)
+                                  name=name, scopes=scopes, params=params)
     return core.get_account(auth_id, owner_id)
 
 
