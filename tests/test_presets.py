@@ -172,3 +172,25 @@ def test_company_on_the_redirect_quickbooks(live_server, preset, user, app):
     msg = message_of(Dance(live_server).run(path).text)
     auth = accounts.get(msg["authId"], owner_id=user.id)
     assert auth.params == {"realm": "4620816365"} and auth.name == "Acme Corp @ c4620816365"
+
+
+def test_reconnecting_keeps_the_chosen_site(live_server, preset, user, app):
+    app.config.update(SANDBOX_TOKEN_AUTH="client_secret_post", SANDBOX_SITES=["alpha", "beta"])
+    path = preset("jira", params=[{"name": "cloudid", "title": "Jira site", "from": {
+        "url": live_server + "/sandbox/api/sites", "items": "", "value": "id", "text": "name"}}],
+        api_base=live_server + "/sandbox/t/{cloudid}/api")
+    d = Dance(live_server)
+    choice = d.finish(d.consent(d.start(path)))
+    chosen = d.http.post(live_server + "/connect/choose", data={"csrf_token": csrf_of(choice.text), "cloudid": "beta"},
+                         timeout=15)
+    auth_id = message_of(chosen.text)["authId"]
+    again = Dance(live_server).run(path + f"?auth={auth_id}")  # Reconnect: no choice asked again
+    assert again.status_code == 200 and message_of(again.text)["authId"] == auth_id
+    assert accounts.get(auth_id).params == {"cloudid": "beta"}
+
+
+def test_a_choice_without_the_popups_binding_is_refused(live_server):
+    import requests
+
+    resp = requests.post(live_server + "/connect/choose", data={"cloudid": "beta"}, timeout=10)
+    assert resp.status_code == 400

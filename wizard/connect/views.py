@@ -274,6 +274,10 @@ def _accept(flow, service, token: dict):
         found = found_params(service, creds, request.args)
     except ApiError as exc:
         return attempts.fail(flow, T("The new connection did not pass its test (%(reason)s) and was not saved.", reason=exc.message))
+    for name, items in found.items():  # reconnecting keeps the account's site while the token reaches it
+        kept = (flow.params or {}).get(name)
+        if kept in [value for value, _text in items]:
+            found[name] = [item for item in items if item[0] == kept]
     if any(len(v) > 1 for v in found.values()):
         flow.pending = encrypt({"token": token, "found": found})
         db.session.commit()
