@@ -57,11 +57,12 @@ def test_the_same_identity_twice_is_one_account_another_is_a_second(page, contex
         popup.get_by_role("button", name="Close this window").click()
     heading(page, "Connect")
     expect(radios(page)).to_have_count(1)
-    label = page.locator(f'label[for="{AUTH}-0"]')
-    today = utcnow().strftime("%B")  # "connected 7 December 2026": the month is enough to find
-    expect(label).to_contain_text("Acme Corp")
-    expect(label).to_contain_text("connected")
-    expect(label).to_contain_text(today)
+    today = utcnow().strftime("%B")  # "connected December 7, 2026": the month is enough to find
+    expect(page.locator(f'label[for="{AUTH}-0"]')).to_have_text("Acme Corp")
+    meta = page.locator(f"#{AUTH}-0-meta")  # the radio's description: when it was connected
+    expect(meta).to_contain_text("connected")
+    expect(meta).to_contain_text(today)
+    expect(radios(page).first).to_have_attribute("aria-describedby", f"{AUTH}-0-meta")
     db.session.rollback()
     assert len(accounts.list_accounts(user.id)) == 1
 
@@ -79,7 +80,8 @@ def test_the_same_identity_twice_is_one_account_another_is_a_second(page, contex
     expect(radios(page)).to_have_count(2)
     heading(page, "Connect")
     texts = page.locator(f'fieldset label[for^="{AUTH}-"]').all_inner_texts()
-    assert sorted(t.split(" connected")[0].strip() for t in texts) == ["Acme Corp", "Globex"], texts
+    assert sorted(t.strip() for t in texts) == ["Acme Corp", "Globex"], texts
+    expect(page.locator(f"#{AUTH}-1-meta")).to_contain_text("connected")
     shoot(page, "accounts-two-identities")
     db.session.rollback()
     assert len(accounts.list_accounts(user.id)) == 2
@@ -148,7 +150,7 @@ def test_a_tenant_typed_in_the_popup_is_used_for_sign_in_options_and_refresh(pag
     account = page.locator('input[type="radio"][name="ws"]').first
     expect(account).to_be_visible()
     heading(page, "Connect")
-    expect(page.locator('label[for="ws-0"]')).to_contain_text("Acme Corp @ acme-eu")
+    expect(page.locator('label[for="ws-0"]')).to_have_text("Acme Corp @ acme-eu")
     expect(account).to_be_checked()
     next_(page)
     heading(page, "Channel")
