@@ -253,3 +253,47 @@ def test_the_params_form_needs_its_csrf_token(live_server, tenanted):
     resp = requests.post(live_server + tenanted, data={"param_tenant": "acme"}, allow_redirects=False, timeout=10)
     assert resp.status_code == 400 and "Location" not in resp.headers
     assert db.session.scalar(select(func.count()).select_from(ConnectFlow)) == 0
+
+
+KEY_TENANT = """
+services:
+  - name: keyed-tenant
+    title: Keyed Tenant
+    auth: api_key
+    params: [{{name: tenant, title: Tenant}}]
+    api_base: {live}/sandbox/t/{{tenant}}/api
+    header: {{X-Api-Key: "{{api_key}}"}}
+    test: {{method: GET, path: /me}}
+    options:
+      channels: {{path: /channels, items: data, value: id, text: name}}
+"""
+
+
+def test_the_credential_form_asks_the_parameters_too(live_server, core, user, tmp_path, sandbox_config):
+    from wizard.sandbox import api_key_for
+
+    path = tmp_path / "services.yaml"
+    path.write_text(KEY_TENANT.format(live=live_server))
+    sandbox_config(WIZARD_SERVICES_FILE=str(path))
+    core.publish({"id": "keyed-tenant", "title": "K", "auth": [
+        {"externalId": "k", "service": "keyed-tenant", "title": "Key"}], "screens": [{"title": "C", "slots": ["k"]}]})
+    inst = core.create_instance(user.id, "keyed-tenant", "")
+    start = f"/connect/{inst.id}/s/{wizard_session(user.id, inst.id)}/k"
+    d = Dance(live_server)
+    key = api_key_for("globex")
+
+    def post(tenant):
+        page = d.get(start)
+        assert 'name="param_tenant"' in page.text and 'type="password"' in page.text
+        return d.http.post(live_server + start, data={"csrf_token": csrf_of(page.text), "param_tenant": tenant,
+                                                      "api_key": key}, allow_redirects=False, timeout=15)
+
+    for hostile in ("evil.example/#", "a.b", "%2F"):
+        resp = post(hostile)  # the form again, the field's error beside it (as for any field of the form)
+        assert "Location" not in resp.headers and 'id="param_tenant-error"' in resp.text and key not in resp.text
+        assert accounts.list_accounts(user.id) == []
+    ok = post("globex-eu")
+    assert ok.status_code == 200, ok.text
+    auth = accounts.get(message_of(ok.text)["authId"], owner_id=user.id)
+    assert auth.params == {"tenant": "globex-eu"} and auth.name == "Globex @ globex-eu"
+    assert fetch_options("keyed-tenant.channels", owner_id=user.id, auth_id=auth.id)[0]["text"] == "#general @ globex-eu"
