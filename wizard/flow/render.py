@@ -180,13 +180,15 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
             maps[slot_id] = {side: _options(ctx, slot_id, spec, notes)
                          for side, spec in slot_types.get(slot["type"]).option_specs(slot).items()}
     name_field = ctx.engine.shows_name_field(screen)
+    # where the slots come from: the definition (by its name) in a language; None: not kept
+    names = (ctx.definition_key, i18n.language()) if ctx.definition_key else None
     if formdata is not None:
-        form = forms.build_form(slots, maps, name_field=name_field, formdata=formdata)
+        form = forms.build_form(slots, maps, name_field=name_field, names=names, formdata=formdata)
     else:
         data = forms.prefill(slots, ctx.engine.config, ctx.engine.auth, maps)
         if name_field:
             data[forms.NAME_FIELD] = ctx.progress.name if ctx.progress.name is not None else ctx.instance.name
-        form = forms.build_form(slots, maps, name_field=name_field, formdata=None, data=data)
+        form = forms.build_form(slots, maps, name_field=name_field, names=names, formdata=None, data=data)
     form.wizard_screen.data = str(screen.number)
     page = ScreenPage(ctx, screen, slots, maps, form, notes, extra)
     page.form_has_data = formdata is not None
