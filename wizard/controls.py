@@ -122,6 +122,25 @@ def render(field, render_kw: dict) -> Markup:
     return DefaultMeta.render_field(field.meta, field, render_kw)
 
 
+def choice_controls(field) -> list[tuple[str, Markup, str]]:
+    """A checkbox or radio group's controls, one per choice: (id, the control, its label), as
+    WTForms' option subfields write them (`{% for option in field %}{{ option() }}`), without
+    building a field for each choice, which cost more than the whole part. Any other option
+    widget, or attributes on the field or a choice, go to those subfields as before."""
+    widget = getattr(field, "option_widget", None)
+    choices = list(field._iter_choices_normalized())
+    if type(widget) not in (widgets.CheckboxInput, widgets.RadioInput) or field.render_kw \
+            or any(c.render_kw for c in choices) or vars(field.flags):
+        return [(option.id, option(), option.label.text) for option in field]
+    name, kind, prefix = field.name, widget.input_type, field.id
+    out = []
+    for i, choice in enumerate(choices):
+        kw = {"checked": bool(choice.selected), "id": f"{prefix}-{i}", "name": name, "type": kind,
+              "value": str(choice.value)}
+        out.append((kw["id"], Markup(f"<input {_params(kw)}>"), choice.label or choice.value))
+    return out
+
+
 class FastMeta:
     """Mixed into a form's Meta: its fields render through `render`."""
 

@@ -6,6 +6,7 @@ is refused, and the instance must still belong to the session's user.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -267,7 +268,12 @@ def _route_url(script_root: str, endpoint: str, iid: str, sid: str, args: tuple)
     written in (quoted as url_for quotes a path segment)."""
     pattern = cache.kept().get(("url", script_root, endpoint, args),
                                lambda: url_for(endpoint, iid=_IID, sid=_SID, **dict(args)))
-    return pattern.replace(_IID, quote(iid, safe=_SAFE)).replace(_SID, quote(sid, safe=_SAFE))
+    return pattern.replace(_IID, _quoted(iid)).replace(_SID, _quoted(sid))
 
 
 _SAFE = "!$&'()*+,/:;=@"  # as werkzeug's converters quote a path segment
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")  # what quoting leaves as it is (ids and session references are)
+
+
+def _quoted(value: str) -> str:
+    return value if _PLAIN.fullmatch(value) else quote(value, safe=_SAFE)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..texts import T, message
 from .. import slot_types
 from ..core import NotFound
-from .. import i18n
+from .. import controls, i18n
 from ..i18n import _, numberformat
 from ..solutions.values import is_empty
 from ..web import user_accounts
@@ -83,14 +83,18 @@ class ScreenPage:
 def part_html(env, item: dict, ctx: WizardContext, screen: Screen, words: dict) -> Markup:
     """A slot's control with its label, help, note and error: its type's one template part
     (templates/wizard/slots/<part>.html), rendered with only what a part uses (item, f, name, s,
-    desc, attrs, ctx, screen and the page's `_`), not the page's whole context, which an include
-    would copy for every field."""
+    desc, attrs, ctx, screen, choice_controls and the page's `_`), not the page's whole context,
+    which an include would copy for every field."""
     f, desc = item["field"], item["describedby"]
     attrs = {"aria-describedby": desc or False, "aria-invalid": "true" if f.errors else False,
              "aria-required": "true" if item["required"] else False}
     template = env.get_template(f"wizard/slots/{item['part']}.html")
-    return Markup(template.render(item=item, f=f, name=item["name"], s=item["slot"], desc=desc, attrs=attrs,
-                                  ctx=ctx, screen=screen, **words))
+    # a context of these names only (shared: the environment's globals are not copied in for each
+    # field; a part uses none of them)
+    context = template.new_context({"item": item, "f": f, "name": item["name"], "s": item["slot"], "desc": desc,
+                                    "attrs": attrs, "ctx": ctx, "screen": screen,
+                                    "choice_controls": controls.choice_controls, **words}, shared=True)
+    return Markup("".join(template.root_render_func(context)))
 
 
 def step_list(ctx: WizardContext, active: list[Screen], current: int | None) -> list[dict]:
