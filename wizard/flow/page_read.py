@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g
+from flask import g, request
 from sqlalchemy import bindparam, select
 
 from ..core import InstanceData, InstanceRead, get_core
@@ -43,13 +43,15 @@ def _session_statement(parts: InstanceRead):
 
 
 def _first(statement, params: dict):
-    """The first row of a read, on a pooled connection in autocommit, through SQLAlchemy (every
-    engine listener sees it, both cursor events with their connection). PostgreSQL's READ
-    COMMITTED gives each statement its own snapshot anyway, so a transaction adds nothing to one
-    read; without it a page that only reads pays no BEGIN and ROLLBACK round trips. The request's
-    writes go through the ORM session (db.session), in a transaction of their own, as before."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(statement, params).first()
+    """The first row of a read, through SQLAlchemy (every engine listener sees it, both cursor
+    events with their connection). A GET reads on a pooled connection in autocommit: PostgreSQL's
+    READ COMMITTED gives each statement its own snapshot anyway, so a transaction adds nothing to
+    one read, and a page that only reads pays no BEGIN and ROLLBACK round trips. Any other request
+    is about to write: it reads in the ORM session's transaction, on the connection its writes use."""
+    if request.method in ("GET", "HEAD"):
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(statement, params).first()
+    return db.session.connection().execute(statement, params).first()
 
 
 def read_session(key: str):
