@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..texts import T, message
 from .. import slot_types
 from ..core import NotFound
-from .. import i18n
+from .. import controls, i18n
 from ..i18n import _, numberformat
 from ..solutions.values import is_empty
 from ..web import user_accounts
@@ -83,14 +83,18 @@ class ScreenPage:
 def part_html(env, item: dict, ctx: WizardContext, screen: Screen, words: dict) -> Markup:
     """A slot's control with its label, help, note and error: its type's one template part
     (templates/wizard/slots/<part>.html), rendered with only what a part uses (item, f, name, s,
-    desc, attrs, ctx, screen and the page's `_`), not the page's whole context, which an include
-    would copy for every field."""
+    desc, attrs, ctx, screen, choice_controls and the page's `_`), not the page's whole context,
+    which an include would copy for every field."""
     f, desc = item["field"], item["describedby"]
     attrs = {"aria-describedby": desc or False, "aria-invalid": "true" if f.errors else False,
              "aria-required": "true" if item["required"] else False}
     template = env.get_template(f"wizard/slots/{item['part']}.html")
-    return Markup(template.render(item=item, f=f, name=item["name"], s=item["slot"], desc=desc, attrs=attrs,
-                                  ctx=ctx, screen=screen, **words))
+    # a context of these names only (shared: the environment's globals are not copied in for each
+    # field; a part uses none of them)
+    context = template.new_context({"item": item, "f": f, "name": item["name"], "s": item["slot"], "desc": desc,
+                                    "attrs": attrs, "ctx": ctx, "screen": screen,
+                                    "choice_controls": controls.choice_controls, **words}, shared=True)
+    return Markup("".join(template.root_render_func(context)))
 
 
 def step_list(ctx: WizardContext, active: list[Screen], current: int | None) -> list[dict]:
@@ -173,7 +177,8 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
             extra[slot_id] = {
                 "accounts": [{"id": a.id, "name": a.name, "needs_reconnect": a.status == "needs_reconnect",
                               "reconnect_url": ctx.connect_urls(slot_id, reconnect=a.id)[0] if start else None,
-                              **user_accounts.account_words(a)}
+                              **(words := user_accounts.account_words(a)),
+                              "meta": bool(words["identity"] or words["connected"])}
                              for a in found],
                 "connect_url": start, "status_url": status,
             }
@@ -183,13 +188,15 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
             maps[slot_id] = {side: _options(ctx, slot_id, spec, notes)
                          for side, spec in slot_types.get(slot["type"]).option_specs(slot).items()}
     name_field = ctx.engine.shows_name_field(screen)
+    # where the slots come from: the definition (by its name) in a language; None: not kept
+    names = (ctx.definition_key, i18n.language()) if ctx.definition_key else None
     if formdata is not None:
-        form = forms.build_form(slots, maps, name_field=name_field, formdata=formdata)
+        form = forms.build_form(slots, maps, name_field=name_field, names=names, formdata=formdata)
     else:
         data = forms.prefill(slots, ctx.engine.config, {**preselect, **ctx.engine.auth}, maps)
         if name_field:
             data[forms.NAME_FIELD] = ctx.progress.name if ctx.progress.name is not None else ctx.instance.name
-        form = forms.build_form(slots, maps, name_field=name_field, formdata=None, data=data)
+        form = forms.build_form(slots, maps, name_field=name_field, names=names, formdata=None, data=data)
     form.wizard_screen.data = str(screen.number)
     page = ScreenPage(ctx, screen, slots, maps, form, notes, extra)
     page.form_has_data = formdata is not None
