@@ -62,10 +62,12 @@ class ScreenForm(FlaskForm):
 
 
 def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=None,
-               data: dict | None = None) -> ScreenForm:
+               data: dict | None = None, csrf: bool = True) -> ScreenForm:
     """A form for these slots, filled in with the posted `formdata` or with `data` (prefill by
-    field name), with the choices of `maps[externalId][side]` (the slots' OptionMaps)."""
-    form = form_class(slot_list, maps, name_field)(formdata=formdata, data=data or {})
+    field name), with the choices of `maps[externalId][side]` (the slots' OptionMaps).
+    `csrf=False`: no CSRF token (none is made, so no session is touched)."""
+    meta = {} if csrf else {"meta": {"csrf": False}}
+    form = form_class(slot_list, maps, name_field)(formdata=formdata, data=data or {}, **meta)
     for slot in slot_list:
         slot_maps, field = maps.get(slot["externalId"], {}), form[field_name(slot["externalId"])]
         if slot["kind"] == "auth":
