@@ -215,7 +215,7 @@ def test_the_theme_preview_is_the_first_screen_of_the_solution_published_last(ad
     assert "CRM sync" in page and "Where to post" not in page
 
 
-def test_the_theme_preview_from_the_attackers_side(admin, client, core, user):
+def test_the_theme_preview_from_the_attackers_side(admin, core):
     """Nothing is created for it, it carries no token, its form posts nowhere, it runs no script,
     only the console may frame it, the theme's texts are escaped, and only operators open it."""
     core.publish(json.dumps(simple_solution()))
