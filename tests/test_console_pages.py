@@ -215,6 +215,15 @@ def test_the_theme_preview_is_the_first_screen_of_the_solution_published_last(ad
     assert "CRM sync" in page and "Where to post" not in page
 
 
+def test_the_theme_preview_of_a_screen_with_an_account_lists_none_and_connects_nowhere(admin, core):
+    from pathlib import Path
+
+    core.publish((Path(__file__).parents[1] / "solutions" / "slack-alerts.yaml").read_text())
+    page = _text(_preview_of(admin, product_name="Acme"))
+    assert '<h1 id="screen-title">Connect</h1>' in page and "Your Sandbox workspace" in page
+    assert "No account connected yet." in page and "connect-link" not in page and "/connect/" not in page
+
+
 def test_the_theme_preview_from_the_attackers_side(admin, core):
     """Nothing is created for it, it carries no token, its form posts nowhere, it runs no script,
     only the console may frame it, the theme's texts are escaped, and only operators open it."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from flask import current_app, render_template
 from markupsafe import Markup
 
-from ..texts import T, message
+from ..texts import T, localize_definition, message
 from .. import slot_types
 from ..core import NotFound
 from .. import i18n
@@ -17,7 +17,7 @@ from ..i18n import _, numberformat
 from ..solutions.values import is_empty
 from ..web import user_accounts
 from . import forms
-from .context import WizardContext, in_language, validation_timeout_ms
+from .context import WizardContext, validation_timeout_ms
 from .engine import NeedsAuth, OptionsError, Options, Screen
 from .progress import Progress
 
@@ -221,7 +221,8 @@ def preview_page(definition: dict, *, example_error: str | None = None):
     is read or written for it (no session, no progress), its form carries no CSRF token and is
     inert (page_kind "preview": no script, no action). `example_error`: shown on the first field,
     so that the error colours are previewed too."""
-    definition = in_language(definition)
+    # the ISV's texts in the operator's language, made for this page only (not kept: a preview is rare)
+    definition = localize_definition(definition, i18n.language(), i18n.localize)
     ctx = PreviewContext(iid="", sid="", user_id="", external_user_id=None, options=Options(), instance=None,
                          definition=definition, version=0, mode="edit",
                          progress=Progress(instance_id="", version=0, name=""))
