@@ -5,6 +5,7 @@ import base64
 import binascii
 import functools
 import hmac
+import re
 import time
 
 from authlib.oauth2 import OAuth2Error
@@ -18,7 +19,8 @@ from ..extensions import per_app
 from ..i18n import _l, localize
 from ..themes.views import page_theme
 from .provider import (
-    CLIENT_ID, OIDC_SCOPES, PEOPLE, SCOPES, WORKSPACES, Workspace, api_key_for, build, issuer, signing_key, user_info,
+    APP_PREFIX, CLIENT_ID, OIDC_SCOPES, PEOPLE, SCOPES, WORKSPACES, Workspace, api_key_for, build, issuer, signing_key,
+    user_info,
 )
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -26,6 +28,17 @@ bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 def _server():
     return per_app("wizard_sandbox", lambda: build(current_app._get_current_object()))
+
+
+TENANT = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+@bp.url_value_preprocessor
+def tenant_of_url(_endpoint, values):
+    """/sandbox/t/<tenant>/...: the tenant goes to g (provider.tenant()), not to the views."""
+    g.sandbox_tenant = (values or {}).pop("tenant", None)
+    if g.sandbox_tenant is not None and not TENANT.fullmatch(g.sandbox_tenant):
+        abort(404)
 
 
 @bp.before_request
@@ -84,6 +97,7 @@ def userinfo():
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
+@bp.route("/t/<tenant>/oauth/authorize", methods=["GET", "POST"])
 def authorize():
     server, _ = _server()
     try:
@@ -117,7 +131,12 @@ def authorize():
 @bp.after_request
 def consent_headers(response):
     """The consent page is never framed; with SANDBOX_CONSENT_COOP it also cuts window.opener,
-    as some real providers' pages do."""
+    as some real providers' pages do. With SANDBOX_REALM the redirect back to the client names
+    the company as QuickBooks does (realmId)."""
+    realm = current_app.config.get("SANDBOX_REALM")
+    if realm and request.endpoint == "sandbox.authorize" and response.status_code == 302 \
+            and "code=" in response.headers.get("Location", ""):
+        response.headers["Location"] += "&realmId=" + str(realm)
     if g.get("sandbox_consent"):
         response.headers["X-Frame-Options"] = "DENY"
         if current_app.config.get("SANDBOX_CONSENT_COOP"):
@@ -126,6 +145,7 @@ def consent_headers(response):
 
 
 @bp.post("/oauth/token")
+@bp.post("/t/<tenant>/oauth/token")
 def token():
     server, _ = _server()
     return server.create_token_response()
@@ -189,24 +209,50 @@ def api(scope: str | None = None):
     return decorator
 
 
+def _at_tenant(text: str) -> str:
+    return f"{text} @ {g.sandbox_tenant}" if g.sandbox_tenant else text
+
+
 @bp.get("/api/me")
+@bp.get("/t/<tenant>/api/me")
 @api("profile")
 def me():
+    """Who the credentials are: at a tenant, its workspace there (another identity)."""
     wid = g.sandbox_workspace
-    return jsonify(id=wid, name=WORKSPACES[wid]["name"], workspace=wid)
+    ident = f"{g.sandbox_tenant}/{wid}" if g.sandbox_tenant else wid
+    return jsonify(id=ident, name=_at_tenant(WORKSPACES[wid]["name"]), workspace=wid)
 
 
 @bp.get("/api/channels")
+@bp.get("/t/<tenant>/api/channels")
 @api("channels:read")
 def channels():
     wid = g.sandbox_workspace
-    return jsonify(data=[{"id": f"C{i}", "name": name}
+    return jsonify(data=[{"id": f"C{i}", "name": _at_tenant(name)}
                          for i, name in enumerate(WORKSPACES[wid]["channels"], start=1)])
+
+
+@bp.get("/api/sites")
+@api()
+def sites():
+    """The sites (tenants) a token reaches, as Atlassian's accessible-resources lists them."""
+    base = current_app.config["WIZARD_PUBLIC_URL"] + "/sandbox/t/"
+    names = current_app.config.get("SANDBOX_SITES") or ["alpha", "beta"]
+    return jsonify([{"id": s, "name": s.title() + " site", "url": base + s, "scopes": sorted(SCOPES)} for s in names])
+
+
+@bp.get("/api/metadata")
+@api()
+def metadata_of_account():
+    """The account's data centre and API host, as Mailchimp's metadata call names them."""
+    dc = current_app.config.get("SANDBOX_DC") or "us6"
+    return jsonify(dc=dc, api_endpoint=current_app.config["WIZARD_PUBLIC_URL"] + "/sandbox/t/" + dc + "/api",
+                   accountname=WORKSPACES[g.sandbox_workspace]["name"])
 
 
 @bp.get("/keys")
 def keys():
     """The sandbox's 'developer settings': each workspace's API key, for api_key and basic
     services that point at the sandbox API."""
-    return render_template("sandbox/keys.html",
+    return render_template("sandbox/keys.html", app_prefix=APP_PREFIX,
                            keys=[(wid, ws["name"], api_key_for(wid)) for wid, ws in WORKSPACES.items()])
