@@ -61,11 +61,13 @@ class ScreenForm(FlaskForm):
 
 
 def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, names: tuple | None = None,
-               formdata=None, data: dict | None = None) -> ScreenForm:
+               formdata=None, data: dict | None = None, csrf: bool = True) -> ScreenForm:
     """A form for these slots, filled in with the posted `formdata` or with `data` (prefill by
     field name), with the choices of `maps[externalId][side]` (the slots' OptionMaps). `names`
-    (the definition's name, the language) say where the slots come from: its class is then kept."""
-    form = form_class(slot_list, maps, name_field, names)(formdata=formdata, data=data or {})
+    (the definition's name, the language) say where the slots come from: its class is then kept.
+    `csrf=False`: no CSRF token (none is made, so no session is touched)."""
+    meta = {} if csrf else {"meta": {"csrf": False}}
+    form = form_class(slot_list, maps, name_field, names)(formdata=formdata, data=data or {}, **meta)
     for slot in slot_list:
         slot_maps, field = maps.get(slot["externalId"], {}), form[field_name(slot["externalId"])]
         if slot["kind"] == "auth":
