@@ -22,12 +22,12 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-import requests
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
+from .. import outbound
 from ..crypto import decrypt
 from ..extensions import db
 from . import clock, signing
@@ -35,6 +35,7 @@ from .models import DEAD, DELIVERED, DELIVERING, PENDING, WebhookAttempt, Webhoo
 
 log = logging.getLogger("wizard.webhooks")
 USER_AGENT = "config-wizard-webhooks/1"
+ANSWER_BYTES = 64 * 1024  # of a delivery's answer, read and dropped
 
 
 def worker_name() -> str:
@@ -182,16 +183,20 @@ def send(claim_: Claim, worker: str) -> bool:
     started = time.monotonic()
     status_code, error = None, ""
     try:
-        resp = requests.post(url, data=body.encode(), headers=headers, allow_redirects=False,
-                             timeout=float(current_app.config["WIZARD_WEBHOOK_TIMEOUT"]))
+        # the answer is not kept: a few bytes are enough to see it is there
+        resp = outbound.request("POST", url, data=body.encode(), headers=headers, max_bytes=ANSWER_BYTES,
+                                deadline=float(current_app.config["WIZARD_WEBHOOK_TIMEOUT"]))
         status_code = resp.status_code
-        resp.close()
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
-    except requests.Timeout:
+    except outbound.DeadlineExceeded:
         error = "timed out"
-    except requests.RequestException as exc:
-        error = f"{exc.__class__.__name__}: could not reach the endpoint"
+    except outbound.OutboundRefused as exc:
+        error = f"refused: {exc.reason}"
+    except outbound.TooLarge as exc:
+        error = exc.reason
+    except outbound.OutboundError as exc:
+        error = f"could not reach the endpoint ({exc.reason})"
     record(claim_, worker, status_code=status_code, error=error,
            duration_ms=int((time.monotonic() - started) * 1000))
     return not error
