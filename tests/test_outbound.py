@@ -28,7 +28,7 @@ INTERNAL = ["http://127.0.0.1/", "http://localhost:8080/x", "http://0.0.0.0/", "
 @pytest.fixture
 def closed(app):
     """Production's guard: nothing internal is allowed."""
-    before = app.config["WIZARD_OUTBOUND_ALLOW"]
+    before = app.config.get("WIZARD_OUTBOUND_ALLOW")
     app.config["WIZARD_OUTBOUND_ALLOW"] = []
     yield
     app.config["WIZARD_OUTBOUND_ALLOW"] = before
@@ -36,7 +36,7 @@ def closed(app):
 
 @pytest.fixture
 def small(app):
-    before = (app.config["WIZARD_OUTBOUND_MAX_BYTES"], app.config["WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS"],
+    before = (app.config.get("WIZARD_OUTBOUND_MAX_BYTES"), app.config["WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS"],
               app.config["WIZARD_WEBHOOK_TIMEOUT"])
     app.config.update(WIZARD_OUTBOUND_MAX_BYTES=64 * 1024, WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS=600,
                       WIZARD_WEBHOOK_TIMEOUT=0.6)

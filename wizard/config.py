@@ -169,6 +169,8 @@ def webhook_settings(instance_path: str, env, production: bool) -> dict:
         "WIZARD_WEBHOOK_LEASE": float(env.get("WIZARD_WEBHOOK_LEASE", "300")),
         "WIZARD_WEBHOOK_BATCH": int(env.get("WIZARD_WEBHOOK_BATCH", "20")),
         "WIZARD_WEBHOOK_POLL": float(env.get("WIZARD_WEBHOOK_POLL", "1")),
+        # endpoints delivered to at once by one worker, each in its own lane (delivery.Lanes)
+        "WIZARD_WEBHOOK_LANES": int(env.get("WIZARD_WEBHOOK_LANES", "16")),
         "WIZARD_WEBHOOKS_THREAD": env.get("WIZARD_WEBHOOKS_THREAD", "0" if production else "1") == "1",
     }
 
