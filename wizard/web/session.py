@@ -16,7 +16,9 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from flask import session as current_session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
@@ -26,6 +28,7 @@ from ..core import embedded
 from ..dbsafety import forget_read, read_row
 from ..extensions import db
 from ..models import BrowserSession, utcnow
+from .errors import refusal
 from .operations import JOURNEYS_ABANDONED
 
 ENDED = keys.ENDED
@@ -38,7 +41,7 @@ COOKIE = "wizard_sid"
 
 
 class ServerSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, sid: str | None = None, via: str | None = None):
+    def __init__(self, initial=None, sid: str | None = None, via: str | None = None, unavailable: bool = False):
         def on_update(_self):
             _self.modified = True
 
@@ -47,6 +50,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.via = via  # "path" | "header" | "cookie" | None
         self.modified = False
         self.new = sid is None
+        # the store did not answer: an empty stand-in, never saved (check_store answers 503)
+        self.unavailable = unavailable
 
     def regenerate(self) -> str:
         """Give the session a fresh id (on login: no fixation) and return it; the caller carries
@@ -71,6 +76,20 @@ def forget_reads(_exc=None) -> None:
     A request that made no database session (the bare static and health routes) has none."""
     if db.session.registry.has():
         forget_read(db.session)
+
+
+def check_store() -> None:
+    """Before every request: a session whose store did not answer (open_session) is refused with
+    503, "try again", like a core that does not answer; nothing is lost."""
+    if getattr(current_session, "unavailable", False):
+        raise refusal("core_unavailable")
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
 
 
 def sid_from_path(path: str) -> str | None:
@@ -104,7 +123,14 @@ class ServerSessionInterface(SessionInterface):
         if sid:
             # a Core read on the request's connection: no ORM object for a row read once
             embedded_core = not app.config.get("WIZARD_CORE_URL")
-            row = read_row(db.session, _READ_WITH_INSTANCE if embedded_core else _READ, {"key": hash_secret(sid)})
+            try:
+                row = read_row(db.session, _READ_WITH_INSTANCE if embedded_core else _READ, {"key": hash_secret(sid)})
+            except SQLAlchemyError:
+                # e.g. a pooled connection that was killed: Flask would have no session at all,
+                # and even the error page needs one; an empty stand-in, refused by check_store
+                app.logger.warning("the session store did not answer", exc_info=True)
+                _rollback()
+                return ServerSession(via=None, unavailable=True)
             now = utcnow()
             max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
             # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
@@ -118,7 +144,7 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(via=None)
 
     def save_session(self, app, session: ServerSession, response):
-        if not session.modified:
+        if not session.modified or session.unavailable:
             return
         old = getattr(session, "old_sid", None)
         if old:
