@@ -76,7 +76,8 @@ def test_allowed_origins_must_be_exact_origins(tmp_path, value):
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").status_code == 200
-    assert client.get("/readyz").get_json() == {"status": "ready"}
+    assert client.get("/readyz").get_json() == {"status": "ready", "database": "ok", "redis": "not configured",
+                                                "core": "embedded"}
 
 
 def test_readiness_fails_while_the_database_does_not_answer(tmp_path):
@@ -84,6 +85,7 @@ def test_readiness_fails_while_the_database_does_not_answer(tmp_path):
                       "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 503 and resp.get_json()["status"] == "unavailable"
+    assert resp.get_json()["database"] == "unavailable"
     assert app.test_client().get("/healthz").status_code == 200
 
 
