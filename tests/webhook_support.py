@@ -181,6 +181,8 @@ class Answerer:
     def __init__(self, body: bytes | list[bytes] = b"{}", *, status: int = 200, every: float = 0.0,
                  headers: dict | None = None, length: bool = True, drip_head: bool = False):
         self.status, self.every, self.length, self.drip_head = status, every, length, drip_head
+        self.extra_length = 0  # a Content-Length this much longer than the body (a cut answer)
+        self.raw = False  # the chunks alone, no status line or headers (not HTTP at all)
         self.chunks = [body] if isinstance(body, bytes) else list(body)
         self.headers = {"Content-Type": "application/json", **(headers or {})}
         self.written = 0
@@ -239,9 +241,11 @@ class Answerer:
             total = sum(len(c) for c in self.chunks)
             head = f"HTTP/1.1 {self.status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in self.headers.items())
             if self.length:
-                head += f"Content-Length: {total}\r\n"
+                head += f"Content-Length: {total + self.extra_length}\r\n"
             head += "Connection: close\r\n\r\n"
             parts = [bytes([b]) for b in head.encode()] if self.drip_head else [head.encode()]
+            if self.raw:
+                parts = []
             for i, part in enumerate(parts + self.chunks):
                 if self.every and (self.drip_head or i >= len(parts)):
                     time.sleep(self.every)
