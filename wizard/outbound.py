@@ -27,6 +27,9 @@ unspecified, multicast, reserved and shared addresses, in every spelling (``2130
 name or a network holding the address. No redirect is followed; proxies from the environment
 are not used; no cookies are kept.
 
+Not through here: calls to the operator's own services named in the configuration, such as a
+front end's remote core (WIZARD_CORE_URL, wizard/core/remote.py), which lives inside the network.
+
 Why not a library: ``advocate`` (the requests wrapper for this) pins urllib3 < 2; this is a
 requests transport adapter on urllib3's own connection classes.
 """
