@@ -359,3 +359,23 @@ def test_cli_purge_deletes_only_what_can_no_longer_be_used(runner, user):
     out = runner.invoke(args=["maintenance", "purge"])
     assert out.exit_code == 0 and "2 codes" in out.output, out.output
     assert identity.consume_code(live) == user.id
+
+
+def test_readiness_names_a_remote_core_that_does_not_answer(app):
+    """A front end whose core (WIZARD_CORE_URL) does not answer is `degraded`, not down: its
+    database still serves, and the operator sees which dependency is missing."""
+    port = _closed_port()
+    front = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "WIZARD_CORE_URL": f"http://127.0.0.1:{port}/graphql", "WIZARD_CORE_TOKEN": "mt_x",
+                        "SECRET_KEY": "test-secret", "WIZARD_ENCRYPTION_KEYS": app.config["WIZARD_ENCRYPTION_KEYS"]})
+    resp = front.test_client().get("/readyz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"status": "degraded", "database": "ok", "redis": "not configured", "core": "unavailable"}
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
