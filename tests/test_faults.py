@@ -111,8 +111,6 @@ def served(app):
 
 def test_a_dead_database_connection_under_the_session_gives_an_error_page(client, core, user, served,
                                                                           monkeypatch):
-    from wizard.flow.progress import load  # noqa: F401  (the wizard's modules are imported)
-    from wizard.web import session as web_session
     core.publish(json_solution({"type": "object"}))
     wiz = Wizard(client, core, user)
     inst = core.create_instance(user.id, "shapes")
@@ -120,7 +118,7 @@ def test_a_dead_database_connection_under_the_session_gives_an_error_page(client
 
     def killed(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
-    monkeypatch.setattr(web_session, "read_row", killed)
+    monkeypatch.setattr(client.application.session_interface, "read", killed)
     resp = client.get(f"{wiz.base}/screen/1")
     page = resp.get_data(as_text=True)
     assert resp.status_code == 503
