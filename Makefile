@@ -6,7 +6,7 @@ PORT    ?= 5000
 export PORT
 FLASK   := $(BIN)/flask --app app
 
-.PHONY: run test venv deps test-deps browser db demo-data screenshots clean bench serve messages
+.PHONY: run test venv deps test-deps browser proxy db demo-data screenshots clean bench serve messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,7 +27,7 @@ $(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po .stamp-deps
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 deps: .stamp-deps $(MO)
-test-deps: .stamp-test-deps $(MO) browser
+test-deps: .stamp-test-deps $(MO) browser proxy
 
 # Extract the marked text into messages.pot and bring every catalogue up to date (then translate
 # what `msgstr ""` is left in each .po).
@@ -42,6 +42,13 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
 
+# Debian's nginx: what stands in front of gunicorn in production (deploy/nginx/), run by
+# tests/test_proxy.py against slow clients. Installed only; the test starts its own.
+proxy:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nginx >/dev/null; fi; }
+
 db: deps
 	$(FLASK) db upgrade
 
@@ -52,7 +59,9 @@ run: demo-data
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production serving (README, "Production"): gunicorn with gunicorn.conf.py (sync workers from the
-# CPU count), PostgreSQL from DATABASE_URL, JSON logs. Migrates first.
+# CPU count), PostgreSQL from DATABASE_URL, JSON logs. Migrates first. Put nginx in front with
+# deploy/nginx/wizard-site.conf (it includes deploy/nginx/wizard-proxy.conf): sync workers must
+# only ever see whole requests, or a few slow clients hold them all.
 serve: deps
 	@[ -n "$$DATABASE_URL" ] || { echo "make serve needs DATABASE_URL (postgresql+psycopg://...)"; exit 2; }
 	$(FLASK) db upgrade

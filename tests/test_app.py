@@ -76,7 +76,8 @@ def test_allowed_origins_must_be_exact_origins(tmp_path, value):
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").status_code == 200
-    assert client.get("/readyz").get_json() == {"status": "ready"}
+    assert client.get("/readyz").get_json() == {"status": "ready", "database": "ok", "redis": "not configured",
+                                                "core": "embedded"}
 
 
 def test_readiness_fails_while_the_database_does_not_answer(tmp_path):
@@ -84,6 +85,7 @@ def test_readiness_fails_while_the_database_does_not_answer(tmp_path):
                       "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 503 and resp.get_json()["status"] == "unavailable"
+    assert resp.get_json()["database"] == "unavailable"
     assert app.test_client().get("/healthz").status_code == 200
 
 
@@ -357,3 +359,23 @@ def test_cli_purge_deletes_only_what_can_no_longer_be_used(runner, user):
     out = runner.invoke(args=["maintenance", "purge"])
     assert out.exit_code == 0 and "2 codes" in out.output, out.output
     assert identity.consume_code(live) == user.id
+
+
+def test_readiness_names_a_remote_core_that_does_not_answer(app):
+    """A front end whose core (WIZARD_CORE_URL) does not answer is `degraded`, not down: its
+    database still serves, and the operator sees which dependency is missing."""
+    port = _closed_port()
+    front = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "WIZARD_CORE_URL": f"http://127.0.0.1:{port}/graphql", "WIZARD_CORE_TOKEN": "mt_x",
+                        "SECRET_KEY": "test-secret", "WIZARD_ENCRYPTION_KEYS": app.config["WIZARD_ENCRYPTION_KEYS"]})
+    resp = front.test_client().get("/readyz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"status": "degraded", "database": "ok", "redis": "not configured", "core": "unavailable"}
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -232,3 +232,89 @@ def test_fuzz_every_slot_type_through_the_wizard(client, core, user, typed):
     assert wiz.get(f"{wiz.base}/review").status_code == 200  # whatever was stored can be shown
     print(f"\nfuzz values through the wizard: {len(ran)} forms")
     assert len(ran) >= int(100 * SCALE)
+
+
+# -- what a webhook receiver answers ---------------------------------------------------------------
+
+# The validation webhook's and an event endpoint's answers, as a hostile or broken receiver gives
+# them: any status, JSON of any shape (and near-misses of the one shape that counts), text that is
+# not JSON, bodies past the byte cap, a Content-Length that lies, no HTTP at all, drips.
+SHAPES = st.one_of(
+    JSON_VALUES,
+    st.fixed_dictionaries({"errors": JSON_VALUES}),
+    st.fixed_dictionaries({"errors": st.dictionaries(st.sampled_from(["channel", "threshold", "nope", ""]),
+                                                     JSON_VALUES, max_size=3)}),
+    st.just({}), st.just({"errors": {}}), st.just({"errors": {"channel": "No such channel."}}),
+)
+ANSWER_BODY = st.one_of(
+    SHAPES.map(lambda v: json.dumps(v, allow_nan=True).encode()),
+    st.binary(max_size=64),
+    st.sampled_from([b"", b"{", b"null", b'"OK"', b"\xff\xfe", b'{"errors": {}}' + b" " * 20000]),
+)
+
+
+@pytest.mark.timeout(600)
+def test_fuzz_webhook_receiver_answers(app, client, core, user):
+    """Whatever the receiver answers, how big and how slowly: no 5xx but the wizard's 503 (could
+    not be checked), no INTERNAL_SERVER_ERROR, a Next goes on only on an answer of the one shape
+    (a JSON object with `errors` at most), and every delivery attempt ends recorded."""
+    from webhook_support import Answerer
+    from wizard.webhooks import delivery, endpoints
+    from wizard.webhooks.models import DELIVERING, WebhookDelivery
+    from wizard_support import simple_solution
+
+    answerer = Answerer()
+    saved = {k: app.config.get(k) for k in ("WIZARD_VALIDATION_WEBHOOK_URL", "WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS",
+                                        "WIZARD_WEBHOOK_TIMEOUT", "WIZARD_OUTBOUND_MAX_BYTES")}
+    app.config.update(WIZARD_VALIDATION_WEBHOOK_URL=answerer.url + "/validate", WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS=300,
+                      WIZARD_WEBHOOK_TIMEOUT=0.3, WIZARD_OUTBOUND_MAX_BYTES=8192)
+    wiz = Wizard(client, core, user)
+    wiz.publish(simple_solution())
+    inst = wiz.instance("notes")
+    wiz.open(inst.id)
+    screen, csrf = f"{wiz.base}/screen/1", csrf_of(wiz.page)
+    endpoints.create(answerer.url + "/events")
+    token = identity.issue_user_token(user.id)
+    ran, outcomes = [], {}
+
+    @settings(FUZZ, max_examples=int(40 * SCALE))
+    @given(status=st.one_of(st.sampled_from([200, 204, 302, 400, 500, 503]), st.integers(100, 599)),
+           body=ANSWER_BODY, repeat=st.sampled_from([1, 1, 1, 500]), every=st.sampled_from([0.0, 0.0, 0.05]),
+           lie=st.sampled_from([0, 0, 0, 10]), raw=st.sampled_from([False, False, False, True]))
+    def run(status, body, repeat, every, lie, raw):
+        ran.append(1)
+        answerer.status, answerer.chunks = status, [body] * repeat if repeat > 1 else [body]
+        answerer.every, answerer.extra_length, answerer.raw = every, lie, raw
+        # the wizard's Next
+        resp = client.post(screen, data=MultiDict([("csrf_token", csrf), ("wizard_screen", "1"),
+                                                  ("wizard_action", "next"), ("channel", "#ops")]))
+        assert resp.status_code in (303, 422, 503), (resp.status_code, status, body[:100])
+        outcomes[resp.status_code] = outcomes.get(resp.status_code, 0) + 1
+        if resp.status_code != 503:  # the answer counted: it was the one shape, whole and in time
+            answer = json.loads(body * repeat)
+            assert 200 <= status < 300 and not lie and not raw and isinstance(answer, dict)
+            assert set(answer) <= {"errors"}
+        # the API's write of values (and its event for the endpoint)
+        before = snapshot()
+        api = post(client, UPDATE_NAME, token, {"i": {"solutionInstanceId": inst.id,
+                                                      "configValues": [{"externalId": "channel", "value": '"#dev"'}]}})
+        assert_sound(api)
+        if refused(api):
+            assert snapshot() == before
+        # every delivery due is attempted and its outcome recorded
+        delivery.run_once("fuzz")
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)
+                                 .where(WebhookDelivery.status == DELIVERING)) == 0
+
+    try:
+        run()
+    finally:
+        app.config.update(saved)
+        answerer.stop()
+    print(f"\nfuzz webhook receiver answers: {len(ran)} answers, wizard outcomes {outcomes}")
+    assert len(ran) >= int(20 * SCALE)
+
+
+UPDATE_NAME = ("mutation($i: UpdateSolutionInstanceInput!) { updateSolutionInstance(input: $i) "
+               "{ solutionInstance { id } } }")

@@ -95,3 +95,41 @@ def test_the_limits_read_their_settings_from_the_environment(tmp_path):
                                       "WIZARD_RATE_LIMIT_API": "10 per second"})
     assert cfg["RATELIMIT_ENABLED"] is False and cfg["REDIS_URL"].endswith("/2")
     assert cfg["WIZARD_RATE_LIMIT_API"] == "10 per second" and cfg["WIZARD_RATE_LIMIT_CODES"] == "20 per minute"
+
+
+def test_a_new_made_up_token_per_request_is_limited_per_client_address(limited):
+    """Inventing tokens is guessing: each failed token counts against the client address (5 here),
+    and leaves no counter of its own in Redis."""
+    client = limited.test_client()
+    with limited.app_context():
+        answers = [client.post("/graphql", json={"query": USERS},
+                               headers={"Authorization": f"Bearer mt_{uuid.uuid4().hex}"}) for _ in range(12)]
+        assert [r.status_code for r in answers] == [401] * 5 + [429] * 7
+        other = client.post("/graphql", json={"query": USERS}, environ_base={"REMOTE_ADDR": "10.0.0.7"},
+                            headers={"Authorization": f"Bearer mt_{uuid.uuid4().hex}"})
+        assert other.status_code == 401  # another address has its own count
+        if limited.config.get("REDIS_URL"):
+            import redis
+            keys = redis.Redis.from_url(limited.config["REDIS_URL"]).keys("*" + limited.config["RATELIMIT_KEY_PREFIX"] + "/*")
+            assert len(keys) == 2  # one per address, none per token
+
+
+def test_redis_down_falls_back_to_memory_and_readyz_says_so(app, user, caplog):
+    """Redis stopped (a closed port): nothing answers 500, the limits still count (in this
+    process), the fallback is logged, /readyz names each dependency's state."""
+    down = limited_app(app, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_KEY_PREFIX=f"wizard-test-{uuid.uuid4().hex}")
+    client = down.test_client()
+    with down.app_context(), caplog.at_level("WARNING"):
+        master = [client.post("/graphql", json={"query": USERS}, headers={"Authorization": f"Bearer {MASTER}"})
+                  for _ in range(3)]
+        assert [r.status_code for r in master] == [200] * 3
+        token = identity.issue_user_token(user.id)
+        api = [client.post("/graphql", json={"query": USERS}, headers={"Authorization": f"Bearer {token}"})
+               for _ in range(6)]
+        assert [r.status_code for r in api] == [200] * 5 + [429]
+        codes = [client.get(f"/configure/x{i}?code=guess{i}").status_code for i in range(4)]
+        assert codes == [403, 403, 403, 429]
+        ready = client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.get_json() == {"status": "degraded", "database": "ok", "redis": "unavailable", "core": "embedded"}
+    assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)

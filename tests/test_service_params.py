@@ -206,7 +206,7 @@ def test_header_values_are_built_from_the_accounts_parameters(monkeypatch):
         sent.update(url=url, headers=headers)
         return Answer()
 
-    monkeypatch.setattr(tokens.requests, "request", fake_request)
+    monkeypatch.setattr(tokens.outbound, "request", fake_request)  # every call goes through wizard/outbound.py
     monkeypatch.setattr(tokens, "api_timeout", lambda: 5)
     reg = load_registry({"WIZARD_SANDBOX": False, "WIZARD_PUBLIC_URL": "https://w.example", "SECRET_KEY": "k"}, env={})
     xero = reg.get("xero").with_params({"tenant": "8a7c1e9b-5f0d-4c3a-9e1b-2d3f4a5b6c7d"})

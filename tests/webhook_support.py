@@ -169,3 +169,100 @@ def endpoint(receiver):
     ep, secret = endpoints.create(receiver.url + "/events", description="test receiver")
     receiver.secret = secret
     return ep
+
+
+# -- receivers that misbehave (tests/test_outbound.py, the fuzz suite) ---------------------------
+
+class Answerer:
+    """A receiver on 127.0.0.1 that answers every request with `answer`: (status line and headers,
+    then body chunks, each sent after `every` seconds). It counts what it managed to write and
+    notes when the caller hung up, so a test sees that a reader stopped without timing it."""
+
+    def __init__(self, body: bytes | list[bytes] = b"{}", *, status: int = 200, every: float = 0.0,
+                 headers: dict | None = None, length: bool = True, drip_head: bool = False):
+        self.status, self.every, self.length, self.drip_head = status, every, length, drip_head
+        self.extra_length = 0  # a Content-Length this much longer than the body (a cut answer)
+        self.raw = False  # the chunks alone, no status line or headers (not HTTP at all)
+        self.chunks = [body] if isinstance(body, bytes) else list(body)
+        self.headers = {"Content-Type": "application/json", **(headers or {})}
+        self.written = 0
+        self.hung_up = threading.Event()
+        self.requests: list[dict] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _read_request(self, conn) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            part = conn.recv(65536)
+            if not part:
+                return
+            data += part
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+        want = int(headers.get("content-length") or 0)
+        while len(body) < want:
+            part = conn.recv(65536)
+            if not part:
+                break
+            body += part
+        self.requests.append({"line": lines[0], "headers": headers, "body": body})
+
+    def _send(self, conn, data: bytes) -> bool:
+        try:
+            conn.sendall(data)
+        except OSError:
+            self.hung_up.set()
+            return False
+        self.written += len(data)
+        return True
+
+    def _answer(self, conn):
+        with conn:
+            conn.settimeout(30)
+            try:
+                self._read_request(conn)
+            except OSError:
+                return
+            total = sum(len(c) for c in self.chunks)
+            head = f"HTTP/1.1 {self.status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in self.headers.items())
+            if self.length:
+                head += f"Content-Length: {total + self.extra_length}\r\n"
+            head += "Connection: close\r\n\r\n"
+            parts = [bytes([b]) for b in head.encode()] if self.drip_head else [head.encode()]
+            if self.raw:
+                parts = []
+            for i, part in enumerate(parts + self.chunks):
+                if self.every and (self.drip_head or i >= len(parts)):
+                    time.sleep(self.every)
+                if not self._send(conn, part):
+                    return
+            try:  # a reader that stops reading shows as a reset once the answer is written
+                conn.shutdown(socket.SHUT_WR)
+                while conn.recv(65536):
+                    pass
+            except OSError:
+                pass
+
+    def stop(self):
+        self._stop = True
+        self.sock.close()
+
+
+def drip(text: bytes, **kwargs) -> Answerer:
+    """An answer sent one byte at a time."""
+    return Answerer([bytes([b]) for b in text], **kwargs)

@@ -13,7 +13,7 @@ from .logging_setup import configure_logging as setup_logging
 from .web import boundary, health, jinja, limits, operations, static
 from .web.errors import register_error_handlers
 from .web.security import csp_nonce, reset_request_state, set_security_headers
-from .web.session import ServerSessionInterface
+from .web.session import ServerSessionInterface, check_store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -84,6 +84,7 @@ def configure_web(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
     operations.register(app)  # request id first, then everything else; JSON logs, /metrics
     app.before_request(reset_request_state)
+    app.before_request(check_store)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     register_error_handlers(app)

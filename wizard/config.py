@@ -6,6 +6,7 @@ names the setting that is missing.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import re
 import secrets
@@ -62,6 +63,26 @@ def _fernet_keys(value: str | None) -> list[str]:
     return keys
 
 
+DEV_OUTBOUND_ALLOW = ["127.0.0.0/8", "::1/128", "localhost"]
+
+
+def _outbound_allow(value: str | None, production: bool) -> list[str]:
+    """WIZARD_OUTBOUND_ALLOW: host names and networks an outbound call may reach although they
+    are internal. Unset: loopback in development, nothing in production; `none`: nothing."""
+    if value is None or not value.strip():
+        return [] if production else list(DEV_OUTBOUND_ALLOW)
+    entries = _csv(value)
+    if [e.lower() for e in entries] == ["none"]:
+        return []
+    for entry in entries:
+        if "/" in entry or entry.replace(".", "").isdigit() or ":" in entry:
+            try:
+                ipaddress.ip_network(entry.strip("[]"), strict=False)
+            except ValueError:
+                raise RuntimeError(f"WIZARD_OUTBOUND_ALLOW: {entry!r} is not a host name or a network (CIDR)") from None
+    return entries
+
+
 def load_config(instance_path: str, env=os.environ) -> dict:
     """Build the Flask config dict from `env`. Every key is documented in the README."""
     production = env.get("WIZARD_ENV", "development") == "production"
@@ -113,6 +134,10 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_RATE_LIMIT_API": env.get("WIZARD_RATE_LIMIT_API", "300 per minute"),
         # the master token's own limit (front ends of this core call with it for every page)
         "WIZARD_RATE_LIMIT_API_MASTER": env.get("WIZARD_RATE_LIMIT_API_MASTER", "6000 per minute"),
+        # outbound calls on someone else's say-so (wizard/outbound.py): hosts and CIDRs that may be
+        # internal addresses (development: loopback; production: none; "none": none anywhere)
+        "WIZARD_OUTBOUND_ALLOW": _outbound_allow(env.get("WIZARD_OUTBOUND_ALLOW"), production),
+        "WIZARD_OUTBOUND_MAX_BYTES": int(env.get("WIZARD_OUTBOUND_MAX_BYTES", str(1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("WIZARD_MAX_BODY", str(1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the CSRF secret lives as long as the wizard session
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
@@ -172,6 +197,8 @@ def webhook_settings(instance_path: str, env, production: bool) -> dict:
         "WIZARD_WEBHOOK_LEASE": float(env.get("WIZARD_WEBHOOK_LEASE", "300")),
         "WIZARD_WEBHOOK_BATCH": int(env.get("WIZARD_WEBHOOK_BATCH", "20")),
         "WIZARD_WEBHOOK_POLL": float(env.get("WIZARD_WEBHOOK_POLL", "1")),
+        # endpoints delivered to at once by one worker, each in its own lane (delivery.Lanes)
+        "WIZARD_WEBHOOK_LANES": int(env.get("WIZARD_WEBHOOK_LANES", "16")),
         "WIZARD_WEBHOOKS_THREAD": env.get("WIZARD_WEBHOOKS_THREAD", "0" if production else "1") == "1",
     }
 

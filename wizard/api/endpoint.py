@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 
 from ariadne import graphql_sync
+from graphql import ArgumentNode, FieldNode, GraphQLError, ObjectFieldNode, Visitor, parse, visit
+from graphql.language.location import get_location
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -39,6 +41,37 @@ def _request_error_code(error: dict) -> str:
     if message.startswith("Variable '$"):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _argument_at(query, location: dict) -> str | None:
+    """The argument (and input fields) whose value is written at `location` of the query, e.g.
+    `replayWebhookEvents.input.since`: what a refused literal's message names."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    found: list[str] = []
+
+    class Finder(Visitor):
+        def __init__(self):
+            super().__init__()
+            self.names: list[str] = []
+
+        def enter(self, node, *_args):
+            if isinstance(node, (FieldNode, ArgumentNode, ObjectFieldNode)):
+                self.names.append((node.alias or node.name).value if isinstance(node, FieldNode) else node.name.value)
+                value = getattr(node, "value", None)
+                if value is not None and value.loc and not found:
+                    at = get_location(value.loc.source, value.loc.start)
+                    if (at.line, at.column) == (location.get("line"), location.get("column")):
+                        found.append(".".join(self.names))
+
+        def leave(self, node, *_args):
+            if isinstance(node, (FieldNode, ArgumentNode, ObjectFieldNode)):
+                self.names.pop()
+
+    visit(document, Finder())
+    return found[0] if found else None
 
 
 def _no_constant(name: str):
@@ -111,6 +144,9 @@ def graphql():
         status = 400
         for e in errors:
             e.setdefault("extensions", {}).setdefault("code", _request_error_code(e))
+            if e["extensions"]["code"] == "BAD_USER_INPUT" and e.get("locations") and not e["message"].startswith("Variable"):
+                named = _argument_at(data.get("query"), e["locations"][0])
+                e["message"] = f"{named}: {e['message']}" if named else e["message"]
     response = jsonify(result)
     response.status_code = status
     return response

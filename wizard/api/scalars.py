@@ -12,6 +12,7 @@ import json
 from datetime import datetime, timezone
 
 from ariadne import ScalarType
+from graphql import GraphQLError, StringValueNode, print_ast
 
 json_scalar = ScalarType("Json")
 datetime_scalar = ScalarType("DateTime")
@@ -42,10 +43,37 @@ def serialize_datetime(value) -> str:
     return iso_utc(value) if isinstance(value, datetime) else str(value)
 
 
+class InvalidDateTime(GraphQLError):
+    """A DateTime input that is not ISO 8601: BAD_USER_INPUT (the endpoint names the argument)."""
+
+    def __init__(self, value, node=None):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        super().__init__(f"{shown} is not a date and time in ISO 8601 (e.g. 2026-11-25T21:11:09Z)", node,
+                         extensions={"code": "BAD_USER_INPUT", "reason": "invalid_input"})
+
+
 @datetime_scalar.value_parser
 def parse_datetime(value) -> datetime:
-    parsed = datetime.fromisoformat(str(value))
+    """ISO 8601 text (a time without a zone is UTC); anything else is InvalidDateTime, whether it
+    came as a variable or a literal."""
+    if not isinstance(value, str):
+        raise InvalidDateTime(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidDateTime(value) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@datetime_scalar.literal_parser
+def parse_datetime_literal(node, _variables=None) -> datetime:
+    """A DateTime written in the query: as a variable's, with the node (the endpoint names the
+    argument from its location)."""
+    value = node.value if isinstance(node, StringValueNode) else print_ast(node)
+    try:
+        return parse_datetime(value)
+    except InvalidDateTime:
+        raise InvalidDateTime(value, node) from None
 
 
 bindables = [json_scalar, datetime_scalar]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from authlib.integrations.flask_client import FlaskIntegration, OAuth
+from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App, OAuth
+from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app, g, request
 from sqlalchemy import delete
 
+from .. import outbound
 from ..crypto import decrypt, encrypt, hash_secret
 from ..extensions import db, per_app
 from ..models import OAuthCacheEntry, utcnow
@@ -87,8 +89,23 @@ class PopupIntegration(FlaskIntegration):
             self.cache.delete(key)
 
 
+class GuardedOAuth2Session(OAuth2Session):
+    """Authlib's requests session with the outbound guard on (wizard/outbound.py): token
+    exchange, refresh and server metadata go to allowed addresses only, follow no redirect, and
+    its timeout is a total deadline."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        outbound.guard_session(self)
+
+
+class GuardedOAuth2App(FlaskOAuth2App):
+    client_cls = GuardedOAuth2Session
+
+
 class PopupOAuth(OAuth):
     framework_integration_cls = PopupIntegration
+    oauth2_client_cls = GuardedOAuth2App
 
 
 def redirect_uri() -> str:

@@ -12,15 +12,15 @@ from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
 
 from ..texts import T
 from .. import accounts
 from ..extensions import db
 from ..models import Authentication, utcnow
 from ..services import UnknownService, registry
+from .. import outbound
 from ..services.params import ParamError, check_value
-from .oauth import api_timeout, token_endpoint
+from .oauth import GuardedOAuth2Session, api_timeout, token_endpoint
 
 REFRESH_MARGIN = timedelta(seconds=60)
 
@@ -100,6 +100,10 @@ def provider_api_base(service, token: dict, previous: dict | None = None) -> dic
     if parts is None or parts.scheme not in schemes or not parts.hostname or parts.username or parts.password \
             or parts.query or parts.fragment:
         raise ApiError(T("%(service)s named an API address for the account (%(address)s) that cannot be used.", service=service.title, address=service.api_base_from))
+    try:
+        outbound.check_url(value)  # not an internal address, unless WIZARD_OUTBOUND_ALLOW says so
+    except outbound.OutboundRefused:
+        raise ApiError(T("%(service)s named an API address for the account (%(address)s) that cannot be used.", service=service.title, address=service.api_base_from)) from None
     return {API_BASE_KEY: value.rstrip("/")}
 
 
@@ -132,7 +136,7 @@ def ensure_fresh(auth: Authentication) -> dict:
 
 def _refresh_request(service, refresh_token: str) -> dict:
     """Ask the provider for a new token (Authlib's OAuth2Session); OAuthError or RequestException."""
-    session = OAuth2Session(service.client_id, service.client_secret, token_endpoint_auth_method=service.token_auth,
+    session = GuardedOAuth2Session(service.client_id, service.client_secret, token_endpoint_auth_method=service.token_auth,
                             default_timeout=api_timeout())
     return session.refresh_token(token_endpoint(service), refresh_token=refresh_token)
 
@@ -140,9 +144,9 @@ def _refresh_request(service, refresh_token: str) -> dict:
 def client_credentials_token(service, creds: dict) -> dict:
     """A token for the user's own client (OAuth 2 client credentials grant, RFC 6749 4.4): asked
     at connecting and again instead of a refresh. ApiError with a message for people."""
-    session = OAuth2Session(creds.get("client_id"), creds.get("client_secret"),
-                            token_endpoint_auth_method=service.token_auth, default_timeout=api_timeout(),
-                            scope=" ".join(service.scopes) or None)
+    session = GuardedOAuth2Session(creds.get("client_id"), creds.get("client_secret"),
+                                   token_endpoint_auth_method=service.token_auth, default_timeout=api_timeout(),
+                                   scope=" ".join(service.scopes) or None)
     try:
         return dict(session.fetch_token(service.token_url, grant_type="client_credentials"))
     except OAuthError as exc:
@@ -235,8 +239,7 @@ def request_with(service, auth_type: str, creds: dict, method: str, path: str):
     elif auth_type == "basic":
         basic = (creds.get("username", ""), creds.get("password", ""))
     try:
-        resp = requests.request(method, url, headers=headers, auth=basic, timeout=api_timeout(),
-                                allow_redirects=False)
+        resp = outbound.request(method, url, headers=headers, auth=basic, deadline=api_timeout())
     except requests.Timeout:
         raise ApiError(T("%(service)s did not answer in time.", service=service.title)) from None
     except requests.RequestException:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import slot_types
+from .. import outbound, slot_types
 from ..crypto import seal, unseal
 from ..dbsafety import WRITE_LOCK, hold_lock, locked_already
 from ..extensions import db
@@ -386,6 +386,11 @@ class EmbeddedCore(Core):
         else:
             definition = validate_definition(source, known_services)
             text = json.dumps(source, indent=2)
+        if definition.get("validationUrl"):
+            try:
+                outbound.check_url(definition["validationUrl"])
+            except outbound.OutboundRefused as exc:
+                raise DefinitionError([f"validationUrl: the server would not call it: {exc.reason}"]) from None
         instance = None
         if for_instance_id:
             instance = self._row(for_instance_id)

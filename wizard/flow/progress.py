@@ -9,10 +9,14 @@ gets the same answer instead of a second run.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from flask import current_app, g
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import joinedload
 
 from .. import slot_types
@@ -23,8 +27,8 @@ from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
 
 FORMAT = 1
-# A Finish that has not come back after this long (a crashed worker) no longer blocks another.
-FINISH_CLAIM_TTL = timedelta(seconds=120)
+# the first key of the Finish locks (PostgreSQL advisory locks: what the second key is a lock of)
+FINISH_LOCK_CLASS = 26001
 
 
 @dataclass
@@ -181,24 +185,81 @@ def keep_draft(instance_id: str, screen: int, formdata) -> bool:
     return True
 
 
+# -- the Finish claim -----------------------------------------------------------------------------
+# What makes a claim live is a lock that dies with its holder: a PostgreSQL advisory lock held in
+# a transaction on a connection of its own (the server drops it when the connection goes, e.g. a
+# worker killed mid-Finish), or with SQLite (one host) an flock on a file in the instance
+# folder (the kernel drops it with the process). The column `finishing_since`, the claim of before (a mark with a
+# 120 s lifetime, which outlived a killed worker), is no longer written.
+
+def _lock_key(instance_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(instance_id.encode()).digest()[:4], "big", signed=True)
+
+
+def _try_lock(instance_id: str):
+    """Take the instance's Finish lock without waiting: a function that lets it go, or None when
+    a live holder has it."""
+    if db.engine.dialect.name == "postgresql":
+        # a transaction-level lock in a transaction left open on a connection of its own:
+        # letting go is that transaction's rollback (no statement of its own)
+        conn = db.engine.connect()
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:c, :k)"),
+                               {"c": FINISH_LOCK_CLASS, "k": _lock_key(instance_id)}).scalar()
+        except BaseException:
+            conn.invalidate()
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return None
+
+        def release_pg():
+            try:
+                conn.rollback()
+            except BaseException:
+                conn.invalidate()  # closing the connection drops the lock
+                raise
+            finally:
+                conn.close()
+        return release_pg
+    folder = os.path.join(current_app.instance_path, "finish-locks")
+    os.makedirs(folder, exist_ok=True)
+    fd = os.open(os.path.join(folder, f"{_lock_key(instance_id) & 0xFFFFFFFF:08x}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+
+    def release_file():
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    return release_file
+
+
+def _let_go(instance_id: str) -> None:
+    """Drop this request's Finish lock on the instance, if it holds it."""
+    release = g.get("finish_locks", {}).pop(instance_id, None)
+    if release is not None:
+        release()
+
+
 def claim_finish(instance_id: str) -> bool:
     """Called by Finish before it asks the core to save and enable: True for exactly one of
-    several concurrent Finishes (an atomic conditional UPDATE), and never once the wizard has
-    finished; the others wait for its outcome instead of enabling a second time. Committed at
-    once, unless the caller holds the instance's lock (the embedded core: a twin Finish waits
-    for that lock, then finds the wizard finished)."""
-    now = utcnow()
-    finished = WizardProgress.data["finished"].as_boolean()
-    result = db.session.execute(
-        update(WizardProgress)
-        .where(WizardProgress.instance_id == instance_id, finished.is_not(True),
-               or_(WizardProgress.finishing_since.is_(None),
-                   WizardProgress.finishing_since < now - FINISH_CLAIM_TTL))
-        .values(finishing_since=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount == 1
+    several concurrent Finishes (the lock above, taken without waiting); the others wait for its
+    outcome instead of enabling a second time. The holder then reads the progress locked and
+    finds it finished when an earlier Finish got there first (its commit comes before it lets
+    go). A claim whose holder died (its lock gone with it) is taken at once by the next Finish."""
+    release = _try_lock(instance_id)
+    if release is None:
+        return False
+    if "finish_locks" not in g:
+        g.finish_locks = {}
+    g.finish_locks[instance_id] = release
+    return True
 
 
 def release_finish(instance_id: str, error: dict | None = None) -> None:
@@ -206,12 +267,15 @@ def release_finish(instance_id: str, error: dict | None = None) -> None:
     work done: the values stay, and the next Finish may try again. `error` is what the failed
     Finish answered, for a twin request that waited for it (finish_error)."""
     db.session.rollback()
-    row = db.session.get(WizardProgress, instance_id)
-    if row is not None:
-        row.finishing_since = None
-        if error is not None:
-            row.data = {**(row.data or {}), "finish_error": {**error, "at": utcnow().isoformat()}}
-    db.session.commit()
+    try:
+        row = db.session.get(WizardProgress, instance_id)
+        if row is not None:
+            row.finishing_since = None
+            if error is not None:
+                row.data = {**(row.data or {}), "finish_error": {**error, "at": utcnow().isoformat()}}
+        db.session.commit()
+    finally:
+        _let_go(instance_id)
 
 
 def failed_since(locked, started) -> dict | None:
@@ -233,17 +297,23 @@ def finish_error(instance_id: str) -> dict | None:
 
 
 def finishing(instance_id: str) -> bool:
-    """True while another request holds the Finish claim."""
-    since = db.session.scalar(select(WizardProgress.finishing_since)
-                              .where(WizardProgress.instance_id == instance_id))
-    return since is not None and since >= utcnow() - FINISH_CLAIM_TTL
+    """True while another request, alive, holds the Finish claim (its lock)."""
+    release = _try_lock(instance_id)
+    if release is None:
+        return True
+    release()
+    return False
+
 
 
 def finish(progress: Progress, definition: dict, *, enabled: bool, upgraded_from: int | None = None) -> None:
     """Success: forget what was typed (it is in the instance now), keep the finished marker (and
     the version an upgrade left, for the page's finish event) and release the claim, in one commit."""
-    save(Progress(instance_id=progress.instance_id, mode=progress.mode, version=progress.version,
-                  finished=True, enabled=enabled, upgraded_from=upgraded_from), definition, release=True)
+    try:
+        save(Progress(instance_id=progress.instance_id, mode=progress.mode, version=progress.version,
+                      finished=True, enabled=enabled, upgraded_from=upgraded_from), definition, release=True)
+    finally:
+        _let_go(progress.instance_id)
 
 
 def forget_finished(instance_id: str) -> None:

@@ -4,8 +4,11 @@
   (google-re2): linear time, no catastrophic backtracking. A pattern RE2 cannot compile
   (look-arounds, back-references) is refused when the definition is published.
 - JSON Schemas are checked with a `referencing` registry that never fetches: a `$ref` to
-  anything outside the schema is refused at publish, as is a local `$ref` to nothing; at check
-  time an unresolvable reference is a refused value, never a fault.
+  anything outside the schema is refused at publish, as is a local `$ref` to nothing, and a
+  `$ref` cycle that never descends into the value (`{"$defs": {"a": {"$ref": "#/$defs/a"}},
+  "$ref": "#/$defs/a"}`, or one through `allOf`): checking a value against it would never end. At
+  check time an unresolvable reference or a loop in an older definition is a refused value,
+  never a fault.
 """
 from __future__ import annotations
 
@@ -89,6 +92,8 @@ def validate(value, schema: dict) -> None:
         raise ValidationError(f"the schema refers to {exc.ref!r}, which cannot be resolved") from None
     except PatternError as exc:
         raise ValidationError(f"the schema has a pattern RE2 cannot run: {exc}") from None
+    except RecursionError:  # a $ref loop in a definition published before schema_problems refused it
+        raise ValidationError("the schema refers to itself in a loop, so no value can be checked") from None
     if error is not None:
         raise error
 
@@ -106,6 +111,72 @@ def _walk(node, path: tuple = ()) -> Iterator[tuple[tuple, str, object]]:
     elif isinstance(node, list):
         for i, item in enumerate(node):
             yield from _walk(item, path + (i,))
+
+
+# Keywords whose subschemas apply to the same value (not to a part of it): a reference cycle
+# through these alone never ends.
+_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+
+
+def _in_place(node, resolver) -> Iterator[tuple[str, object]]:
+    """(how, subschema) for each subschema applied to the same value as `node`."""
+    if not isinstance(node, dict):
+        return
+    for key in _IN_PLACE_LISTS:
+        if isinstance(node.get(key), list):
+            yield from ((f"{key}[{i}]", item) for i, item in enumerate(node[key]))
+    for key in _IN_PLACE_ONE:
+        if key in node:
+            yield key, node[key]
+    if isinstance(node.get("dependentSchemas"), dict):
+        yield from ((f"dependentSchemas/{k}", v) for k, v in node["dependentSchemas"].items())
+    for key in ("$ref", "$dynamicRef"):
+        ref = node.get(key)
+        if isinstance(ref, str) and ref.startswith("#"):
+            try:
+                yield f"{key} {ref!r}", resolver.lookup(ref).contents
+            except referencing.exceptions.Unresolvable:
+                pass  # reported as dangling
+
+
+def _reference_cycle(schema, resolver) -> str | None:
+    """The first chain of in-place subschemas that comes back to where it started, as text."""
+    done: set[int] = set()
+    for start in _subschemas(schema):
+        if id(start) in done:
+            continue
+        # depth-first without recursion: (node, its in-place children, the path so far)
+        on_path = {id(start)}
+        stack = [(start, _in_place(start, resolver), [])]
+        while stack:
+            node, children, path = stack[-1]
+            step = next(children, None)
+            if step is None:
+                stack.pop()
+                on_path.discard(id(node))
+                done.add(id(node))
+                continue
+            how, child = step
+            if id(child) in on_path:
+                return " -> ".join(path + [how])
+            if id(child) in done or not isinstance(child, dict):
+                continue
+            on_path.add(id(child))
+            stack.append((child, _in_place(child, resolver), path + [how]))
+    return None
+
+
+def _subschemas(node) -> Iterator[dict]:
+    """Every mapping in the schema (each may be a subschema), the top first."""
+    todo = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            yield item
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
 
 
 def schema_problems(schema) -> list[str]:
@@ -138,4 +209,9 @@ def schema_problems(schema) -> list[str]:
             resolver.lookup(value)
         except referencing.exceptions.Unresolvable:
             problems.append(f"schema {keyword} {value!r} at {where} refers to nothing in the schema")
+    if not problems:
+        cycle = _reference_cycle(schema, resolver)
+        if cycle:
+            problems.append(f"schema refers to itself in a loop that never reaches into the value ({cycle}); "
+                            "a value could never be checked against it")
     return problems

@@ -4,7 +4,8 @@ stack trace. Wizard views raise `WizardError` to also tell the embedding page
 user" can fail (wizard.web.guard)."""
 from __future__ import annotations
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request
+from markupsafe import escape
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -62,9 +63,19 @@ def _wants_json() -> bool:
 def render_error(status: int, message: str, machine_code: str | None = None, instance_id: str | None = None):
     if _wants_json():
         return jsonify(error=machine_code or "error", message=message), status
-    return render_template("error.html", status=status, message=message,
-                           machine_code=machine_code or "error", instance_id=instance_id,
-                           retry_url=_retry_url(machine_code)), status
+    try:
+        return render_template("error.html", status=status, message=message,
+                               machine_code=machine_code or "error", instance_id=instance_id,
+                               retry_url=_retry_url(machine_code)), status
+    except Exception:  # the page itself failed (no database, no session): a bare page, still ours
+        current_app.logger.exception("the error page could not be rendered")
+        return Response(BARE_PAGE.format(status=status, message=escape(str(message)),
+                                         code=escape(machine_code or "error")), status, mimetype="text/html"), status
+
+
+BARE_PAGE = ('<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}</title>'
+             '<body data-wizard-page="error" data-error-code="{code}"><h1>Something is not right</h1>'
+             '<p>{message}</p><p>Error code: <code>{code}</code> · status {status}</p></body></html>')
 
 
 def _retry_url(machine_code: str | None) -> str | None:

@@ -10,7 +10,9 @@
   (WIZARD_CORE_URL) calls with it on behalf of every end user at once.
 
 Counters live in Redis when REDIS_URL is set (shared by every worker and host), in memory
-otherwise (per process). WIZARD_RATE_LIMITS=0 turns them off (load tests; the test suite, except
+otherwise (per process). Redis is optional at run time: while it does not answer, the limits count
+in this process's memory (Flask-Limiter's in-memory fallback, logged once by its
+`flask-limiter` logger) and go back to Redis when it answers again; /readyz says "degraded". WIZARD_RATE_LIMITS=0 turns them off (load tests; the test suite, except
 the tests of the limits themselves). A refused request gets 429 with `Retry-After`; the API
 answers it as a GraphQL error (RATE_LIMITED).
 """
@@ -32,9 +34,11 @@ API_ENDPOINT = "api.graphql"
 
 
 def api_key() -> str:
-    """The API's counter: one per token (hashed: no token is written to Redis)."""
+    """The API's counter: one per valid token (hashed: no token is written to Redis); a request
+    with no token or one that is not valid counts against its client address, so inventing a new
+    token per request is limited like any other guessing (and leaves no counter per guess)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
+    if scheme.lower() == "bearer" and token.strip() and request_principal() is not None:
         return "token:" + hash_secret(token.strip())
     return "addr:" + get_remote_address()
 
@@ -66,7 +70,11 @@ def register(app: Flask) -> None:
     """Called by create_app after the blueprints: put the limits on their endpoints."""
     cfg = app.config
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg.get("REDIS_URL") or "memory://")
+    if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # a Redis that hangs must not hold requests: give up on it quickly, count in memory
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
     limiter = Limiter(get_remote_address, app=app, headers_enabled=True, strategy="fixed-window",
+                      in_memory_fallback_enabled=True,
                       enabled=cfg.get("RATELIMIT_ENABLED", True), key_prefix=cfg.get("RATELIMIT_KEY_PREFIX", "wizard"))
     app.extensions["wizard_limiter"] = limiter
     codes = limiter.shared_limit(lambda: app.config["WIZARD_RATE_LIMIT_CODES"], scope="code-entry",

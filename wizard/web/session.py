@@ -16,7 +16,9 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from flask import session as current_session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
@@ -24,6 +26,7 @@ from .. import session_keys as keys
 from ..crypto import hash_secret, new_secret
 from ..extensions import db
 from ..models import BrowserSession, utcnow
+from .errors import refusal
 from .operations import JOURNEYS_ABANDONED
 
 ENDED = keys.ENDED
@@ -36,7 +39,7 @@ COOKIE = "wizard_sid"
 
 
 class ServerSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, sid: str | None = None, via: str | None = None):
+    def __init__(self, initial=None, sid: str | None = None, via: str | None = None, unavailable: bool = False):
         def on_update(_self):
             _self.modified = True
 
@@ -45,6 +48,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.via = via  # "path" | "header" | "cookie" | None
         self.modified = False
         self.new = sid is None
+        # the store did not answer: an empty stand-in, never saved (check_store answers 503)
+        self.unavailable = unavailable
 
     def regenerate(self) -> str:
         """Give the session a fresh id (on login: no fixation) and return it; the caller carries
@@ -61,6 +66,20 @@ def end_session(session) -> None:
     """Called by the Finish that succeeded: from now on the session opens only the outcome page
     (AFTER_END); every other page of the wizard answers that the session has ended."""
     session[ENDED] = True
+
+
+def check_store() -> None:
+    """Before every request: a session whose store did not answer (open_session) is refused with
+    503, "try again", like a core that does not answer; nothing is lost."""
+    if getattr(current_session, "unavailable", False):
+        raise refusal("core_unavailable")
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
 
 
 def sid_from_path(path: str) -> str | None:
@@ -97,7 +116,14 @@ class ServerSessionInterface(SessionInterface):
     def open_session(self, app, request):
         sid, via = self._find(request)
         if sid:
-            row = self.read(hash_secret(sid))  # a Core read: no ORM object for a row read once
+            try:
+                row = self.read(hash_secret(sid))  # a Core read: no ORM object for a row read once
+            except SQLAlchemyError:
+                # e.g. a pooled connection that was killed: Flask would have no session at all,
+                # and even the error page needs one; an empty stand-in, refused by check_store
+                app.logger.warning("the session store did not answer", exc_info=True)
+                _rollback()
+                return ServerSession(via=None, unavailable=True)
             now = utcnow()
             max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
             # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
@@ -109,7 +135,7 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(via=None)
 
     def save_session(self, app, session: ServerSession, response):
-        if not session.modified:
+        if not session.modified or session.unavailable:
             return
         old = getattr(session, "old_sid", None)
         if old:

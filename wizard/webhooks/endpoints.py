@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from .. import outbound
 from ..crypto import decrypt, encrypt, rotate
 from ..extensions import db
 from . import clock, signing
@@ -31,6 +32,10 @@ def _url(url) -> str:
     url = (url or "").strip()
     if not URL_RE.match(url) or len(url) > 2000:
         raise EndpointError("url", "must be an http(s) URL, e.g. https://api.acme.com/wizard-events")
+    try:
+        outbound.check_url(url)  # the guard every delivery passes, asked at once
+    except outbound.OutboundRefused as exc:
+        raise EndpointError("url", f"the server would not call it: {exc.reason}", "refused") from None
     return url
 
 

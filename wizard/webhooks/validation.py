@@ -4,22 +4,23 @@ A solution's definition (`validationUrl`) or the server (`WIZARD_VALIDATION_WEBH
 the URL. The wizard asks on every Next (the screen's values) and on Finish (all values); the API
 asks on createSolutionInstance (with values), updateSolutionInstance and upgradeSolutionInstance
 (with values). The request is signed like the events (Standard Webhooks, with
-WIZARD_VALIDATION_WEBHOOK_SECRET) and waits at most WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS.
+WIZARD_VALIDATION_WEBHOOK_SECRET) and waits at most WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS in all (wizard/outbound.py: a
+total deadline, a byte cap, no redirect, no internal address unless allowed).
 
 The answer: HTTP 2xx with `{"errors": {"<externalId>": "message"}}`; no errors (`{}` or
-`{"errors": {}}`) means valid. Anything else (a timeout, another status, not that JSON) is
-`Unavailable`: the caller keeps what was typed and offers a retry, and nothing is saved.
+`{"errors": {}}`) means valid. Closed by default: anything else (a timeout, another status, not
+that JSON, `null`, a list, `{"errors": null}`, an id that is no slot, a message that is not a
+non-empty string) is `Unavailable`: the caller keeps what was typed and offers a retry, and nothing is saved.
 Values of `secret` slots are never sent (their ids are in `secretsSet`), nor any credential.
 """
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 
-import requests
 from flask import current_app
 
+from .. import outbound
 from ..texts import T
 from ..extensions import db
 from ..models import ExternalUser
@@ -75,28 +76,44 @@ def ask(definition: dict, *, trigger: str, user_id: str, config: dict, auth: dic
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                **signing.headers("val_" + uuid.uuid4().hex, body, list(secrets_))}
     timeout = current_app.config["WIZARD_VALIDATION_WEBHOOK_TIMEOUT_MS"] / 1000
-    started = time.monotonic()
     try:
-        resp = requests.post(url, data=body.encode(), headers=headers, timeout=timeout, allow_redirects=False)
-    except requests.Timeout:
-        raise _unavailable(url, f"no answer within {timeout:g} s") from None
-    except requests.RequestException as exc:
-        raise _unavailable(url, f"{exc.__class__.__name__}") from None
-    if time.monotonic() - started > timeout * 2:  # a server dripping its answer byte by byte
-        raise _unavailable(url, "answered too slowly")
+        resp = outbound.request("POST", url, data=body.encode(), headers=headers, deadline=timeout)
+    except outbound.DeadlineExceeded:
+        raise _unavailable(url, f"no whole answer within {timeout:g} s") from None
+    except outbound.OutboundError as exc:
+        raise _unavailable(url, exc.reason) from None
     if not 200 <= resp.status_code < 300:
         raise _unavailable(url, f"HTTP {resp.status_code}")
     try:
         answer = resp.json()
     except ValueError:
         raise _unavailable(url, "the answer is not JSON") from None
-    errors = answer.get("errors", {}) if isinstance(answer, dict) else None
+    errors = errors_of(answer, slot_ids(definition))
     if errors is None:
-        errors = {}
+        raise _unavailable(url, "the answer is not {\"errors\": {externalId: message}}")
+    return errors
+
+
+def slot_ids(definition: dict) -> set[str]:
+    """The externalIds an answer may name: the definition's config and auth slots."""
+    return {s.get("externalId") for s in (definition.get("config") or []) + (definition.get("auth") or [])
+            if isinstance(s, dict)}
+
+
+def errors_of(answer, known: set[str]) -> dict[str, str] | None:
+    """externalId -> message from an answer, or None when the answer is not one (closed by
+    default: only `{}`, `{"errors": {}}` or `{"errors": {known id: non-empty string, ...}}`)."""
+    if not isinstance(answer, dict) or set(answer) - {"errors"}:
+        return None
+    errors = answer.get("errors", {})
     if not isinstance(errors, dict):
-        raise _unavailable(url, "errors is not an object of externalId -> message")
-    return {str(k): (str(v).strip() or "This value was not accepted.")[:MAX_MESSAGE]
-            for k, v in errors.items() if v not in (None, "", False)}
+        return None
+    out = {}
+    for key, message in errors.items():
+        if key not in known or not isinstance(message, str) or not message.strip():
+            return None
+        out[key] = message.strip()[:MAX_MESSAGE]
+    return out
 
 
 def _unavailable(url: str, detail: str) -> Unavailable:

@@ -6,20 +6,21 @@ import logging
 import threading
 
 from ..extensions import db
-from .delivery import run_once, worker_name
+from .delivery import Lanes, worker_name
 
 log = logging.getLogger("wizard.webhooks")
 
 
 def work(app, stop: threading.Event, *, worker: str | None = None, until_empty: bool = False) -> int:
-    """Deliver until `stop` is set (or, with `until_empty`, until nothing is due). A batch in
-    flight is finished before stopping. Returns the number of attempts made."""
+    """Deliver until `stop` is set (or, with `until_empty`, until nothing is due), each endpoint in
+    its lane (delivery.Lanes). What is in flight is finished before stopping. Returns the number of attempts made."""
     worker = worker or worker_name()
     total = 0
     with app.app_context():
+        lanes = Lanes(app, worker)
         while not stop.is_set():
             try:
-                n = run_once(worker)
+                n = lanes.fill(int(app.config["WIZARD_WEBHOOK_BATCH"]))
             except Exception:  # a fault must not end the worker: log it, wait, go on
                 log.exception("webhook worker round failed")
                 db.session.rollback()
@@ -28,9 +29,10 @@ def work(app, stop: threading.Event, *, worker: str | None = None, until_empty: 
                 db.session.remove()
             total += n
             if n == 0:
-                if until_empty:
+                if until_empty and lanes.idle():
                     break
                 stop.wait(float(app.config["WIZARD_WEBHOOK_POLL"]))
+        lanes.join()
     return total
 
 
