@@ -65,10 +65,10 @@ def connect_sandbox(surface, context, workspace: str | None = None):
     return consent
 
 
-def pick_account(surface):
+def pick_account(surface, title: str = "Connect"):
     account = surface.locator(f'input[type="radio"][name="{AUTH}"]').first
     expect(account).to_be_visible()  # the wizard reloaded with the new account
-    heading(surface, "Connect")
+    heading(surface, title)
     account.check()
 
 
