@@ -35,7 +35,8 @@
     "tray.configPopup.cancel": "cancel",
     "tray.configPopup.error": "error",
     "tray.configPopup.validate": "validate",
-    "tray.configPopup.resize": "resize"
+    "tray.configPopup.resize": "resize",
+    "tray.configPopup.escape": "escape"
   };
   // Tray spells the auth dialog's error with a capital P; the other two in lower case.
   var AUTH_EVENTS = {
@@ -173,7 +174,17 @@
       } else if (what === "finish") {
         end("onFinish", kind === "auth" ? { authType: msg.authType, authId: msg.authId } : data);
       } else if (what === "cancel") {
-        end("onCancel", kind === "auth" ? {} : data);
+        // One `reason` on every cancel: the wizard's Cancel (and Tray's auth dialog close) say "cancel".
+        if (kind === "auth") { cancelled("cancel"); } else {
+          var payload = {};
+          for (var k in data) { if (Object.prototype.hasOwnProperty.call(data, k)) payload[k] = data[k]; }
+          payload.reason = typeof data.reason === "string" && data.reason ? data.reason : "cancel";
+          end("onCancel", payload);
+        }
+      } else if (what === "escape") {
+        // Esc inside the wizard: a modal or popup closes as if Esc were pressed on this page; an
+        // inline iframe is part of the page, which decides itself (onEvent).
+        if (mode === "modal" || mode === "popup") cancelled("escape");
       } else if (what === "error") {
         var text = msg.err || msg.error || "The wizard reported an error.";
         call("onError", { code: data.code || "error", message: String(text), data: data }, handle);
@@ -283,6 +294,10 @@
       if (opts.lang) target.searchParams.set("lang", String(opts.lang));  // the wizard's language
       state.origin = target.origin;
       if (kind === "upgrade") target.searchParams.set("upgrade", "true");
+      // This page's origin as a hint (docs/events.md, "Origins"): the wizard posts to it alone when
+      // it is one of its allowed origins, instead of once per allowed origin (each mismatch is a
+      // console warning in this page). The fragment never reaches a server or a log.
+      if (!target.hash) target.hash = "wizardHost=" + encodeURIComponent(root.location.origin);
       if (popup) popup.location.replace(target.href); else frame.src = target.href;
     }).catch(function (err) {
       end("onError", { code: "url_failed", message: (err && err.message) || "Could not get the wizard's address.", data: {} });
@@ -292,7 +307,7 @@
   }
 
   root.ConfigWizard = {
-    version: "1.1.0",
+    version: "1.2.0",
     /** Open the configuration wizard. See the comment at the top of this file. */
     open: function (opts) { return launch(opts, CONFIG_EVENTS, "config"); },
     /** Open the wizard in upgrade mode: only what the newest version needs; onFinish gets {version, upgraded}. */

@@ -36,6 +36,26 @@
 
   // -- events to the embedding page ------------------------------------------------------------
 
+  // The host SDK (embed.js) names its page's origin in the entry URL's fragment (#wizardHost=...,
+  // carried through the server's redirects, never sent to the server). It is only a hint to pick
+  // ONE of the allowed origins (a popup's opener cannot be asked for its origin), so that the
+  // browser has no post of ours to drop with a console warning; anything not allowed is ignored.
+  var HOST_KEY = "wizardHost";
+  function hintedOrigin() {
+    var m = /(?:^#|&)wizardHost=([^&]*)/.exec(location.hash || "");
+    var hinted = null;
+    if (m) {
+      try { hinted = decodeURIComponent(m[1]); } catch (e) { hinted = null; }
+      try { history.replaceState(history.state, "", location.pathname + location.search); } catch (e) { /* keep it */ }
+      try { if (hinted && isAllowed(hinted)) { sessionStorage.setItem(HOST_KEY, hinted); } } catch (e) { /* storage blocked */ }
+    }
+    if (!hinted) {
+      try { hinted = sessionStorage.getItem(HOST_KEY); } catch (e) { hinted = null; }
+    }
+    return hinted && isAllowed(hinted) ? hinted : null;
+  }
+  var hostHint = hintedOrigin();
+
   function targetOrigins() {
     var known = null;
     try {
@@ -43,6 +63,7 @@
         known = location.ancestorOrigins[0];
       }
     } catch (e) { known = null; }
+    if (!known && hostHint) { known = hostHint; }
     if (!known && document.referrer) {
       try { known = new URL(document.referrer).origin; } catch (e) { known = null; }
       // The wizard's own previous page (same-origin Referer) says nothing about the opener.
@@ -511,7 +532,7 @@
       post("tray.configPopup.finish", { data: { solutionInstanceId: instanceId, enabled: cfg.enabled === "true",
                                                 version: Number(cfg.version) || null, upgraded: cfg.upgraded === "true" } });
     } else if (page === "cancel") {
-      post("tray.configPopup.cancel", { data: { solutionInstanceId: instanceId } });
+      post("tray.configPopup.cancel", { data: { solutionInstanceId: instanceId, reason: "cancel" } });
     } else if (page === "screen" || page === "review") {
       if (cfg.announceReady === "true") { post("tray.configPopup.ready", { data: { solutionInstanceId: instanceId } }); }
       if (cfg.errorCode) { postError(cfg.errorCode, cfg.errorMessage || t("Something went wrong.")); }
@@ -560,6 +581,14 @@
     } else {
       focusFirstError();
     }
+
+    // Esc, whatever has focus in the wizard: the host decides (the SDK closes a modal or popup
+    // and reports a cancel with reason "escape"). Esc that a control used (a select's list, an
+    // input method) is not the user leaving.
+    document.addEventListener("keydown", function (event) {
+      if ((event.key !== "Escape" && event.key !== "Esc") || event.defaultPrevented || event.isComposing) { return; }
+      post("tray.configPopup.escape", { data: { solutionInstanceId: instanceId } });
+    });
 
     watchHeight();
     body.setAttribute("data-wizard-ready", "true");
