@@ -224,13 +224,20 @@
         display: "flex", alignItems: "center", justifyContent: "space-between",
         padding: "6px 6px 6px 16px", borderBottom: "1px solid #e2e8f0"
       });
-      var heading = setStyles(doc.createElement("span"), { fontWeight: "600" });
+      // A long title (an instance's name is up to 100 characters) ends in an ellipsis, never
+      // pushing the close button out; the whole title stays the dialog's accessible name.
+      var heading = setStyles(doc.createElement("span"), {
+        fontWeight: "600", flex: "1 1 auto", minWidth: "0", overflow: "hidden",
+        textOverflow: "ellipsis", whiteSpace: "nowrap"
+      });
+      heading.title = title;
       heading.textContent = title;
       var closeBtn = setStyles(doc.createElement("button"), {
         font: "inherit", fontSize: "22px", lineHeight: "1", width: "40px", height: "40px",
         border: "0", borderRadius: "8px", background: "transparent", color: "#334155", cursor: "pointer"
       });
       closeBtn.type = "button";
+      closeBtn.style.flex = "0 0 auto";
       closeBtn.setAttribute("aria-label", "Close");
       closeBtn.textContent = "\u00d7";
       closeBtn.addEventListener("click", function () { cancelled("closed"); });

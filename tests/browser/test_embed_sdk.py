@@ -261,3 +261,21 @@ def test_auth_dialog_routes_its_three_events(host_page, context):
         popup.evaluate("send({type: 'tray.authpopup.close'})")
     expect(log(host_page, "cancel")).to_have_text('cancel {"reason":"cancel"}')
     expect(log(host_page, "finish")).to_have_count(1)
+
+
+def test_a_long_title_never_overflows_the_modal(host_page):
+    """Issue 27: an instance's name is up to 100 characters (MAX_INSTANCE_NAME); the demo puts it
+    in the modal's title, which ends in an ellipsis beside an untouched close button."""
+    host_page.set_viewport_size({"width": 390, "height": 844})
+    long_title = "Configure " + "Wörterbuch-Synchronisation " * 4
+    host_page.evaluate("(t) => { window.handle = ConfigWizard.open(options('modal', {title: t})); }", long_title)
+    dialog = host_page.get_by_role("dialog", name=long_title)
+    expect(dialog).to_be_visible()
+    title = dialog.locator("span").first
+    close = dialog.get_by_role("button", name="Close")
+    t, c, d = title.bounding_box(), close.bounding_box(), dialog.bounding_box()
+    assert t["x"] + t["width"] <= c["x"] + 0.5  # the title ends before the close button
+    assert c["x"] + c["width"] <= d["x"] + d["width"] + 0.5 and c["width"] >= 40  # which is whole
+    assert d["x"] + d["width"] <= 390
+    assert title.evaluate("e => e.scrollWidth > e.clientWidth")  # cut, with an ellipsis
+    assert title.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"

@@ -20,6 +20,7 @@ from .. import controls
 from ..extensions import per_app
 from ..i18n import wtforms_translations
 from ..slot_types import option_key
+from ..solutions.values import MAX_INSTANCE_NAME
 from ..texts import T, message
 
 
@@ -96,7 +97,7 @@ def form_class(slot_list: list[dict], maps: dict, name_field: bool) -> type[Scre
         empty.setdefault(slot_id, {})[side] = None if none else OptionMap([])
     attrs = {field_name(s["externalId"]): _slot_field(s, empty) for s in slot_list}
     if name_field:
-        attrs[NAME_FIELD] = StringField(T("Name of this integration"), render_kw={"maxlength": 300, "autocomplete": "off"})
+        attrs[NAME_FIELD] = StringField(T("Name of this integration"), render_kw={"maxlength": MAX_INSTANCE_NAME, "autocomplete": "off"})
     cls = type("Screen", (ScreenForm,), attrs)
     if kept is not None:
         if len(kept) >= FORM_CLASSES_MAX:
