@@ -2,7 +2,9 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-PORT    ?= 5000
+# Settings: the environment, else .env (README, "Configuration"; every `flask` command reads .env
+# too, through python-dotenv), else the defaults. Make reads only PORT itself, for `flask run`.
+PORT    ?= $(or $(shell sed -n 's/^[[:space:]]*PORT[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null | tr -d '"'"'"' ' | tail -n 1),5000)
 export PORT
 FLASK   := $(BIN)/flask --app app
 
