@@ -8,7 +8,7 @@ PORT    ?= $(or $(shell sed -n 's/^[[:space:]]*PORT[[:space:]]*=[[:space:]]*//p'
 export PORT
 FLASK   := $(BIN)/flask --app app
 
-.PHONY: run test venv deps test-deps browser db demo-data screenshots clean bench serve messages
+.PHONY: run test venv deps test-deps browser explorer db demo-data screenshots clean bench serve messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,13 +44,20 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
 
+# The development API explorer (GET /graphql in a browser, README): GraphiQL and React from npm,
+# served from this origin. Without npm the server runs anyway and that page says how to add it.
+explorer:
+	@[ -f node_modules/graphiql/graphiql.min.js ] || { command -v npm >/dev/null 2>&1 \
+	  && npm install --no-audit --no-fund --silent \
+	  || echo "npm is not installed: the API explorer at GET /graphql is off until it is (README)"; }
+
 db: deps
 	$(FLASK) db upgrade
 
 demo-data: db
 	$(FLASK) demo setup
 
-run: demo-data
+run: demo-data explorer
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production serving (README, "Production"): gunicorn with gunicorn.conf.py (sync workers from the

@@ -36,6 +36,12 @@ def allow_frame_src(origins: list[str]) -> None:
     g.frame_src = list(origins)
 
 
+def allow_data_fonts() -> None:
+    """Called by a view whose stylesheet embeds its fonts as data: URLs (the development API
+    explorer's GraphiQL); every other page keeps default-src for fonts."""
+    g.data_fonts = True
+
+
 def cacheable() -> None:
     """Called by views whose answer holds nothing of a session (a theme's stylesheet and logo):
     their own Cache-Control stands, even when the request brought a session cookie."""
@@ -52,7 +58,8 @@ def set_security_headers(response):
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{csp_nonce()}'; "
             "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; "
+            + ("font-src 'self' data:; " if g.get("data_fonts") else "")
+            + "object-src 'none'; base-uri 'none'; "
             + ("frame-src 'self' " + " ".join(g.frame_src) + "; " if g.get("frame_src") else "")
             + f"frame-ancestors {frame}"
         )
@@ -72,5 +79,6 @@ def reset_request_state():
     g.pop("csp_nonce", None)
     g.pop("frame_ancestors", None)
     g.pop("cacheable", None)
+    g.pop("data_fonts", None)
     g.pop("page_theme", None)
     g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the session's token
