@@ -436,9 +436,12 @@
     // started its own) is not news.
     var reported = reportedBySlot[slot] = reportedBySlot[slot] || {};
 
-    function say(text, withRetry) {
+    function say(text, withRetry, isError) {
       if (!statusEl) { return; }
       statusEl.textContent = text;
+      // A failure looks like the wizard's other errors (still announced by the status region).
+      statusEl.classList.toggle("alert", !!isError);
+      statusEl.classList.toggle("alert--error", !!isError);
       if (withRetry) {
         var again = document.createElement("button");
         again.type = "button";
@@ -461,13 +464,18 @@
       if (authId && !error) {
         stop();
         say(t("Account connected. Updating…"), false);
-        window.location.assign(form ? form.getAttribute("action") : window.location.href);
+        // The page comes back with the new account; `connected` tells it which one to focus and
+        // announce (dropped from the address at once: a reload does not announce it again).
+        var back = new URL(form ? form.getAttribute("action") : window.location.href, window.location.href);
+        back.search = window.location.search;
+        back.searchParams.set(CONNECTED, authId);
+        window.location.assign(back.href);
         return;
       }
       if (attempt ? reported[attempt] : state.lastError === error) { return; }
       if (attempt) { reported[attempt] = true; }
       state.lastError = error;
-      say(error ? t("The account could not be connected: %(reason)s", {reason: error}) : t("The account could not be connected."), true);
+      say(error ? t("The account could not be connected: %(reason)s", {reason: error}) : t("The account could not be connected."), true, true);
       postError("auth_failed", t("The account could not be connected."));
       // Keep listening: the popup offers its own "Try again", which may still succeed.
     }
@@ -507,7 +515,7 @@
       // Opened synchronously in the click handler, so that popup blockers allow it.
       var popup = window.open(link.href, "wizard-connect", "width=520,height=680");
       if (!popup) {
-        say(t("Your browser blocked the window. Allow pop-ups for this site, then try again."), true);
+        say(t("Your browser blocked the window. Allow pop-ups for this site, then try again."), true, true);
         return;
       }
       stop();
@@ -521,6 +529,38 @@
     }
 
     return open;
+  }
+
+  // -- back from connecting an account -------------------------------------------------------------
+
+  var CONNECTED = "connected";
+
+  /* After the reload that follows a connected account: focus that account's radio button and
+     say so in its slot's status region, instead of leaving focus on <body> in silence. */
+  function announceConnected() {
+    var params = new URLSearchParams(window.location.search);
+    var authId = params.get(CONNECTED);
+    if (!authId) { return false; }
+    params.delete(CONNECTED);
+    var query = params.toString();
+    try { history.replaceState(history.state, "", window.location.pathname + (query ? "?" + query : "")); } catch (e) { /* keep it */ }
+    var radio = Array.prototype.filter.call(document.querySelectorAll("input[type=radio]"), function (r) {
+      return r.value === authId && r.closest(".field[data-slot]");
+    })[0];
+    if (!radio) { return false; }
+    var box = radio.closest(".field[data-slot]");
+    var label = document.querySelector("label[for='" + radio.id + "']");
+    var status = box.querySelector(".connect-status");
+    radio.focus();
+    if (status && label) {
+      var name = label.cloneNode(true);
+      Array.prototype.forEach.call(name.querySelectorAll(".badge"), function (b) { b.parentNode.removeChild(b); });
+      // After a moment: a live region that changes after the page settled is read out.
+      window.setTimeout(function () {
+        status.textContent = t("Account connected: %(account)s", {account: name.textContent.trim()});
+      }, 150);
+    }
+    return true;
   }
 
   // -- set-up -----------------------------------------------------------------------------------------
@@ -578,7 +618,7 @@
       var b = boxFor(focus.split(":")[1]);
       var add = b ? b.querySelector("button[value^='add_row:']") : null;
       if (add) { add.focus(); }
-    } else {
+    } else if (!announceConnected()) {
       focusFirstError();
     }
 

@@ -197,6 +197,7 @@ SCRIPT_TEXTS = [
     T("Retry"),
     T("Try again"),
     T("Account connected. Updating…"),
+    T("Account connected: %(account)s"),
     T("The account could not be connected: %(reason)s"),
     T("The account could not be connected."),
     T("Still waiting for the account. If you closed the window before finishing, try again."),

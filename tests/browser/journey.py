@@ -60,7 +60,7 @@ def connect_sandbox(surface, context, workspace: str | None = None):
     consent = info.value
     expect(consent.locator("h1")).to_contain_text("wants to access your Sandbox workspace")
     if workspace:
-        consent.get_by_label("Workspace").select_option(label=workspace)
+        consent.get_by_label("Workspace", exact=True).select_option(label=workspace)
     consent.get_by_role("button", name="Allow").click()
     return consent
 
