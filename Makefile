@@ -83,9 +83,12 @@ bench: .stamp-bench-deps
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 # The README's themed screenshot, from a real render: the themed browser journey shoots the review
-# at popup size (test-artifacts/screenshots/), this copies it to docs/.
+# at popup size (test-artifacts/screenshots/), this copies it to docs/. test_layout.py shoots the
+# review and the accounts at popup and phone size in English and Arabic
+# (test-artifacts/screenshots/review-{en,ar}-{popup,phone}.png), failing when any two blocks overlap.
 screenshots: test-deps
 	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_themes_browser.py -k journey
+	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_layout.py
 	cp test-artifacts/screenshots/themed-review-popup.png docs/screenshot-themed.png
 
 clean:
