@@ -557,7 +557,14 @@
       Array.prototype.forEach.call(name.querySelectorAll(".badge"), function (b) { b.parentNode.removeChild(b); });
       // After a moment: a live region that changes after the page settled is read out.
       window.setTimeout(function () {
-        status.textContent = t("Account connected: %(account)s", {account: name.textContent.trim()});
+        // The account's name (the service's or the user's words) direction-isolated in the sentence.
+        var parts = t("Account connected: %(account)s").split("%(account)s");
+        var bdi = document.createElement("bdi");
+        bdi.textContent = name.textContent.trim();
+        status.textContent = "";
+        status.appendChild(document.createTextNode(parts[0]));
+        status.appendChild(bdi);
+        status.appendChild(document.createTextNode(parts.slice(1).join("")));
       }, 150);
     }
     return true;

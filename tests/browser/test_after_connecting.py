@@ -23,6 +23,7 @@ def test_focus_and_an_announcement_go_to_the_account_just_connected(mode, page, 
     heading(wizard, "Connect")
     status = wizard.locator(f"#{AUTH}-connect-status")
     expect(status).to_have_text("Account connected: Globex")
+    expect(status.locator("bdi")).to_have_text("Globex")  # the account's name, direction-isolated
     expect(status).to_have_attribute("role", "status")
     expect(radio).to_be_focused()
     assert "connected=" not in wizard.locator("body").evaluate("() => location.href")  # a reload says nothing again
