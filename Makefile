@@ -37,12 +37,13 @@ messages: .stamp-deps
 	$(BIN)/pybabel extract -F babel.cfg -k T -k _l --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-obsolete
 
-# Debian's Chromium (Playwright's own browser download does not work here) and axe-core from npm.
+# Debian's Chromium (Playwright's own browser download does not work here), axe-core from npm, and
+# GraphiQL from npm for the explorer's tests.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
-	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
+	@[ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/graphiql/graphiql.min.js ] || npm install --no-audit --no-fund --silent
 
 # The development API explorer (GET /graphql in a browser, README): GraphiQL and React from npm,
 # served from this origin. Without npm the server runs anyway and that page says how to add it.
