@@ -1,8 +1,9 @@
 """`make bench`: measure the wizard server on this machine and print one table (bench/README.md).
 
 Everything runs against a scratch PostgreSQL database (BENCH_DATABASE_URL, emptied first) and
-real gunicorn processes (bench/benchapp.py: the production app plus a bare route and a
-statements header). Throughput is always a ratio to the bare route measured in the same run.
+real gunicorn processes (bench/benchapp.py: the production app plus a do-nothing route and a
+statements header). Throughput is always a ratio to a separate one-route Flask app
+(bench/bareapp.py, the same gunicorn settings) measured in the same run.
 """
 from __future__ import annotations
 
@@ -92,15 +93,15 @@ class Data:
 
 
 class Server:
-    """gunicorn serving bench/benchapp.py with the repo's gunicorn.conf.py (when there is one)
-    and `workers` sync workers."""
+    """gunicorn serving `app` (bench/benchapp.py, or the yardstick bench/bareapp.py) with the
+    repo's gunicorn.conf.py (when there is one) and `workers` sync workers."""
 
-    def __init__(self, env: dict, port: int, workers: int, log: Path):
+    def __init__(self, env: dict, port: int, workers: int, log: Path, app: str = "benchapp:app"):
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
-             "--timeout", "120", "--preload", "benchapp:app"],
+             "--timeout", "120", "--preload", app],
             cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
@@ -311,13 +312,16 @@ def _get_script(path: Path, paths: list[str]) -> Path:
     return path
 
 
-def throughput(server: Server, scripts: dict[str, Path], seconds: int, rounds: int, connections: int) -> dict:
-    """Bare route, screen GET, Next POST and the parts of a screen GET, interleaved in each
-    round; medians over rounds (each figure its own median)."""
-    runs = {"bare": [], **{name: [] for name in scripts}}
+def throughput(server: Server, bare: Server, scripts: dict[str, Path], seconds: int, rounds: int,
+               connections: int) -> dict:
+    """The bare app (a separate one-route Flask app, the yardstick), the app's own do-nothing
+    route, screen GET, Next POST and the parts of a screen GET, interleaved in each round; medians
+    over rounds (each figure its own median)."""
+    runs = {"bare": [], "noop": [], **{name: [] for name in scripts}}
     pid = server.proc.pid
     for _ in range(rounds):
-        runs["bare"].append(wrk(f"{server.base}/bench/bare", seconds, connections, pid))
+        runs["bare"].append(wrk(f"{bare.base}/bench/bare", seconds, connections, bare.proc.pid))
+        runs["noop"].append(wrk(f"{server.base}/bench/bare", seconds, connections, pid))
         for name, script in scripts.items():
             runs[name].append(wrk(server.base, seconds, connections, pid, script))
     return {k: {"rps": statistics.median(r["rps"] for r in v), "p50": statistics.median(r["p50"] for r in v),
@@ -381,17 +385,26 @@ def main() -> None:
     try:
         if "throughput" not in skip:
             scripts = wrk_scripts(server, data, owner, args.connections, workdir)
-            t = throughput(server, scripts, args.seconds, args.rounds, args.connections)
+            bare_port = free_port()
+            bare_app = Server({**env, "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{bare_port}"}, bare_port,
+                              args.workers, workdir / "gunicorn-bare.log", app="bareapp:app")
+            try:
+                t = throughput(server, bare_app, scripts, args.seconds, args.rounds, args.connections)
+            finally:
+                bare_app.stop()
             bare = t["bare"]["rps"]
             rows += [
-                (f"bare route (gunicorn -w {args.workers} sync, wrk -c{args.connections}, median of {args.rounds}x{args.seconds}s)",
-                 f"{bare:,.0f} req/s, p50 {t['bare']['p50']:.1f} ms"),
-                ("wizard screen GET", f"{t['get']['rps']:,.0f} req/s = **{t['get']['rps'] / bare:.3f}x** bare, p50 {t['get']['p50']:.1f} ms"),
-                ("Next POST (valid, 303)", f"{t['next']['rps']:,.0f} req/s = **{t['next']['rps'] / bare:.3f}x** bare, p50 {t['next']['p50']:.1f} ms"),
+                (f"bare app: a separate one-route Flask app (gunicorn -w {args.workers} sync, wrk -c{args.connections}, "
+                 f"median of {args.rounds}x{args.seconds}s)", f"{bare:,.0f} req/s, p50 {t['bare']['p50']:.1f} ms"),
+                ("the app's own do-nothing route (/bench/bare)",
+                 f"{t['noop']['rps']:,.0f} req/s = **{t['noop']['rps'] / bare:.3f}x** bare app, p50 {t['noop']['p50']:.1f} ms"),
+                ("wizard screen GET", f"{t['get']['rps']:,.0f} req/s = **{t['get']['rps'] / bare:.3f}x** bare app, p50 {t['get']['p50']:.1f} ms"),
+                ("Next POST (valid, 303)", f"{t['next']['rps']:,.0f} req/s = **{t['next']['rps'] / bare:.3f}x** bare app, p50 {t['next']['p50']:.1f} ms"),
             ]
             # CPU time per request, by process: on a machine the runs keep busy, throughput is
             # the inverse of the whole (app + database + load tool), so this says what to cut
-            for name, label in (("bare", "bare route"), ("get", "screen GET"), ("next", "Next POST")):
+            for name, label in (("bare", "bare app"), ("noop", "the app's do-nothing route"),
+                                ("get", "screen GET"), ("next", "Next POST")):
                 c = t[name]["cpu"]
                 rows.append((f"CPU per request, {label}: app (gunicorn) + PostgreSQL + wrk",
                              f"{c['app']:,.0f} + {c['db']:,.0f} + {c['load']:,.0f} = {sum(c.values()):,.0f} µs"))
@@ -399,12 +412,12 @@ def main() -> None:
             # the work, with a page of the same size; each part's share of a whole GET's time
             labels = {"read": "the session's one statement", "context": "+ context and engine",
                       "form": "+ the screen's form", "get": "+ the render and the rest of the view (the whole GET)"}
-            whole, before = 1 / t["get"]["rps"], 1 / bare
-            rows.append(("screen GET's time: what the bare route does too", f"{before / whole:.0%}"))
+            whole, before = 1 / t["get"]["rps"], 1 / t["noop"]["rps"]
+            rows.append(("screen GET's time: what the app's do-nothing route does too", f"{before / whole:.0%}"))
             for part in (*PARTS, "get"):
                 rate = t[part]["rps"]
                 rows.append((f"screen GET stopped after: {labels[part]}",
-                             f"{rate:,.0f} req/s = {rate / bare:.3f}x bare; this part {(1 / rate - before) / whole:.0%} of a GET's time"
+                             f"{rate:,.0f} req/s = {rate / bare:.3f}x bare app; this part {(1 / rate - before) / whole:.0%} of a GET's time"
                              f"; app CPU {t[part]['cpu']['app']:,.0f} µs per request"))
                 before = 1 / rate
         for name, count in statements_of_a_journey(server, data, owner):

@@ -123,25 +123,25 @@
     return Array.prototype.slice.call(box.querySelectorAll("input, select, textarea"));
   }
 
-  /* The JSON value of a field as the server would read it (null: empty). */
+  /* The JSON value of a field as the server would read it (null: empty), read the way its slot
+     type says (data-read, wizard.slot_types: SlotType.reads), never by the type's name. */
   function valueOf(box) {
-    var type = box.dataset.type;
-    var name = box.dataset.fieldName;
+    var read = box.dataset.read;
     var choices = parseJSON(box.dataset.optionValues, {});
     var els = controls(box);
     var el = els[0];
     function choice(key) { return Object.prototype.hasOwnProperty.call(choices, key) ? choices[key] : key; }
-    if (type === "boolean") { return !!(el && el.checked); }
-    if (type === "multiselect") {
+    if (read === "checkbox") { return !!(el && el.checked); }
+    if (read === "checked") {
       var picked = els.filter(function (c) { return c.checked; }).map(function (c) { return choice(c.value); });
       return picked.length ? picked : null;
     }
-    if (type === "select") { return el && el.value !== "" ? choice(el.value) : null; }
-    if (type === "auth") {
+    if (read === "choice") { return el && el.value !== "" ? choice(el.value) : null; }
+    if (read === "radio") {
       var on = els.filter(function (c) { return c.type === "radio" && c.checked; })[0];
       return on ? on.value : null;
     }
-    if (type === "mapping") {
+    if (read === "rows") {
       var rows = [];
       Array.prototype.forEach.call(box.querySelectorAll("tbody tr"), function (tr) {
         var lhs = tr.querySelector("[name$='-lhs']");
@@ -153,13 +153,13 @@
       return rows.length ? rows : null;
     }
     if (!el) { return null; }
-    var text = type === "text" || type === "secret" ? el.value : el.value.trim();
+    var text = read === "text" ? el.value : el.value.trim();
     if (text === "") { return null; }
-    if (type === "number" || type === "integer") {
+    if (read === "number") {
       var n = Number(text);
       return isFinite(n) ? n : text;
     }
-    if (type === "json") { return parseJSON(text, text); }
+    if (read === "json") { return parseJSON(text, text); }
     return text;
   }
 
@@ -324,10 +324,10 @@
     var visible = [];
     var values = {};
     fieldBoxes().forEach(function (box) {
-      if (!isVisible(box) || box.dataset.type === "auth") { return; }
+      if (!isVisible(box) || box.dataset.kind === "auth") { return; }  // an account, not a config value
       visible.push(box.dataset.slot);
       // A typed secret never leaves the wizard's origin: the page sees that it is visible only.
-      if (box.dataset.type === "secret") { return; }
+      if (box.dataset.secret === "true") { return; }
       var v = valueOf(box);
       if (v !== null) { values[box.dataset.slot] = v; }
     });

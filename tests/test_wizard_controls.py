@@ -43,11 +43,8 @@ ATTRS = [
 
 
 def original(field, kw, monkeypatch):
-    """What WTForms' own widget writes, with WTForms' own html_params."""
-    with monkeypatch.context() as m:
-        m.setattr(widgets, "html_params", forms.wtforms_html_params)
-        m.setattr(widgets.Input, "html_params", staticmethod(forms.wtforms_html_params))
-        return DefaultMeta.render_field(field.meta, field, dict(kw))
+    """What WTForms' own widget writes (WTForms' own html_params: nothing replaces it)."""
+    return DefaultMeta.render_field(field.meta, field, dict(kw))
 
 
 class NoFallback:
@@ -60,7 +57,9 @@ def controls_of(form):
         if hasattr(field, "entries"):  # a mapping: its rows' controls
             for entry in field.entries:
                 yield from entry.form
-        elif type(field.widget).__name__ not in ("ListWidget",):  # radio and checkbox groups: the templates
+        elif isinstance(getattr(field, "option_widget", None), (widgets.CheckboxInput, widgets.RadioInput)):
+            yield from field  # a checkbox group (multiselect): each option's control
+        else:
             yield field
 
 
@@ -127,3 +126,18 @@ def test_a_field_with_validation_flags_or_groups_is_left_to_wtforms(app):
     assert form.a(id="a") == Markup('<input id="a" maxlength="4" name="a" required type="text" value="v&#34;">')
     assert form.b() == DefaultMeta.render_field(form.meta, form.b, {})
     assert "<optgroup" in form.b()
+
+
+def test_other_forms_of_the_process_keep_wtforms_own_html_params(app):
+    """The fast controls come with the wizard's forms' own Meta (wizard.controls.FastMeta): WTForms
+    itself is not patched, so the sandbox's and connect's forms, or any other, write as WTForms does."""
+    from wtforms import Form, StringField
+
+    assert widgets.html_params.__module__ == "wtforms.widgets.core"
+    assert widgets.Input.html_params is widgets.html_params
+    assert "html_params" not in vars(forms)
+
+    class Plain(Form):
+        a = StringField()
+
+    assert Plain(data={"a": "x"}).a(data_x="1") == Markup('<input data-x="1" id="a" name="a" type="text" value="x">')

@@ -24,6 +24,23 @@ def body_attr(page: str, name: str) -> str | None:
     return html.unescape(m.group(1)) if m else None
 
 
+def checked_values(page: str, name: str) -> set[str]:
+    """The values of the checked radios and checkboxes named `name`, as a browser reads them
+    (whatever the order of their attributes)."""
+    from html.parser import HTMLParser
+
+    found: set[str] = set()
+
+    class Inputs(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") == name and "checked" in a:
+                found.add(a.get("value", "on"))
+
+    Inputs().feed(page)
+    return found
+
+
 class Wizard:
     """One browser in the wizard: `open` enters with a fresh code; `post` submits a screen."""
 

@@ -13,7 +13,7 @@ from .logging_setup import configure_logging as setup_logging
 from .web import boundary, health, jinja, limits, operations, static
 from .web.errors import register_error_handlers
 from .web.security import csp_nonce, reset_request_state, set_security_headers
-from .web.session import ServerSessionInterface, forget_reads
+from .web.session import ServerSessionInterface
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,7 +59,6 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_web(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
-    app.teardown_request(forget_reads)
     operations.register(app)  # request id first, then everything else; JSON logs, /metrics
     app.before_request(reset_request_state)
     app.after_request(set_security_headers)

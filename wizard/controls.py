@@ -65,7 +65,7 @@ def _cleaned(kw: dict) -> dict:
 _FLAG_ATTRS = frozenset({"required", "disabled", "readonly", "maxlength", "minlength", "pattern", "min", "max",
                          "step", "accept"})
 _INPUTS = (widgets.TextInput, widgets.PasswordInput, widgets.EmailInput, widgets.URLInput, widgets.NumberInput,
-           widgets.DateInput, widgets.TimeInput, widgets.HiddenInput, widgets.CheckboxInput)
+           widgets.DateInput, widgets.TimeInput, widgets.HiddenInput, widgets.CheckboxInput, widgets.RadioInput)
 
 
 def _option(choice) -> str:
@@ -97,6 +97,8 @@ def render(field, render_kw: dict) -> Markup:
         if kind is widgets.PasswordInput and widget.hide_value:
             kw["value"] = ""
         elif kind is widgets.CheckboxInput and getattr(field, "checked", field.data):
+            kw.setdefault("checked", True)
+        elif kind is widgets.RadioInput and field.checked:
             kw.setdefault("checked", True)
         kw.setdefault("id", field.id)
         kw.setdefault("type", widget.input_type)

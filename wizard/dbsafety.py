@@ -23,20 +23,13 @@ the database never sees the value, whatever path it came by.
 from __future__ import annotations
 
 import time
-from collections import namedtuple
 
 from sqlalchemy import JSON, String, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from .textcheck import check_data, check_length
-
-try:
-    from psycopg.pq import TransactionStatus
-    _PG_IDLE = TransactionStatus.IDLE
-except ImportError:  # no PostgreSQL driver: SQLite only
-    _PG_IDLE = object()
 
 BUSY_TIMEOUT_MS = 30000
 WRITE_LOCK = {"sqlite_write_lock": True}
@@ -71,12 +64,9 @@ def _sqlite_lock_for_update(conn, _cursor, _statement, _parameters, context, _ex
 
 @event.listens_for(Session, "do_orm_execute")
 def _refresh_locked_rows(state):
-    """Called for each ORM statement: a locking read loads the row as it is now; a write
-    (UPDATE, DELETE: no flush) makes the rows kept by `keep_read` stale."""
+    """Called for each ORM statement: a locking read loads the row as it is now."""
     if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None:
         state.update_execution_options(populate_existing=True)
-    if not state.is_select:
-        forget_read(state.session)
 
 
 def hold_lock(session, obj) -> None:
@@ -116,132 +106,12 @@ def ping_when_idle(engine, seconds: float) -> None:
             raise
 
 
-def read_row(session, statement, params: dict):
-    """The first row of a read-only statement, run outside a transaction when the session's
-    connection is not in one yet (psycopg: the driver's autocommit, for this statement only).
-    PostgreSQL's READ COMMITTED gives each statement its own snapshot anyway, so a transaction
-    adds nothing to a read; without one, a request that only reads pays no BEGIN and ROLLBACK
-    round trips. The first write that follows begins a transaction as usual.
-
-    When the session has no transaction yet, on psycopg, the statement runs on a pooled
-    connection through the driver itself (`_driver_read`): every wizard request starts with such
-    a read (web.session), and SQLAlchemy's session, connection and result objects cost more CPU
-    than the statement's own round trip (docs/performance.md)."""
-    if not (session() if isinstance(session, scoped_session) else session).in_transaction():
-        engine = session.get_bind()
-        if isinstance(engine, Engine) and engine.dialect.driver == "psycopg":
-            read = _driver_read(engine, statement)
-            if read is not None:
-                found = read(params)
-                if found is not _FAILED:
-                    return found
-    conn = session.connection()
-    dbapi = conn.connection.dbapi_connection
-    idle = getattr(getattr(dbapi, "info", None), "transaction_status", None) == _PG_IDLE
-    if not idle or dbapi.autocommit:
-        return conn.execute(statement, params).first()
-    dbapi.autocommit = True
-    try:
-        return conn.execute(statement, params).first()
-    finally:
-        if not dbapi.closed:  # a lost connection: SQLAlchemy's error (invalidated) is the one to see
-            dbapi.autocommit = False
-
-
-_FAILED = object()
-_driver_reads: dict = {}  # (statement, engine) -> its read, or None (statements hash by identity)
-
-
-def _driver_read(engine, statement):
-    """A function running `statement` (a module-level SELECT) on a pooled psycopg connection in
-    autocommit and answering its first row as SQLAlchemy would (a named tuple of the same
-    columns, each converted by its type's result processor), or _FAILED after a driver error:
-    the caller then runs it the usual way, which raises what SQLAlchemy raises and replaces a
-    lost connection. None for a statement whose parameters need converting. Compiled once per
-    statement and engine. The engine's before_cursor_execute listeners see the statement (with
-    no Connection or context), so statement counts include it."""
-    key = (statement, engine)
-    if key in _driver_reads:
-        return _driver_reads[key]
-    dialect = engine.dialect
-    compiled = statement.compile(dialect=dialect)
-    read = None
-    if not any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in compiled.binds.values()):
-        sql, fixed = str(compiled), compiled.construct_params(_check=False)
-        columns = list(statement.selected_columns)
-        Row = namedtuple("Row", [c.key for c in columns])
-        convert = [(i, p) for i, c in enumerate(columns)
-                   if (p := c.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
-        error = dialect.loaded_dbapi.Error
-
-        def read(params):
-            values = {**fixed, **params}
-            fairy = engine.raw_connection()
-            try:
-                dbapi = fairy.driver_connection
-                if dbapi.info.transaction_status != _PG_IDLE:
-                    return _FAILED
-                dbapi.autocommit = True
-                try:
-                    with dbapi.cursor() as cursor:
-                        engine.dispatch.before_cursor_execute(None, cursor, sql, values, None, False)
-                        got = cursor.execute(sql, values).fetchone()
-                finally:
-                    if not dbapi.closed:
-                        dbapi.autocommit = False
-            except error:
-                fairy.invalidate()
-                return _FAILED
-            finally:
-                fairy.close()
-            if got is None:
-                return None
-            if convert:
-                got = list(got)
-                for i, process in convert:
-                    got[i] = process(got[i])
-            return Row(*got)
-    _driver_reads[key] = read
-    return read
-
-
-def keep_read(session, key, row) -> None:
-    """Keep a row read without the ORM (a plain Core read, cheaper than loading objects) for the
-    rest of this request, where `kept_read` finds it: as the identity map would, but forgotten
-    at the first write (flush, UPDATE, DELETE), at the commit or rollback of the transaction it
-    was read in, and at the request's end, so that it never hides a write. (A read outside a
-    transaction, read_row's usual case, lasts until the first write or the request's end.)"""
-    session.info.setdefault("kept_reads", {})[key] = row
-
-
-def kept_read(session, key):
-    """The row kept by `keep_read`, or None."""
-    return session.info.get("kept_reads", {}).get(key)
-
-
-def forget_read(session, key=None) -> None:
-    """Forget one kept read, or (no key) all of them: a kept read never outlives its request
-    (wizard.web.session.forget_reads, registered by create_app, runs at each request's end),
-    even where the database session does (tests)."""
-    if key is None:
-        session.info.pop("kept_reads", None)
-    else:
-        session.info.get("kept_reads", {}).pop(key, None)
-
-
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 @event.listens_for(Session, "after_soft_rollback")
 def _locks_released(session, *_args):
-    """Called when a transaction ends: its locks are gone, and so are the rows kept for it."""
+    """Called when a transaction ends: its locks are gone."""
     session.info.pop("locked_rows", None)
-    session.info.pop("kept_reads", None)
-
-
-@event.listens_for(Session, "after_flush")
-def _kept_reads_stale(session, _flush_context):
-    """Called after each flush: a kept read may no longer be what the database holds."""
-    session.info.pop("kept_reads", None)
 
 
 def _field_name(key: str) -> str:

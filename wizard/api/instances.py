@@ -11,7 +11,7 @@ from ariadne import ObjectType
 
 from ..core import embedded_core
 from ..core.base import CoreError, InstanceData, InvalidValues, MissingValues
-from ..core.embedded import latest_shared_version, latest_shared_versions, preload
+from ..core import latest_shared_version, latest_shared_versions, preload
 from ..extensions import db
 from ..models import Solution, SolutionInstance
 from ..webhooks import validation

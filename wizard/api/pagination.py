@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from ..core.embedded import cursor_for, decode_cursor
+from ..core import cursor_for, decode_cursor
 from ..extensions import db
 from .errors import bad_input
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from .. import slot_types
 from ..cli import known_services
 from ..core import embedded_core
-from ..core.embedded import latest_shared_version, latest_shared_versions, version_definition
+from ..core import latest_shared_version, latest_shared_versions, version_definition
 from ..extensions import db
 from ..models import Solution
 from ..solutions import versions

@@ -1,13 +1,17 @@
 """The core: `get_core()` is what the wizard calls; embedded by default, remote when
-WIZARD_CORE_URL is set."""
+WIZARD_CORE_URL is set. Whether it is one or the other is asked of the `Core` interface only;
+no module outside this package and the app factory imports wizard.core.embedded (.importlinter).
+The core's own API (api/, the CLI, the demo ISV) works on this database: `embedded_core()`."""
 from flask import current_app
 
 from ..extensions import per_app
 from .base import (  # noqa: F401
-    AccountData, CodeError, Core, CoreError, CoreUnavailable, Forbidden, InstanceData, InvalidValues, MissingValues, NotFound,
-    VersionFlags,
+    AccountData, CodeError, Core, CoreError, CoreUnavailable, Forbidden, InstanceData, InstanceRead, InvalidValues,
+    MissingValues, NotFound, VersionFlags,
 )
-from .embedded import EmbeddedCore
+from .embedded import (  # noqa: F401  (the embedded core's reads for its own API: api/, demo/)
+    EmbeddedCore, cursor_for, decode_cursor, latest_shared_version, latest_shared_versions, preload, version_definition,
+)
 from .remote import RemoteCore
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import Any, Callable
 from datetime import datetime
 
 from ..texts import T
@@ -100,11 +101,37 @@ class AccountData:
     hidden: bool = False
 
 
+@dataclass(frozen=True)
+class InstanceRead:
+    """How a statement that reads something bound to an instance (a wizard session: flow.page_read)
+    reads the instance, its running version and the wizard's progress of it too, in the same
+    statement: the core's answer to `Core.instance_read` when its instances are in this database."""
+
+    columns: tuple       # to select besides the caller's own columns
+    outerjoin: Callable  # (a FROM, its column holding the instance id) -> that FROM LEFT JOIN the instance...
+    by_id: Any           # the same columns for one instance, by id (bind parameter "iid")
+    to_data: Callable    # a row with those columns -> (InstanceData, or None: no such instance; the progress's data or None)
+
+
 class Core(ABC):
-    """Implemented by EmbeddedCore and RemoteCore. Every method raises CoreError subclasses."""
+    """Implemented by EmbeddedCore and RemoteCore. Every method raises CoreError subclasses.
+    Whether a core is embedded or remote is asked of this interface only (`remote`,
+    `instance_read`); wizard.core.embedded is imported by no module outside core/ and the app
+    factory (.importlinter)."""
 
     #: True when the core is another server (RemoteCore): users, codes and accounts live there.
     remote = False
+
+    def version_definition(self, solution_id: str, number: int | None) -> dict | None:
+        """The definition of any version of a solution (a wizard carrying answers over from a
+        version that is neither the running nor the newest one); NotFound if there is none, None
+        when the core cannot say (a remote core answers only an instance's two versions)."""
+        return None
+
+    def instance_read(self) -> InstanceRead | None:
+        """Called by the wizard page's read (flow.page_read): how to read an instance and its
+        progress with the session; None when the instances are elsewhere (a remote core)."""
+        return None
 
     @abstractmethod
     def get_instance(self, instance_id: str) -> InstanceData:

@@ -15,20 +15,21 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import slot_types
 from ..crypto import seal, unseal
-from ..dbsafety import WRITE_LOCK, forget_read, hold_lock, keep_read, kept_read, locked_already
+from ..dbsafety import WRITE_LOCK, hold_lock, locked_already
 from ..extensions import db
 from ..models import Authentication, ExternalUser, Solution, SolutionInstance, SolutionVersion, WizardProgress
 from ..models.instances import NEWEST_VERSION_ID
 from ..models.solutions import cached_definition, known_definition, remember
 from ..solutions import (
-    DefinitionError, check_value, drop_unshown, missing_required, parse_definition,
+    DefinitionError, drop_unshown, missing_required, parse_definition,
     validate_config_values, validate_definition,
 )
 from ..solutions import versions
-from ..solutions.values import SlotValueError, instance_name_problem
+from ..solutions.versions import carry_values
+from ..solutions.values import instance_name_problem
 from ..webhooks import instance_event
 from ..webhooks.events import instance_configured
-from .base import Core, CoreError, InstanceData, InvalidValues, MissingValues, NotFound, VersionFlags
+from .base import Core, CoreError, InstanceData, InstanceRead, InvalidValues, MissingValues, NotFound, VersionFlags
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -60,10 +61,9 @@ def newest_version_for(instance, current=None) -> SolutionVersion | None:
 _I = SolutionInstance.__table__
 _RUNNING = SolutionVersion.__table__.alias("running")
 # The instance with what `to_data` needs of its versions: the running one's number and created
-# (the definition cache's key) and the newest one's id. A wizard request reads it with its
-# progress, and its session, in one statement (web.session; flow.progress.prefetch without a
-# session's read) as a plain row: building ORM objects for a row read once cost more than the
-# rest of the read.
+# (the definition cache's key) and the newest one's id. A wizard page reads it with its progress,
+# and its session, in one statement (flow.page_read, through `EmbeddedCore.instance_read`) as a
+# plain row: building ORM objects for a row read once cost more than the rest of the read.
 INSTANCE_COLUMNS = (*_I.c, _RUNNING.c.version.label("version_number"), _RUNNING.c.created.label("version_created"),
                     NEWEST_VERSION_ID.label("newest_version_id"))
 # ... and the wizard's progress of it (this core keeps that table in its database too)
@@ -101,16 +101,6 @@ def definition_of(version_id: int, created: datetime) -> dict:
     on its first use in this process."""
     return cached_definition(version_id, created, lambda: db.session.scalar(
         select(SolutionVersion.stored_definition).where(SolutionVersion.id == version_id)))
-
-
-def keep_instance_read(row) -> None:
-    """Called with the row of a statement that selected WITH_PROGRESS (the session's read, or
-    flow.progress.prefetch): the core's reads of this instance, and the wizard's of its progress,
-    answer from it for the rest of the request (dbsafety.keep_read)."""
-    if row.id is None or row.version_number is None:
-        return  # no such instance (the outer join found none)
-    keep_read(db.session, (SolutionInstance, row.id), row)
-    keep_read(db.session, (WizardProgress, row.id), {"data": row.progress_data} if row.progress_of else {})
 
 
 def latest_shared_versions(solution_ids) -> dict[str, SolutionVersion]:
@@ -177,20 +167,6 @@ def version_definition(solution_id: str, number: int | None) -> dict:
     return row.definition
 
 
-def carry_values(new_def: dict, config_values: dict, auth_values: dict) -> tuple[dict, dict]:
-    """Values of an instance that still fit a newer definition (slot kept, value still valid)."""
-    by_id = {s["externalId"]: s for s in new_def["config"]}
-    auth_ids = {s["externalId"] for s in new_def["auth"]}
-    config = {}
-    for k, v in config_values.items():
-        if k in by_id and v is not None:
-            try:
-                config[k] = check_value(by_id[k], v)
-            except SlotValueError:
-                pass
-    return config, {k: v for k, v in auth_values.items() if k in auth_ids}
-
-
 def lacking_scopes(auth_id: str, scopes: list[str]) -> list[str]:
     """The scopes the account was not granted (all of them, for no such account)."""
     auth = db.session.get(Authentication, str(auth_id)) if auth_id else None
@@ -233,8 +209,6 @@ class EmbeddedCore(Core):
                 .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
             if row is not None:
                 hold_lock(db.session, row)
-            forget_read(db.session, (SolutionInstance, str(instance_id)))  # about to change
-            forget_read(db.session, (WizardProgress, str(instance_id)))
         else:  # the identity map first: Finish may have loaded it locked with its progress (flow.progress)
             row = db.session.get(SolutionInstance, str(instance_id))
         if row is None:
@@ -260,11 +234,24 @@ class EmbeddedCore(Core):
         )
 
     def get_instance(self, instance_id: str) -> InstanceData:
-        kept = kept_read(db.session, (SolutionInstance, str(instance_id))) if instance_id else None
-        if kept is not None:  # read with the wizard's progress (keep_instance_read)
-            current = VersionRef(kept.version_id, kept.version_number, definition_of(kept.version_id, kept.version_created))
-            return self._data(kept, current, newest_version_for(kept, current))
         return self.to_data(self._row(instance_id))
+
+    def version_definition(self, solution_id: str, number: int | None) -> dict:
+        return version_definition(solution_id, number)
+
+    def instance_read(self) -> InstanceRead:
+        """The instances are in this database: a wizard page reads one, with its progress, in the
+        statement that reads its session (flow.page_read)."""
+        return _INSTANCE_READ
+
+    @classmethod
+    def _of_row(cls, row) -> tuple[InstanceData | None, dict | None]:
+        """(InstanceData, the progress's data) of a row with WITH_PROGRESS's columns; None for an
+        instance the outer join did not find, or whose progress has no row."""
+        if row.id is None or row.version_number is None:
+            return None, None
+        current = VersionRef(row.version_id, row.version_number, definition_of(row.version_id, row.version_created))
+        return cls._data(row, current, newest_version_for(row, current)), (row.progress_data if row.progress_of else None)
 
     # -- values ------------------------------------------------------------------------------
 
@@ -515,6 +502,10 @@ class EmbeddedCore(Core):
                                   .limit(first + 1)).all()
         held = preload(rows[:first])  # noqa: F841  (kept until to_data is done)
         return [self.to_data(r) for r in rows[:first]], len(rows) > first
+
+
+_INSTANCE_READ = InstanceRead(columns=WITH_PROGRESS, outerjoin=instance_outerjoin, by_id=INSTANCE_READ,
+                              to_data=EmbeddedCore._of_row)
 
 
 def cursor_for(item) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import identity
 from ..core import NotFound, embedded_core
-from ..core.embedded import latest_shared_version
+from ..core import latest_shared_version
 from ..extensions import db
 from ..flow import links
 from ..models import ExternalUser, Solution

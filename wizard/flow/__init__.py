@@ -8,11 +8,12 @@ import json
 from markupsafe import escape
 
 from ..web.security import allowed_origins
-from . import views
+from . import page_read, views
 
 
 def register(app) -> None:
     app.register_blueprint(views.bp)
+    page_read.install(app)  # the session's read brings the instance and progress (one statement)
     # The embedding page's origins, for the script's postMessage targets (a data-* attribute).
     app.jinja_env.globals["allowed_origins_json"] = lambda: json.dumps(list(dict.fromkeys(allowed_origins())))
     app.jinja_env.globals["announce_ready"] = views.announce_ready

@@ -96,7 +96,7 @@ def _submit(ctx, screen: Screen, *, forward: bool):
         return see_other(ctx.url("wizard.screen", n=(ctx.engine.prev(screen) or screen).number))
     if result.errors:
         forms.apply_errors(page.form, result.errors)
-        return page.render(errors=result.errors, status=422)
+        return page.render(errors=result.errors, status=422, news=ctx.take_news())
     if result.appeared and forward:  # a condition now holds: show the new fields first
         ctx.engine.merge(result)
         ctx.progress.drop_draft(screen.number)
@@ -134,13 +134,14 @@ def ask_validation_webhook(ctx, current: Screen, result, page, raw: dict):
     except validation.Unavailable as exc:
         ctx.progress.set_draft(current.number, raw)
         ctx.save()
-        return page.render(problem=exc.message, status=503)
+        return page.render(problem=exc.message, status=503, news=ctx.take_news())
     if not errors:
         return None
     here = {k: v for k, v in errors.items() if k in current.slot_ids}
     elsewhere = [v for k, v in errors.items() if k not in current.slot_ids]
     forms.apply_errors(page.form, here)
-    return page.render(errors=here, problem=" ".join(str(localize(v)) for v in elsewhere) or None, status=422)
+    return page.render(errors=here, problem=" ".join(str(localize(v)) for v in elsewhere) or None, status=422,
+                       news=ctx.take_news())
 
 
 
@@ -171,4 +172,4 @@ def show_screen(ctx, screen: Screen, *, formdata=None, validate: bool = True, in
         result = ctx.engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept)
         errors = {**result.errors, **conv_errors, **errors}
     forms.apply_errors(page.form, errors)
-    return page.render(errors=errors, info=info, focus=focus)
+    return page.render(errors=errors, info=info, focus=focus, news=ctx.take_news())

@@ -17,12 +17,13 @@ from .. import i18n, slot_types
 from ..texts import T, localize_definition, message
 from ..connect import options as connect_options
 from ..core import InstanceData, NotFound, get_core
-from ..core.embedded import carry_values, version_definition
 from .. import session_keys
 from ..solutions import versions
+from ..solutions.versions import carry_values
 from ..extensions import per_app
 from ..web import guard, user_accounts
 from . import carry as carry_store
+from . import page_read
 from . import progress as progress_store
 from .engine import OptionsError, Options, WizardEngine
 
@@ -148,6 +149,15 @@ class WizardContext:
         chosen = engine.auth.get(slot["externalId"]) if engine is not None else None
         return user_accounts.list_accounts(self.user_id, slot["service"], keep=chosen)
 
+    def take_news(self) -> dict | None:
+        """What a version published mid-journey changed (wizard.flow.carry), for the page about to
+        be shown: told once, so it is forgotten (and the progress saved) here."""
+        news = self.progress.news
+        if news:
+            self.progress.news = None
+            self.save()
+        return news
+
     def take_connected(self) -> dict:
         """Accounts connected in the popup since the last page (then forgotten)."""
         return session_keys.take_connected()
@@ -156,14 +166,19 @@ class WizardContext:
 def load(iid: str, *, lock: bool = False) -> WizardContext:
     """Everything a wizard view needs, or a WizardError (403 / 404 / 503, from the guard)."""
     bound = guard.bound_user(iid)
-    # the embedded core: instance and progress in one statement (read with the session already,
-    # wizard.web.session), or locked for Finish and held while used
-    held = None
-    if not current_app.config.get("WIZARD_CORE_URL"):
-        held = progress_store.prefetch(iid, lock=lock)
-    instance = guard.owned_instance(iid, bound["user_id"])
+    held, found = None, None
+    if not lock:  # the page's one read: with the session already, or now by id (flow.page_read)
+        found = page_read.take(iid) or page_read.read(iid)
+    elif get_core().instance_read() is not None:
+        # Finish: the instance read again, locked, with its progress, held while used; the core's
+        # own read of it below finds the locked row
+        held = progress_store.locked_instance(iid)
+        if held is not None:
+            found = page_read.Found(None, held.progress.data if held.progress is not None else None)
+    # (an instance the read did not find is asked of the core, whose NotFound the guard refuses)
+    instance = guard.owned_instance(iid, bound["user_id"], read=found.instance if found is not None else None)
     options = Options.from_dict(bound.get("options"))
-    prog = progress_store.load(iid, lock=lock)
+    prog = progress_store.load(iid, lock=lock, **({"data": found.progress} if found is not None else {}))
     upgrade = upgrade_mode(instance, options, prog)
     # the ISV's texts in the user's language (wizard.texts; English where none is given)
     definition = in_language(instance.newest_definition if upgrade else instance.definition)
@@ -234,10 +249,8 @@ def _definition_of(ctx: WizardContext, number: int | None) -> dict | None:
         return in_language(ctx.instance.definition)
     if number == ctx.instance.newest_version:
         return in_language(ctx.instance.newest_definition)
-    if get_core().remote:
-        return None
     try:
-        return in_language(version_definition(ctx.instance.solution_id, number))
+        return in_language(get_core().version_definition(ctx.instance.solution_id, number))
     except NotFound:
         return None
 

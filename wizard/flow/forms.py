@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import core as widgets
 
 from .. import slot_types
 from .. import controls
@@ -52,7 +51,9 @@ class OptionMap:
 
 
 class ScreenForm(FlaskForm):
-    """Every screen form: CSRF (Flask-WTF) and the hidden current-screen field."""
+    """Every screen form: CSRF (Flask-WTF) and the hidden current-screen field. Its controls are
+    written by wizard.controls (the form's own Meta: no other form of the process is touched);
+    the templates write none by hand."""
 
     wizard_screen = HiddenField()
 
@@ -112,20 +113,6 @@ def _slot_field(slot: dict, maps: dict):
     if slot["kind"] == "auth":
         return RadioField(slot["title"], choices=[], validate_choice=False)
     return slot_types.get(slot["type"]).field(slot, maps.get(slot["externalId"], {}))
-
-
-# -- rendering ---------------------------------------------------------------------------------
-
-# html_params: WTForms' own, faster (wizard.controls); wtforms_html_params: the original, which
-# tests/test_wizard_fields.py compares it with.
-html_params = controls.html_params
-
-
-# Every WTForms widget renders its attributes through these (Input, Button and their subclasses
-# through the class attribute, Select, TextArea and the others through the module's function).
-wtforms_html_params = widgets.html_params
-widgets.html_params = html_params
-widgets.Input.html_params = widgets.Button.html_params = staticmethod(html_params)
 
 
 # -- prefill -----------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import slot_types
 from ..crypto import seal, unseal
-from ..core import embedded
-from ..dbsafety import WRITE_LOCK, forget_read, hold_lock, kept_read, read_row
+from ..dbsafety import WRITE_LOCK, hold_lock
 from ..extensions import db
 from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
@@ -89,23 +88,12 @@ class Progress:
         self.name = (name or "").strip()[:300] or None
 
 
-def prefetch(instance_id: str, *, lock: bool = False):
-    """Called first by a wizard request on the embedded core: the instance (with its version and
-    newest version id) and its progress in ONE statement, kept for the transaction, where the
-    core's read of the instance and `load` find them: a plain row (dbsafety.keep_read), or,
-    with `lock` (Finish), ORM objects read as the core's locking read (dbsafety), which the core
-    then reuses; the caller holds those while it needs them (the identity map holds rows weakly)."""
-    if not lock:
-        row = kept_read(db.session, (SolutionInstance, instance_id))
-        if row is None:  # (a wizard session's read has it already: wizard.web.session)
-            row = read_row(db.session, embedded.INSTANCE_READ, {"iid": instance_id})
-            if row is not None:
-                embedded.keep_instance_read(row)
-        return row
-    # read again, locked: what was read without the lock may have changed while this waited
-    forget_read(db.session, (SolutionInstance, instance_id))
-    forget_read(db.session, (WizardProgress, instance_id))
-    # and the owner, whom Finish's events name
+def locked_instance(instance_id: str):
+    """Called by Finish on the embedded core: the instance locked (FOR UPDATE; BEGIN IMMEDIATE on
+    SQLite), with its progress and its owner (whom Finish's events name), in ONE statement, as the
+    ORM objects the core's own locking read then finds (dbsafety.hold_lock): read again, since what
+    was read without the lock may have changed while this waited. The caller holds the row while
+    it needs it (the identity map holds rows weakly); None when there is no such instance."""
     stmt = (select(SolutionInstance).options(joinedload(SolutionInstance.progress), joinedload(SolutionInstance.owner))
             .where(SolutionInstance.id == instance_id)
             .with_for_update(of=SolutionInstance).execution_options(**WRITE_LOCK))
@@ -115,22 +103,15 @@ def prefetch(instance_id: str, *, lock: bool = False):
     return row
 
 
-def _prefetched(instance_id: str):
-    """(True, the progress's data or None) when `prefetch` read it in this transaction."""
-    kept = kept_read(db.session, (WizardProgress, instance_id))
-    if kept is not None:
-        return True, kept.get("data")
-    inst = db.session.identity_map.get(db.session.identity_key(SolutionInstance, instance_id))
-    if inst is not None and "progress" in inst.__dict__:
-        return True, inst.__dict__["progress"].data if inst.__dict__["progress"] is not None else None
-    return False, None
+_UNREAD = object()
 
 
-def load(instance_id: str, *, lock: bool = False) -> Progress:
-    """The instance's progress (an empty one when there is none). With `lock`, the row is locked
-    until the next commit (PostgreSQL; SQLite serialises writers anyway)."""
-    found, data = _prefetched(instance_id)
-    if not found:
+def load(instance_id: str, *, lock: bool = False, data=_UNREAD) -> Progress:
+    """The instance's progress (an empty one when there is none), from `data` when the caller
+    read it (the page's read, flow.page_read, or Finish's locked read: None when there is no
+    progress row), else read here. With `lock`, the row is locked until the next commit
+    (PostgreSQL; SQLite serialises writers anyway)."""
+    if data is _UNREAD:
         stmt = select(WizardProgress).where(WizardProgress.instance_id == instance_id)
         if lock:
             stmt = stmt.with_for_update()
@@ -233,12 +214,13 @@ def release_finish(instance_id: str, error: dict | None = None) -> None:
     db.session.commit()
 
 
-def failed_since(instance_id: str, started) -> dict | None:
+def failed_since(locked, started) -> dict | None:
     """The answer of a Finish that failed after `started` (when this request began), from the
-    progress loaded with the instance: a twin that only got the claim once that Finish let go
-    (it waited for the instance's lock) answers the same instead of asking the core again."""
-    found, data = _prefetched(instance_id)
-    error = (data or {}).get("finish_error") if found else None
+    progress read with the instance `locked` (`locked_instance`; None with a remote core: none):
+    a twin that only got the claim once that Finish let go (it waited for the instance's lock)
+    answers the same instead of asking the core again."""
+    progress = locked.progress if locked is not None else None
+    error = (progress.data or {}).get("finish_error") if progress is not None else None
     if error and error.get("at") and datetime.fromisoformat(error["at"]) >= started:
         return error
     return None

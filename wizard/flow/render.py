@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from flask import render_template
+from flask import current_app, render_template
+from markupsafe import Markup
 
 from ..texts import T, message
 from .. import slot_types
 from ..core import NotFound
+from .. import i18n
 from ..i18n import _, numberformat
 from ..solutions.values import is_empty
 from ..web import user_accounts
@@ -30,26 +32,31 @@ class ScreenPage:
     extra: dict = field(default_factory=dict)
 
     def items(self, shown: set[str]) -> list[dict]:
+        """Each slot of the screen as its part needs it, the part's HTML (`html`) included."""
         out = []
         kept = self.ctx.secrets_kept  # (a property: works the set out on each read)
+        env = current_app.jinja_env
+        words = i18n.template_gettext(i18n.catalogue().translations)
         for slot in self.slots:
             slot_id = slot["externalId"]
             name = forms.field_name(slot_id)
+            stype = slot_types.get(slot["type"]) if slot["kind"] == "config" else slot_types.AUTH
             item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name], "shown": slot_id in shown,
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
+                    "reads": stype.reads, "secret": stype.secret,
                     "required": bool(slot.get("required")), "note": self.notes.get(slot_id),
-                    "saved_secret": slot_id in kept, "part": slot_types.get(slot["type"]).part
-                    if slot["kind"] == "config" else "auth", "new": self.ctx.engine.upgrade_reason(slot_id)}
+                    "saved_secret": slot_id in kept, "part": stype.part, "new": self.ctx.engine.upgrade_reason(slot_id)}
             item.update(self.extra.get(slot_id, {}))
             item["describedby"] = describedby(item)
             omap = self.maps.get(slot_id, {}).get("options")
             if omap is not None:  # JSON values of the choices, for customValidation in the script
                 item["option_values"] = json.dumps({k: v for k, v in omap.by_key.items()})
+            item["html"] = part_html(env, item, self.ctx, self.screen, words)
             out.append(item)
         return out
 
     def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200,
-               problem: str | None = None):
+               problem: str | None = None, news: dict | None = None):
         ctx, engine = self.ctx, self.ctx.engine
         if self.form_has_data:
             config, _, _ = forms.convert(self.form, self.slots, self.maps)
@@ -63,7 +70,7 @@ class ScreenPage:
         active = engine.active()  # once: the step list, "Step n of m", Back and Next
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
-            summary=summary, info=info, focus=focus, problem=problem, news=take_news(ctx),
+            summary=summary, info=info, focus=focus, problem=problem, news=news_lines(news),
             steps=step_list(ctx, active, self.screen.number),
             step_count=step_count(engine.position(self.screen, active), active),
             prev=engine.prev(self.screen, active), next=engine.next(self.screen, active),
@@ -71,6 +78,19 @@ class ScreenPage:
         ), status
 
     form_has_data: bool = False
+
+
+def part_html(env, item: dict, ctx: WizardContext, screen: Screen, words: dict) -> Markup:
+    """A slot's control with its label, help, note and error: its type's one template part
+    (templates/wizard/slots/<part>.html), rendered with only what a part uses (item, f, name, s,
+    desc, attrs, ctx, screen and the page's `_`), not the page's whole context, which an include
+    would copy for every field."""
+    f, desc = item["field"], item["describedby"]
+    attrs = {"aria-describedby": desc or False, "aria-invalid": "true" if f.errors else False,
+             "aria-required": "true" if item["required"] else False}
+    template = env.get_template(f"wizard/slots/{item['part']}.html")
+    return Markup(template.render(item=item, f=f, name=item["name"], s=item["slot"], desc=desc, attrs=attrs,
+                                  ctx=ctx, screen=screen, **words))
 
 
 def step_list(ctx: WizardContext, active: list[Screen], current: int | None) -> list[dict]:
@@ -229,14 +249,12 @@ def staying_sections(ctx: WizardContext) -> list[dict]:
     return sections
 
 
-def take_news(ctx: WizardContext) -> list[str] | None:
-    """What a version published mid-journey changed (wizard.flow.carry), as lines for the page;
-    told once, then forgotten."""
-    news = ctx.progress.news
+def news_lines(news: dict | None) -> list[str] | None:
+    """What a version published mid-journey changed (wizard.flow.carry: `WizardContext.take_news`),
+    as lines for the page."""
     if not news:
         return None
-    ctx.progress.news = None
-    ctx.save()
+
     def titles(key):
         return ", ".join(news.get(key) or [])
 
@@ -250,6 +268,18 @@ def take_news(ctx: WizardContext) -> list[str] | None:
     if news.get("invalid"):
         lines.append(_("Check %(titles)s: what you entered no longer fits.", titles=titles("invalid")))
     return lines
+
+
+def review_page(ctx: WizardContext, *, news: dict | None = None, error: dict | None = None, status: int = 200):
+    """The review: every active screen's values (the slot types' display), the values staying in
+    upgrade mode, Finish, and `error` (a Finish that did not go through) when there is one."""
+    active = ctx.engine.active()
+    return render_template(
+        "wizard/review.html", ctx=ctx, sections=review_sections(ctx), error=error, steps=step_list(ctx, active, None),
+        step_count=step_count(len(active) + 1, active),
+        payload=review_payload(ctx), staying=staying_sections(ctx), news=news_lines(news),
+        last=active[-1] if active else None, page_kind="review",
+    ), status
 
 
 def review_payload(ctx: WizardContext) -> str:

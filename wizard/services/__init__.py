@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import local
 from .registry import (
     Registry, Service, ServicesError, UnknownService, load_registry, parse_services, provide, registry,
 )
+
+Registry.resolve_local = staticmethod(local.resolve)  # a solution's own services (local builds on registry)
 
 __all__ = ["Registry", "Service", "ServicesError", "UnknownService", "load_registry", "parse_services",
            "provide", "registry", "register"]

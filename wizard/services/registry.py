@@ -133,6 +133,10 @@ class Service:
 
 
 class Registry:
+    #: How a service declared beside a solution ("<solution id>:<name>") is found; wizard.services
+    #: sets it to services.local.resolve (which builds on this module: it is not imported here).
+    resolve_local: Callable[[str], Service | None] = staticmethod(lambda _name: None)
+
     def __init__(self, services: dict[str, Service]):
         self._services = dict(services)
 
@@ -145,9 +149,7 @@ class Registry:
         except KeyError:
             pass
         if isinstance(name, str) and QUALIFIER in name:  # a service declared beside a solution
-            from .local import resolve  # (local builds on this module)
-
-            found = resolve(name)
+            found = self.resolve_local(name)
             if found is not None:
                 return found
         raise UnknownService(name)

@@ -15,7 +15,7 @@ import importlib
 import pkgutil
 
 from .base import (  # noqa: F401
-    COMMON_KEYS, EMPTY_CHOICE, Conversion, DefinitionRules, SlotType, SlotValueError, get, names, option_key,
+    AUTH, COMMON_KEYS, EMPTY_CHOICE, Conversion, DefinitionRules, SlotType, SlotValueError, get, names, option_key,
     register, secret_ids, slot_keys,
 )
 

@@ -81,9 +81,14 @@ class SlotType:
     single-line text value."""
 
     name = ""
-    part = "input"          # template part (docs/solution-format.md, Slot types)
+    part = "input"          # its template part: templates/wizard/slots/<part>.html (docs/solution-format.md)
     keys = frozenset()      # definition keys of this type besides COMMON_KEYS
-    secret = False          # never shown again, masked on the review, encrypted at rest
+    secret = False          # never shown again, masked on the review, encrypted at rest, never sent to
+                            # the ISV (webhooks, the host page): everything asks this, never the name
+    # How static/wizard.js reads the value on the page (the field's data-read): "text" (as typed),
+    # "trimmed", "number", "json", "choice" (a select's option), "checked" (the checked options, a
+    # list), "checkbox" (true or false), "radio" (the checked radio's value), "rows" (lhs/rhs pairs)
+    reads = "trimmed"
     bare_text = False       # values are text: an API value that is not JSON text is taken as it is
 
     # -- the definition ------------------------------------------------------------------------
@@ -170,6 +175,16 @@ def slot_keys() -> frozenset:
     return COMMON_KEYS.union(*(t.keys for t in _TYPES.values()))
 
 
+class _Auth(SlotType):
+    """What the wizard's page asks of an auth slot (not a config type: its value is an account)."""
+    name = "auth"
+    part = "auth"
+    reads = "radio"
+
+
+AUTH = _Auth()
+
+
 class _Unknown(SlotType):
     def __init__(self, name):
         self.name = name
@@ -218,4 +233,4 @@ def check_choice(slot_title: str, options, value) -> None:
 
 def secret_ids(definition: dict) -> set[str]:
     """The externalIds of a definition's secret slots."""
-    return {s["externalId"] for s in definition["config"] if get(s["type"]).secret}
+    return {s["externalId"] for s in definition.get("config", ()) if get(s.get("type", "")).secret}

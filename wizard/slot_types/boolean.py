@@ -10,6 +10,7 @@ from .base import SlotType, SlotValueError, register, title
 @register
 class Boolean(SlotType):
     name = "boolean"
+    reads = "checkbox"
     part = "boolean"
 
     def check(self, slot, value, *, dynamic_ok=True):

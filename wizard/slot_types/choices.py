@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from wtforms import SelectField, SelectMultipleField
+from wtforms.widgets import CheckboxInput
 
 from ..texts import T
 from .base import (
@@ -14,6 +15,7 @@ from .base import (
 @register
 class Select(SlotType):
     name = "select"
+    reads = "choice"
     keys = frozenset({"options"})
     bare_text = True
 
@@ -56,6 +58,7 @@ class Select(SlotType):
 @register
 class MultiSelect(Select):
     name = "multiselect"
+    reads = "checked"
     part = "choices"
     bare_text = False
 
@@ -70,7 +73,8 @@ class MultiSelect(Select):
         return value
 
     def field(self, slot, maps):
-        return SelectMultipleField(slot["title"], choices=[], validate_choice=False)
+        # a checkbox per option: the part (wizard/slots/choices.html) writes the field's options
+        return SelectMultipleField(slot["title"], choices=[], validate_choice=False, option_widget=CheckboxInput())
 
     def choices(self, slot, field, maps):
         field.choices = maps["options"].choices

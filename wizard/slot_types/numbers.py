@@ -32,6 +32,7 @@ def _number(text: str):
 @register
 class Number(SlotType):
     name = "number"
+    reads = "number"
     whole = False
 
     def check(self, slot, value, *, dynamic_ok=True):

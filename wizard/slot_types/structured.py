@@ -20,6 +20,7 @@ SIDES = ("lhs", "rhs")
 @register
 class Json(SlotType):
     name = "json"
+    reads = "json"
     keys = frozenset({"schema"})
 
     def definition(self, rules):
@@ -73,6 +74,7 @@ class MappingRow(Form):
 @register
 class Mapping(SlotType):
     name = "mapping"
+    reads = "rows"
     part = "mapping"
     keys = frozenset({"lhs", "rhs"})
 

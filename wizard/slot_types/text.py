@@ -25,6 +25,7 @@ class String(SlotType):
 @register
 class Text(String):
     name = "text"
+    reads = "text"
 
     def field(self, slot, maps):
         return TextAreaField(slot["title"])
@@ -37,6 +38,7 @@ class Text(String):
 @register
 class Secret(String):
     name = "secret"
+    reads = "text"
     secret = True
 
     def definition(self, rules):

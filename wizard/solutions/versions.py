@@ -133,3 +133,17 @@ def _dynamic_sources(old_slot: dict, new_slot: dict) -> list[tuple]:
         return [(None, spec) for _, spec in dynamic_specs(new_slot)]
     old_specs = dict(dynamic_specs(old_slot))
     return [(old_specs.get(path), spec) for path, spec in dynamic_specs(new_slot)]
+
+
+def carry_values(new_def: dict, config_values: dict, auth_values: dict) -> tuple[dict, dict]:
+    """Values of an instance that still fit a newer definition (slot kept, value still valid)."""
+    by_id = {s["externalId"]: s for s in new_def["config"]}
+    auth_ids = {s["externalId"] for s in new_def["auth"]}
+    config = {}
+    for k, v in config_values.items():
+        if k in by_id and v is not None:
+            try:
+                config[k] = check_value(by_id[k], v)
+            except SlotValueError:
+                pass
+    return config, {k: v for k, v in auth_values.items() if k in auth_ids}

@@ -42,10 +42,11 @@ def bound_user(iid: str) -> dict:
     return bound
 
 
-def owned_instance(iid: str, user_id: str) -> InstanceData:
-    """The instance, when it exists and belongs to `user_id`."""
+def owned_instance(iid: str, user_id: str, read: InstanceData | None = None) -> InstanceData:
+    """The instance, when it exists and belongs to `user_id`; `read` is the instance when the
+    caller has read it already (flow.page_read; None: asked of the core here)."""
     try:
-        instance = get_core().get_instance(iid)
+        instance = read if read is not None else get_core().get_instance(iid)
     except CoreError as exc:
         raise core_error(exc, iid) from None
     if instance.owner_id != user_id:

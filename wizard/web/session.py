@@ -22,8 +22,6 @@ from werkzeug.datastructures import CallbackDict
 
 from .. import session_keys as keys
 from ..crypto import hash_secret, new_secret
-from ..core import embedded
-from ..dbsafety import forget_read, read_row
 from ..extensions import db
 from ..models import BrowserSession, utcnow
 from .operations import JOURNEYS_ABANDONED
@@ -65,30 +63,27 @@ def end_session(session) -> None:
     session[ENDED] = True
 
 
-def forget_reads(_exc=None) -> None:
-    """Called at the end of every request: rows kept for it (the instance read with the session,
-    dbsafety.keep_read) are not kept past it, even where the database session lives on (tests).
-    A request that made no database session (the bare static and health routes) has none."""
-    if db.session.registry.has():
-        forget_read(db.session)
-
-
 def sid_from_path(path: str) -> str | None:
     m = SID_IN_PATH.search(path)
     return m.group(1) if m else None
 
 
 _T = BrowserSession.__table__
-_COLUMNS = (_T.c.data.label("session_data"), _T.c.expires_at.label("session_expires"), _T.c.created.label("session_created"))
-_READ = select(*_COLUMNS).where(_T.c.sid_hash == bindparam("key"))
-# On the embedded core, a session bound to an instance is read with that instance and its
-# progress, which every page of the session needs: one statement, not two (core.embedded).
-_READ_WITH_INSTANCE = (select(*_COLUMNS, *embedded.WITH_PROGRESS)
-                       .select_from(embedded.instance_outerjoin(_T, _T.c.instance_id))
-                       .where(_T.c.sid_hash == bindparam("key")))
+_READ = select(_T.c.data.label("session_data"), _T.c.expires_at.label("session_expires"),
+               _T.c.created.label("session_created")).where(_T.c.sid_hash == bindparam("key"))
+
+
+def read_session(key: str):
+    """The session's row (session_data, session_expires, session_created) by the hash of its id."""
+    return db.session.execute(_READ, {"key": key}).first()
 
 
 class ServerSessionInterface(SessionInterface):
+    #: Called with the hash of a session id when a request opens its session: its row, or None.
+    #: The wizard installs its page's read here (flow.page_read), which reads, in the same
+    #: statement, the instance the session is bound to and its progress.
+    read = staticmethod(read_session)
+
     def _find(self, request):
         sid = sid_from_path(request.path)
         if sid:
@@ -102,17 +97,13 @@ class ServerSessionInterface(SessionInterface):
     def open_session(self, app, request):
         sid, via = self._find(request)
         if sid:
-            # a Core read on the request's connection: no ORM object for a row read once
-            embedded_core = not app.config.get("WIZARD_CORE_URL")
-            row = read_row(db.session, _READ_WITH_INSTANCE if embedded_core else _READ, {"key": hash_secret(sid)})
+            row = self.read(hash_secret(sid))  # a Core read: no ORM object for a row read once
             now = utcnow()
             max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
             # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
             if row is not None and row.session_expires > now and row.session_created > now - max_age:
                 if (row.session_data or {}).get(ENDED) and not AFTER_END.search(request.path):
                     return ServerSession(via=None)
-                if embedded_core:
-                    embedded.keep_instance_read(row)
                 return ServerSession(dict(row.session_data or {}), sid=sid, via=via)
         # Unknown or expired: a fresh session (never adopt an id chosen by the client).
         return ServerSession(via=None)

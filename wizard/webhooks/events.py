@@ -13,6 +13,7 @@ import uuid
 from sqlalchemy import event as sa_event, select
 from sqlalchemy.orm import Session
 
+from .. import slot_types
 from ..extensions import db
 from ..models import Authentication, ExternalUser, SolutionInstance
 from . import clock
@@ -75,7 +76,7 @@ def _owner(user_id: str) -> dict:
 def public_config(definition: dict, values: dict) -> tuple[dict, list[str]]:
     """Config values that may leave the server: every slot but `secret` ones (and anything still
     sealed), and the ids of the secret slots that have a value."""
-    secret_ids = {s["externalId"] for s in definition.get("config", []) if s.get("type") == "secret"}
+    secret_ids = slot_types.secret_ids(definition)
     shown, secret_set = {}, []
     for key, value in (values or {}).items():
         if key in secret_ids or (isinstance(value, dict) and "$enc" in value):
