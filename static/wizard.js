@@ -570,6 +570,23 @@
     return true;
   }
 
+  /* A link to a field (the review's list of what is still needed: screen/<n>?field=<name>) puts
+     the focus in that field. Not a #fragment: Chromium moves the focus off a control to a
+     fragment's element (or to the page) once the page has loaded. */
+  function focusLinkedField() {
+    var params = new URLSearchParams(window.location.search);
+    var name = params.get("field");
+    if (!name) { return false; }
+    params.delete("field");
+    var query = params.toString();
+    try { history.replaceState(history.state, "", window.location.pathname + (query ? "?" + query : "")); } catch (e) { /* keep it */ }
+    var box = document.getElementById("field-" + name);
+    var target = box ? controls(box).filter(function (c) { return c.type !== "hidden"; })[0] : null;
+    if (!target) { return false; }
+    target.focus();
+    return true;
+  }
+
   // -- set-up -----------------------------------------------------------------------------------------
 
   function init() {
@@ -625,7 +642,7 @@
       var b = boxFor(focus.split(":")[1]);
       var add = b ? b.querySelector("button[value^='add_row:']") : null;
       if (add) { add.focus(); }
-    } else if (!announceConnected()) {
+    } else if (!announceConnected() && !focusLinkedField()) {
       focusFirstError();
     }
 

@@ -70,7 +70,7 @@ def test_every_type_renders_its_widget(wiz, inst):
     assert re.search(r'id="s_date"[^>]*type="date"', p)
     assert '<select' in p and '<option value="2">Big</option>' in p
     assert re.search(r'<input (?=[^>]*type="checkbox")(?=[^>]*name="s_multi")(?=[^>]*id="s_multi-0")(?=[^>]*value="a")', p)
-    assert "<legend>Tags</legend>" in p and "<legend>Fields</legend>" in p
+    assert "<legend><bdi>Tags</bdi></legend>" in p and "<legend><bdi>Fields</bdi></legend>" in p
     assert 'name="s_map-0-lhs"' in p and 'value="add_row:s_map"' in p
     # help is linked to its control
     assert 'id="s_string-help"' in p and re.search(r'aria-describedby="s_string-help"[^>]*id="s_string"', p)
@@ -250,7 +250,7 @@ def test_auth_slot_offers_the_users_accounts_only(client, core, user, fred):
     assert "Ada&#39;s workspace" in w.page and "Old workspace" in w.page
     assert "needs reconnecting" in w.page
     assert "Elsewhere" not in w.page and "Fred" not in w.page
-    assert "<legend>Your workspace" in w.page
+    assert "<legend><bdi>Your workspace</bdi>" in w.page
     iid, sid = inst.id, w.base.split("/s/")[1]
     # The connect popup (wizard.connect) is linked, with the status URL the script polls.
     assert f'href="/connect/{iid}/s/{sid}/acct?lang=en" target="wizard-connect"' in w.page

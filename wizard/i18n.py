@@ -254,6 +254,13 @@ def template_gettext(translations) -> dict:
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
+def isolate(value) -> Markup:
+    """`{{ value|bdi }}`: text the user or the ISV wrote, direction-isolated (<bdi>), so that in a
+    right-to-left page "#general" stays "#general" and an Arabic name stays whole in a left-to-right
+    one (README, *Languages*). Escaped like any value; a Text shows in the page's language."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def init_app(app) -> None:
     app.config.setdefault("WIZARD_LANGUAGES", ["en", "de", "fr", "es", "ar"])
     app.config.setdefault("WIZARD_DEFAULT_LANGUAGE", "en")
@@ -271,7 +278,7 @@ def init_app(app) -> None:
     app.before_request(remember_lang)
     app.after_request(set_lang_cookie)
     app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number,
-                                 numberformat=numberformat)
+                                 numberformat=numberformat, bdi=isolate)
     texts.translate_with(localize)
     app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
 

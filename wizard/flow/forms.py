@@ -154,7 +154,7 @@ def convert(form: ScreenForm, slot_list: list[dict], maps: dict) -> tuple[dict, 
 def apply_errors(form: ScreenForm, errors: dict[str, str]) -> None:
     """Put the engine's messages (by externalId) onto the form's fields."""
     for slot_id, message in errors.items():
-        name = field_name(slot_id)
+        name = slot_id if slot_id == NAME_FIELD else field_name(slot_id)  # the instance's name, or a slot's
         if name in form:
             form[name].errors = [message]
 
