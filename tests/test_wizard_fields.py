@@ -118,6 +118,7 @@ INVALID = [
     ("s_number", "1e-1", "Ratio must be a number"),
     ("s_number", "nan", "Ratio must be a number"),
     ("s_number", "٠٫٥", "Ratio must be a number"),  # the Arabic decimal separator is not taken
+    ("s_integer", "9" * 5000, "Count must be a number"),  # past Python's int() limit: refused, not a 500
     ("s_date", "31/01/2026", "Since must be a date like 2026-01-31"),
     ("s_select", "3", "is not one of the choices for Size"),
     ("s_multi", ["a", "zz"], "is not one of the choices for Tags"),
