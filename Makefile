@@ -91,6 +91,7 @@ screenshots: test-deps
 	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_themes_browser.py -k journey
 	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_layout.py
 	cp test-artifacts/screenshots/themed-review-popup.png docs/screenshot-themed.png
+	WIZARD_DOC_SHOTS=1 $(BIN)/python -m pytest -q -p no:randomly tests/browser/test_console_browser.py  # docs/screenshot-console-*.png
 
 clean:
 	rm -rf $(VENV) .stamp-* node_modules

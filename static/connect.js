@@ -1,10 +1,11 @@
 /* Connect popup and auth-only dialog (no dependencies, no inline script: pages pass their data
  * in data-* attributes).
  *
- * - finish page: posts {type: "wizard.connect.done", slot, authId, error} to window.opener with
- *   our own origin as target (the opener is the wizard or the dialog, both on this origin), then
- *   closes on success. Without an opener (a provider page cut it) it says "You can close this
- *   window"; the wizard then learns the result from the status endpoint.
+ * - finish page: posts {type: "wizard.connect.done", slot, authId, error, notice} to window.opener
+ *   with our own origin as target (the opener is the wizard or the dialog, both on this origin),
+ *   then closes on success, unless there is a notice to read (an account connected again).
+ *   Without an opener (a provider page cut it) it says "You can close this window"; the wizard
+ *   then learns the result from the status endpoint.
  * - dialog page: opens the connect popup, relays the result to the ISV page as
  *   tray.authpopup.finish / tray.authPopup.error / tray.authpopup.close, posted once per
  *   allowed origin (never "*": a non-matching target origin is dropped by the browser).
@@ -52,9 +53,9 @@
     }
     if (!opener) {
       show("[data-no-opener]");
-    } else if (message && message.authId) {
+    } else if (message && message.authId && !message.notice) {
       window.setTimeout(function () { window.close(); }, 300);
-    } else {
+    } else {  // a failure, or a notice to read (the account was already connected): the user closes
       show("[data-close-window]");
     }
     return;

@@ -30,6 +30,7 @@ services:
     token_url: {live}/sandbox/oauth/token
     scopes: [profile, channels:read]
     test: {{method: GET, path: /me}}
+    identity: {{from: test, id: id, name: name}}
     options:
       channels: {{path: /channels, items: data, value: id, text: name, scopes: [channels:read]}}
 """

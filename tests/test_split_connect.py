@@ -141,3 +141,15 @@ def test_reconnect_rename_and_foreign_accounts_through_a_front_end(split, live_s
                      data={"name": "x", "csrf_token": csrf}).status_code == 404
     assert http.get(f"{live_server}{start}?auth={freds}", allow_redirects=False, timeout=30).status_code == 404
     assert split.sql("SELECT name FROM authentications WHERE id = :id", id=freds) != [("x",)]
+
+
+def test_the_same_identity_connected_twice_through_a_front_end_is_one_account_on_the_core(split, live_server):
+    http, iid, sid, user, _ = enter(live_server, split)
+    first = message_of(Dance(live_server, http).run(f"/connect/{iid}/s/{sid}/{SLOT}").text)
+    again = message_of(Dance(live_server, http).run(f"/connect/{iid}/s/{sid}/{SLOT}").text)
+    assert again["authId"] == first["authId"] and "already connected" in again["notice"]
+    other = message_of(Dance(live_server, http).run(f"/connect/{iid}/s/{sid}/{SLOT}", workspace="globex").text)
+    assert other["authId"] != first["authId"]
+    rows = split.sql("SELECT identity_id, identity_name FROM authentications WHERE owner_id = :u ORDER BY created",
+                     u=user)
+    assert [tuple(r) for r in rows] == [("id:acme", "Acme Corp"), ("id:globex", "Globex")]

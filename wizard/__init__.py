@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from . import api, connect, dbsafety, demo, flow, i18n, models, sandbox, services, themes, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
+from . import api, connect, console, dbsafety, demo, flow, i18n, models, sandbox, services, themes, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
 from .cli import register as register_cli
 from .config import check_production, load_config, trusted_hosts
 from .extensions import csrf, db, migrate
@@ -75,6 +75,7 @@ def configure_blueprints(app: Flask) -> None:
     for area in (sandbox, services, connect, flow, themes, api, demo, webhooks):
         area.register(app)
     limits.register(app)  # on the endpoints the areas registered
+    console.register(app)  # after the limiter: it limits its sign-in endpoints itself
 
 
 def configure_cli(app: Flask) -> None:

@@ -23,15 +23,47 @@ def account_ref(account: str | None) -> str | None:
 
 def create(owner_id: str, service: str, auth_type: str, credentials: dict, *, name: str = "",
            scopes: list[str] | None = None, expires_at: datetime | None = None,
-           account: str | None = None, hidden: bool = False) -> Authentication:
+           account: str | None = None, hidden: bool = False, params: dict | None = None) -> Authentication:
+    """A new authentication; `account` is who it is at the service (its identity id, `name` the
+    name it goes by there), `params` its connection parameters."""
     auth = Authentication(owner_id=owner_id, service=service, auth_type=auth_type,
                           credentials=encrypt(credentials), name=(name or service)[:200], scopes=scopes or [],
                           expires_at=expires_at, status="ok", account_ref=account_ref(account),
-                          hidden=bool(hidden))
+                          identity_id=account[:200] if account else None,
+                          identity_name=(name or None) and name[:200] if account else None,
+                          connected_at=utcnow(), params=dict(params or {}), hidden=bool(hidden))
     db.session.add(auth)
     authentication_event("authentication.created", auth)
     db.session.commit()
     return auth
+
+
+def same_identity(owner_id: str, service: str, account: str | None, params: dict | None = None) -> Authentication | None:
+    """The owner's shown authentication of that identity at the service (with the same connection
+    parameters), the oldest if several: connecting it again updates it instead of adding one.
+    Accounts stored before identities were read have none, so they are never matched (nothing is
+    merged silently)."""
+    if not account:
+        return None
+    stmt = (select(Authentication).where(Authentication.owner_id == owner_id, Authentication.service == service,
+                                         Authentication.identity_id == account[:200],
+                                         Authentication.hidden.is_(False))
+            .order_by(Authentication.created, Authentication.id))
+    return next((a for a in db.session.scalars(stmt) if (a.params or {}) == (params or {})), None)
+
+
+def connected_again(auth: Authentication, credentials: dict, *, name: str, scopes: list[str] | None,
+                    granted: bool, expires_at: datetime | None = None) -> Authentication:
+    """The same identity connected again: new credentials, the name it goes by now, and its
+    scopes: those the provider says it granted, or (when it does not say) the old ones with
+    those just asked. The user's own label is kept when they renamed the account."""
+    if not granted:
+        scopes = list(dict.fromkeys([*(auth.scopes or []), *(scopes or [])]))
+    if auth.name == (auth.identity_name or auth.name):
+        auth.name = (name or auth.name)[:200]
+    auth.identity_name = (name or auth.identity_name or "")[:200] or None
+    auth.connected_at = utcnow()
+    return update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes)
 
 
 def get(auth_id: str, owner_id: str | None = None) -> Authentication:
@@ -108,10 +140,15 @@ def credentials_of(auth: Authentication) -> dict:
 
 
 def update_credentials(auth: Authentication, credentials: dict, *, expires_at: datetime | None = None,
-                       scopes: list[str] | None = None, account: str | None = None) -> Authentication:
+                       scopes: list[str] | None = None, account: str | None = None,
+                       name: str | None = None) -> Authentication:
+    """New credentials (a refresh, or a reconnect: then `account` and `name` say who it is)."""
     auth.credentials = encrypt(credentials)
     if account:
         auth.account_ref = account_ref(account)
+        auth.identity_id = account[:200]
+        auth.identity_name = (name or auth.identity_name or "")[:200] or None
+        auth.connected_at = utcnow()
     auth.expires_at = expires_at
     if scopes is not None:
         auth.scopes = scopes

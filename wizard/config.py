@@ -124,8 +124,34 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_LANGUAGES": _csv(env.get("WIZARD_LANGUAGES")) or ["en", "de", "fr", "es", "ar"],
         "WIZARD_DEFAULT_LANGUAGE": env.get("WIZARD_DEFAULT_LANGUAGE", "en"),
         **webhook_settings(instance_path, env, production),
+        **console_settings(env, production),
     }
     return cfg
+
+
+# The operator console's OpenID Connect callback (wizard.console; the sandbox registers it too).
+CONSOLE_CALLBACK_PATH = "/console/sign-in/callback"
+
+
+def console_settings(env, production: bool) -> dict:
+    """The operator console (wizard/console, docs/console.md). Without a metadata URL, in
+    development the sandbox is the IdP (its three people map to the three roles)."""
+    return {
+        # off by default on a front end of a remote core: the console runs beside the core
+        "WIZARD_CONSOLE": env.get("WIZARD_CONSOLE", "0" if env.get("WIZARD_CORE_URL") else "1") == "1",
+        "WIZARD_CONSOLE_OIDC_METADATA_URL": (env.get("WIZARD_CONSOLE_OIDC_METADATA_URL") or "").strip() or None,
+        "WIZARD_CONSOLE_OIDC_CLIENT_ID": env.get("WIZARD_CONSOLE_OIDC_CLIENT_ID") or None,
+        "WIZARD_CONSOLE_OIDC_CLIENT_SECRET": env.get("WIZARD_CONSOLE_OIDC_CLIENT_SECRET") or None,
+        "WIZARD_CONSOLE_OIDC_TITLE": env.get("WIZARD_CONSOLE_OIDC_TITLE") or None,
+        # "admin=ops@acme.com,support=@acme.com": who gets which role (an address or @domain)
+        "WIZARD_CONSOLE_ROLES": env.get("WIZARD_CONSOLE_ROLES") or (
+            "" if production else
+            "admin=admin@sandbox.example,support=support@sandbox.example,viewer=viewer@sandbox.example"),
+        "WIZARD_CONSOLE_SESSION_TTL": int(env.get("WIZARD_CONSOLE_SESSION_TTL", str(3600))),
+        "WIZARD_CONSOLE_SESSION_MAX_AGE": int(env.get("WIZARD_CONSOLE_SESSION_MAX_AGE", str(8 * 3600))),
+        "WIZARD_CONSOLE_LINK_TTL": int(env.get("WIZARD_CONSOLE_LINK_TTL", "600")),
+        "WIZARD_RATE_LIMIT_CONSOLE_SIGN_IN": env.get("WIZARD_RATE_LIMIT_CONSOLE_SIGN_IN", "10 per minute"),
+    }
 
 
 def webhook_settings(instance_path: str, env, production: bool) -> dict:

@@ -7,7 +7,8 @@ import re
 
 REDACT = [
     (re.compile(r"/s/[A-Za-z0-9_-]{20,}"), "/s/[redacted]"),
-    (re.compile(r"(?i)\b(code|token|access_token|refresh_token|state|code_verifier|client_secret|api_key|password)=([^&\s\"']+)"),
+    (re.compile(r"/console/sign-in/link/[A-Za-z0-9_-]+"), "/console/sign-in/link/[redacted]"),  # single-use links
+    (re.compile(r"(?i)\b(code|token|access_token|refresh_token|state|nonce|code_verifier|client_secret|api_key|password)=([^&\s\"']+)"),
      r"\1=[redacted]"),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
     # dict / JSON reprs and "name: value" (Authlib logs issued tokens and PKCE verifiers at DEBUG)

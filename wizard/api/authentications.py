@@ -9,7 +9,9 @@ from .. import accounts
 from ..connect.tokens import ApiError as ServiceError
 from ..connect.tokens import check_connection, provider_api_base
 from ..models import Authentication
+from ..i18n import localize
 from ..services import registry
+from ..services.params import ParamError, check_values
 from .access import operation, owner_filter, owner_of_new, principal
 from .errors import ApiError, bad_input
 from .pagination import connection, keyset
@@ -69,6 +71,26 @@ def resolve_hidden(auth: Authentication, _info) -> bool:
     return bool(auth.hidden)
 
 
+@authentication_type.field("identityId")
+def resolve_identity_id(auth: Authentication, _info):
+    return auth.identity_id
+
+
+@authentication_type.field("identityName")
+def resolve_identity_name(auth: Authentication, _info):
+    return auth.identity_name
+
+
+@authentication_type.field("connectedAt")
+def resolve_connected_at(auth: Authentication, _info):
+    return auth.connected_at or auth.created
+
+
+@authentication_type.field("params")
+def resolve_params(auth: Authentication, _info) -> dict:
+    return dict(auth.params or {})
+
+
 @query.field("authentications")
 @operation()
 def resolve_authentications(_, info, criteria=None, first=None, after=None, last=None, before=None) -> dict:
@@ -108,6 +130,26 @@ def credentials_from_input(service, data, scopes) -> tuple[dict, list, object]:
     return creds, scopes, expires_at
 
 
+def params_from_input(service, raw) -> dict:
+    """`params` of createUserAuthentication: every parameter of the service, checked like typed
+    ones (the URLs built from them must keep the service's host)."""
+    if not service.params:
+        if raw not in (None, "", "{}"):
+            raise bad_input("params", f"{service.name} takes no connection parameters")
+        return {}
+    try:
+        values = decode_json("params", raw, None) if isinstance(raw, str) else raw
+        if not isinstance(values, dict):
+            raise bad_input("params", "must be JSON text of an object, e.g. {\"subdomain\": \"acme\"}")
+        values = check_values(service.params, values)
+        service.with_params(values)
+    except ApiError:
+        raise bad_input("params", "must be JSON text of an object, e.g. {\"subdomain\": \"acme\"}") from None
+    except ParamError as exc:
+        raise bad_input("params", f"{exc.param or 'params'}: {localize(exc.message)}") from None
+    return values
+
+
 @authentication_type.field("authType")
 def resolve_auth_type(auth: Authentication, _info) -> str:
     return auth.auth_type
@@ -131,13 +173,15 @@ def create_user_authentication(_, info, input: dict) -> dict:
     if input["serviceEnvironmentId"] not in (environment_id(service.name), service.name, "default"):
         raise bad_input("serviceEnvironmentId", f"{service.name} has one environment, {environment_id(service.name)!r}")
     creds, scopes, expires_at = credentials_from_input(service, input["data"], input.get("scopes"))
+    params = params_from_input(service, input.get("params"))
     try:
-        checked = check_connection(service, service.auth, creds)
+        checked = check_connection(service.with_params(params), service.auth, creds)
     except ServiceError as exc:
         raise bad_input("data", f"{service.title} refused these credentials: {exc.message}") from None
     name = (input.get("name") or "").strip() or checked.name
     auth = accounts.create(owner, service.name, service.auth, creds, name=name, scopes=scopes,
-                           expires_at=expires_at, account=checked.account, hidden=bool(input.get("hidden")))
+                           expires_at=expires_at, account=checked.account, hidden=bool(input.get("hidden")),
+                           params=params)
     return {"authenticationId": auth.id, "clientMutationId": input.get("clientMutationId")}
 
 

@@ -12,6 +12,7 @@ from ..connect.tokens import ApiError as ServiceError
 from ..connect.tokens import check_connection
 from ..core import embedded_core
 from ..extensions import db
+from ..services.params import ParamError
 from .access import operation, own_instance, principal
 from .authentications import credentials_from_input, registry_service
 from .errors import bad_input
@@ -43,15 +44,18 @@ def update_user_authentication(_, info, input: dict) -> dict:
                             reason="not_found")
         creds, scopes, expires_at = credentials_from_input(service, input["data"], input.get("scopes"))
         try:
-            checked = check_connection(service, service.auth, creds)
+            checked = check_connection(service.with_params(auth.params or {}), service.auth, creds)
         except ServiceError as exc:
             raise bad_input("data", f"{service.title} refused these credentials: {exc.message}") from None
+        except ParamError as exc:
+            raise bad_input("authenticationId", f"the account's connection parameters no longer fit "
+                                                f"{service.title}: {exc}") from None
         if auth.account_ref and checked.account and accounts.account_ref(checked.account) != auth.account_ref:
             raise bad_input("data", f"That is another {service.title} account ({checked.name}) than the one being "
                                     f"reconnected ({auth.name}). Sign in with that one, or connect the other "
                                     "as a new account.", reason="other_account")
         accounts.update_credentials(auth, creds, expires_at=expires_at, scopes=scopes or None,
-                                    account=checked.account)
+                                    account=checked.account, name=checked.name)
     if input.get("name") is not None:
         try:
             accounts.rename(auth, input["name"])

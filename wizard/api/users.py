@@ -4,7 +4,7 @@ from __future__ import annotations
 from ariadne import InterfaceType, ObjectType
 from sqlalchemy import select
 
-from .. import identity
+from .. import identity, manage
 from ..models import ExternalUser
 from .access import operation
 from .pagination import connection, keyset
@@ -29,15 +29,9 @@ def resolve_is_test_user(user: ExternalUser, _info) -> bool:
 def resolve_users(_, _info, criteria=None, first=None, after=None, last=None, before=None) -> dict:
     """End users, oldest first; criteria match exactly (no match: `edges: []`, never an error)."""
     criteria = criteria or {}
-    stmt = select(ExternalUser)
-    if criteria.get("externalUserId") is not None:
-        stmt = stmt.where(ExternalUser.external_user_id == criteria["externalUserId"].strip())
-    if criteria.get("name") is not None:
-        stmt = stmt.where(ExternalUser.name == criteria["name"])
-    if criteria.get("userId") is not None:
-        stmt = stmt.where(ExternalUser.id == criteria["userId"])
-    if criteria.get("isTestUser") is not None:
-        stmt = stmt.where(ExternalUser.is_test_user.is_(bool(criteria["isTestUser"])))
+    stmt = manage.user_filter(select(ExternalUser), external_user_id=criteria.get("externalUserId"),
+                              name=criteria.get("name"), user_id=criteria.get("userId"),
+                              is_test_user=criteria.get("isTestUser"))
     return connection(keyset(stmt, ExternalUser, first, after, last, before))
 
 

@@ -35,6 +35,7 @@ class Target:
     instance_id: str | None = None
     reauth_id: str | None = None
     mode: str = "wizard"  # wizard | dialog
+    params: dict = field(default_factory=dict)  # the connection parameters typed (checked)
 
 
 def merged_scopes(*lists) -> list[str]:
@@ -54,7 +55,7 @@ def begin(target: Target, binding: str | None = None) -> ConnectFlow:
     flow = ConnectFlow(binding_hash=hash_secret(binding) if binding else None, session_key=target.session_key,
                        slot=target.slot, owner_id=target.owner_id, service=target.service.name,
                        scopes=list(target.scopes), instance_id=target.instance_id, reauth_id=target.reauth_id,
-                       mode=target.mode, status="pending", expires_at=now + timedelta(seconds=FLOW_TTL))
+                       mode=target.mode, params=dict(target.params or {}), status="pending", expires_at=now + timedelta(seconds=FLOW_TTL))
     db.session.add(flow)
     db.session.commit()
     return flow
@@ -64,7 +65,7 @@ def target_of(flow: ConnectFlow, service) -> Target:
     """The target of an earlier attempt (to try it again from the popup)."""
     return Target(owner_id=flow.owner_id, service=service, session_key=flow.session_key, slot=flow.slot,
                   scopes=list(flow.scopes or []), instance_id=flow.instance_id, reauth_id=flow.reauth_id,
-                  mode=flow.mode)
+                  mode=flow.mode, params=dict(flow.params or {}))
 
 
 def by_binding(nonce: str | None) -> ConnectFlow | None:
@@ -109,18 +110,21 @@ def fail(flow: ConnectFlow, message: str) -> ConnectFlow:
 
 
 def save(flow: ConnectFlow, service, credentials: dict, *, name: str, account: str | None = None,
-         scopes: list[str] | None = None, expires_at=None) -> AccountData | None:
-    """Store a tested connection (a new authentication, or new credentials for a re-authorised
-    one) and end the attempt as done. In the auth-only dialog for an instance, also set the
-    instance's auth value. Reconnecting with another account than the one the authentication
-    had ends the attempt as failed (None): every integration using it would quietly switch."""
+         scopes: list[str] | None = None, expires_at=None, granted: bool = False,
+         params: dict | None = None) -> AccountData | None:
+    """Store a tested connection (a new authentication; the user's account of the same identity,
+    updated; or new credentials for a re-authorised one) and end the attempt as done. In the
+    auth-only dialog for an instance, also set the instance's auth value. Reconnecting with
+    another account than the one the authentication had ends the attempt as failed (None):
+    every integration using it would quietly switch."""
     try:
         if flow.reauth_id:
             auth = user_accounts.reconnect_account(flow.reauth_id, flow.owner_id, service, credentials, name=name,
                                                    scopes=scopes, expires_at=expires_at, account=account)
         else:
             auth = user_accounts.create_account(flow.owner_id, service, credentials, name=name, scopes=scopes,
-                                                expires_at=expires_at, account=account)
+                                                expires_at=expires_at, account=account, granted=granted,
+                                                params=params if params is not None else dict(flow.params or {}))
     except user_accounts.OtherAccount as exc:
         fail(flow, exc.message)
         return None
@@ -132,6 +136,8 @@ def save(flow: ConnectFlow, service, credentials: dict, *, name: str, account: s
         fail(flow, _("The account could not be saved: %(reason)s", reason=exc.message))
         return None
     flow.status, flow.auth_id, flow.message = "done", auth.id, ""
+    if auth.updated:  # said on the finish page and by the status endpoint
+        flow.message = json.dumps(already_connected(service, auth).to_json())
     db.session.commit()
     if flow.mode == "dialog" and flow.instance_id and flow.slot:
         try:
@@ -141,6 +147,11 @@ def save(flow: ConnectFlow, service, credentials: dict, *, name: str, account: s
             return auth
     remember_connected(flow)
     return auth
+
+
+def already_connected(service, auth: AccountData) -> Text:
+    return T("You had already connected this %(service)s account (%(name)s): it was updated, not added again.",
+             service=service.title, name=auth.identity_name or auth.name)
 
 
 def remember_connected(flow: ConnectFlow) -> None:

@@ -96,7 +96,8 @@ def dialog_edit(embedded_id, auth_id):
             raise refusal("not_your_account") from None
         service = service_or_error(auth.service)
         return {"service": service.name, "scopes": attempts.merged_scopes(service.scopes, auth.scopes),
-                "instance_id": None, "slot": "", "reauth_id": reauth_id_or_error(auth.id, user_id, service)}
+                "instance_id": None, "slot": "", "reauth_id": reauth_id_or_error(auth.id, user_id, service),
+                "params": dict(auth.params or {})}
 
     return _enter(embedded_id, build)
 
@@ -108,7 +109,8 @@ def _dialog_target(sid: str) -> attempts.Target:
     service = service_or_error(ctx["service"])
     return attempts.Target(owner_id=ctx["user_id"], service=service, session_key=hash_secret(sid),
                         slot=ctx.get("slot") or "", scopes=list(ctx.get("scopes") or []),
-                        instance_id=ctx.get("instance_id"), reauth_id=ctx.get("reauth_id"), mode="dialog")
+                        instance_id=ctx.get("instance_id"), reauth_id=ctx.get("reauth_id"), mode="dialog",
+                        params=dict(ctx.get("params") or {}))
 
 
 @bp.get("/external/auth/s/<sid>")
@@ -119,7 +121,10 @@ def dialog(sid):
     except WizardError as exc:
         return _error_page(exc.code, exc.machine_code, exc.description)
     allow_framing()
+    known = [a for a in user_accounts.list_accounts(target.owner_id, target.service.name)
+             if not target.reauth_id or a.id == target.reauth_id]
     return render_template("connect/dialog.html", service=target.service, reconnect=bool(target.reauth_id),
+                           accounts=[{"name": a.name, **user_accounts.account_words(a)} for a in known],
                            start_url=url_for("connect.dialog_start", sid=sid, lang=language()),
                            status_url=url_for("connect.dialog_status", sid=sid),
                            origins=json.dumps(allowed_origins()))

@@ -115,6 +115,12 @@ def oauth_client(service):
         client = oauth.register(service.client_key, client_id=service.client_id, client_secret=service.client_secret,
                                 client_kwargs=client_kwargs, authorize_params=service.authorize_params or None,
                                 **endpoints)
+        if service.param_values:
+            # One account's endpoints (its tenant): made again when needed, never kept, so that
+            # typed values cannot grow the registry. Its name is the same each time, and so is the
+            # key of its authorization requests (PopupIntegration).
+            oauth._registry.pop(service.client_key, None)
+            oauth._clients.pop(service.client_key, None)
     return client
 
 

@@ -19,6 +19,7 @@ from .. import accounts
 from ..extensions import db
 from ..models import Authentication, utcnow
 from ..services import UnknownService, registry
+from ..services.params import ParamError, check_value
 from .oauth import api_timeout, token_endpoint
 
 REFRESH_MARGIN = timedelta(seconds=60)
@@ -52,6 +53,17 @@ def _service(name: str):
         return registry().get(name)
     except UnknownService:
         raise ApiError(T("The service %(name)s is not configured on this server any more.", name=repr(name))) from None
+
+
+def service_of(auth: Authentication):
+    """The service of an authentication, its URLs built from the account's own parameters
+    (docs/services.md, "Connection parameters"): refresh, test calls and options all use them."""
+    service = _service(auth.service)
+    try:
+        return service.with_params(auth.params or {})
+    except ParamError:  # values stored before the service's pattern changed: never called
+        raise ApiError(T("Your %(service)s account's address is no longer valid here. Connect it again.",
+                         service=service.title)) from None
 
 
 def token_credentials(token: dict, previous: dict | None = None, service=None) -> dict:
@@ -104,11 +116,11 @@ def _expiring(auth: Authentication) -> bool:
 def ensure_fresh(auth: Authentication) -> dict:
     """The authentication's credentials, refreshed first when an OAuth 2 token is about to expire.
     Raises NeedsReconnect (and marks the authentication) when that cannot be done."""
-    service = _service(auth.service)
+    service = service_of(auth)
     if auth.status == "needs_reconnect":
         raise NeedsReconnect(T("Your %(service)s account needs reconnecting.", service=service.title))
     creds = accounts.credentials_of(auth)
-    if auth.auth_type != "oauth2" or not _expiring(auth):
+    if auth.auth_type not in ("oauth2", "client_credentials") or not _expiring(auth):
         return creds
     # Lock the row (PostgreSQL) so that two requests do not both spend a rotating refresh token.
     db.session.refresh(auth, with_for_update=True)
@@ -125,8 +137,44 @@ def _refresh_request(service, refresh_token: str) -> dict:
     return session.refresh_token(token_endpoint(service), refresh_token=refresh_token)
 
 
+def client_credentials_token(service, creds: dict) -> dict:
+    """A token for the user's own client (OAuth 2 client credentials grant, RFC 6749 4.4): asked
+    at connecting and again instead of a refresh. ApiError with a message for people."""
+    session = OAuth2Session(creds.get("client_id"), creds.get("client_secret"),
+                            token_endpoint_auth_method=service.token_auth, default_timeout=api_timeout(),
+                            scope=" ".join(service.scopes) or None)
+    try:
+        return dict(session.fetch_token(service.token_url, grant_type="client_credentials"))
+    except OAuthError as exc:
+        if exc.error in ("invalid_client", "unauthorized_client"):
+            raise Refused(T("%(service)s did not accept this client ID and secret.", service=service.title)) from None
+        raise ApiError(T("%(service)s refused to hand out an access (error: %(code)s).", service=service.title,
+                         code=str(exc.error)[:40])) from None
+    except requests.RequestException:
+        raise ApiError(T("%(service)s could not be reached.", service=service.title)) from None
+
+
+def client_credentials(creds: dict, token: dict) -> dict:
+    """What is kept of a client credentials account: the user's client and its current token."""
+    return {"client_id": creds["client_id"], "client_secret": creds["client_secret"],
+            "access_token": token["access_token"], "token_type": token.get("token_type", "Bearer")}
+
+
 def refresh(auth: Authentication, creds: dict) -> dict:
-    service = _service(auth.service)
+    service = service_of(auth)
+    if auth.auth_type == "client_credentials":  # no refresh token: ask again with the client
+        try:
+            token = client_credentials_token(service, creds)
+        except Refused:
+            accounts.mark_needs_reconnect(auth)
+            raise NeedsReconnect(T("Your %(service)s account needs reconnecting: %(service)s no longer accepts its "
+                                   "client.", service=service.title)) from None
+        except ApiError:
+            db.session.rollback()
+            raise
+        new = client_credentials(creds, token)
+        accounts.update_credentials(auth, new, expires_at=expires_at_of(token))
+        return new
     if not creds.get("refresh_token"):
         accounts.mark_needs_reconnect(auth)
         raise NeedsReconnect(T("Your %(service)s account needs reconnecting: its access has expired.", service=service.title))
@@ -169,9 +217,18 @@ def request_with(service, auth_type: str, creds: dict, method: str, path: str):
     """One API call with these credentials; the decoded JSON answer, or ApiError."""
     base = (creds.get(API_BASE_KEY) if auth_type == "oauth2" else None) or service.api_base or ""
     url = path if path.startswith(("https://", "http://")) else base + path
+    if "{" in url:  # a parameter the account has not got (found after connecting): never sent
+        raise ApiError(T("%(service)s: the account's address is not known yet. Connect it again.",
+                         service=service.title))
     headers = {"Accept": "application/json"}
     basic = None
-    if auth_type == "oauth2":
+    if auth_type in ("oauth2", "client_credentials"):
+        # fixed headers an API wants (Notion-Version) or the account's parameters (xero-tenant-id)
+        try:
+            headers.update({h: t.format_map(service.param_values) for h, t in service.header.items()})
+        except KeyError:
+            raise ApiError(T("%(service)s: the account's address is not known yet. Connect it again.",
+                             service=service.title)) from None
         headers["Authorization"] = f"Bearer {creds.get('access_token', '')}"
     elif auth_type == "api_key":
         headers.update({h: t.format(**creds) for h, t in service.header.items()})
@@ -202,13 +259,14 @@ def request_with(service, auth_type: str, creds: dict, method: str, path: str):
 
 def call_api(auth: Authentication, method: str, path: str):
     """Call the API of the authentication's service as its owner (refreshing first if needed)."""
-    service = _service(auth.service)
+    service = service_of(auth)
     creds = ensure_fresh(auth)
     try:
         return request_with(service, auth.auth_type, creds, method, path)
     except Refused as exc:
         # Only a 401 says "this token is dead"; a 403 (a scope not granted) is not cured by renewing.
-        if auth.auth_type != "oauth2" or not creds.get("refresh_token") or exc.status != 401:
+        renewable = auth.auth_type == "client_credentials" or (auth.auth_type == "oauth2" and creds.get("refresh_token"))
+        if not renewable or exc.status != 401:
             raise
     # A token the provider dropped before its time: renew once and try again.
     creds = refresh(auth, creds)
@@ -243,17 +301,82 @@ def account_id(body) -> str | None:
     return f"{found[0]}:{found[1]}" if found else None
 
 
+def _at(body, path: str | None):
+    """The value at a dotted path of an answer (`team.id`, `0.id`), as text; None if absent."""
+    node = body
+    for part in (path or "").split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    if isinstance(node, bool) or not isinstance(node, (str, int)) or not str(node).strip():
+        return None
+    return str(node).strip()[:200]
+
+
 @dataclass
 class Checked:
-    name: str               # a label for the account
-    account: str | None     # its id at the service, when the test call tells
+    name: str               # a label for the account: who it is, as the service names it
+    account: str | None     # its id at the service, when the service tells
 
 
-def check_connection(service, auth_type: str, creds: dict) -> Checked:
-    """Run the service's test call with new credentials; return the account's name and id.
-    Raises ApiError with a message for people when the test fails."""
-    if not service.test:
-        return Checked(service.title, None)
-    body = request_with(service, auth_type, creds, service.test["method"], service.test["path"])
+def identity_of(service, body, token: dict | None, fallback: str) -> Checked:
+    """Who an account is, as the service's `identity` says to read it (from the test call's
+    answer or the token response), or from the usual keys of the test call's answer."""
+    spec = service.identity
+    if spec is None:
+        return Checked(account_name(body, fallback), account_id(body))
+    source = token if spec["from"] == "token" else body
+    ident = _at(source, spec["id"]) if spec["id"] else None
+    name = _at(source, spec["name"]) if spec["name"] else None
+    return Checked(name or fallback, f"{spec['id']}:{ident}" if ident else None)
+
+
+def check_connection(service, auth_type: str, creds: dict, token: dict | None = None) -> Checked:
+    """Run the service's test call with new credentials; return who the account is (its name
+    and id). Raises ApiError with a message for people when the test fails."""
+    body = None
+    if service.test:
+        body = request_with(service, auth_type, creds, service.test["method"], service.test["path"])
     fallback = creds.get("username") or service.title
-    return Checked(account_name(body, fallback), account_id(body))
+    return identity_of(service, body, token, fallback)
+
+
+def found_params(service, creds: dict, callback: dict | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The values of the parameters found after connecting (`from`: a call with the new token,
+    e.g. Mailchimp's metadata naming the data centre, Atlassian's sites; or a query parameter of
+    the provider's redirect, QuickBooks' realmId): name -> [(value, text)], each value checked
+    like a typed one (ApiError when none is usable)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for p in service.found_params:
+        spec = p["from"]
+        if spec.get("callback"):
+            items = [{"id": (callback or {}).get(spec["callback"])}]
+            spec = {"value": "id"}
+        else:
+            body = request_with(service, service.auth, creds, "GET", spec["url"])
+            items = _items_at(body, spec.get("items"))
+        found = []
+        for item in items:
+            value, text = _at(item, spec.get("value") or "id"), _at(item, spec.get("text") or spec.get("value") or "id")
+            try:
+                found.append((check_value(p, value), text or value))
+            except ParamError:
+                continue  # a value that could not build a safe address is never offered
+        if not found:
+            raise ApiError(T("%(service)s did not name a %(field)s this account can use.", service=service.title,
+                             field=p["title"]))
+        out[p["name"]] = found
+    return out
+
+
+def _items_at(body, path: str | None) -> list:
+    """The list at `items` of an answer; the answer itself as one item when `items` is absent."""
+    if path is None:
+        return [body]
+    node = body
+    for part in [x for x in path.split(".") if x]:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, list) else []

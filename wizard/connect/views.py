@@ -17,16 +17,21 @@ from flask import (
 from ..i18n import localize
 from ..texts import T
 from ..core import NotFound
-from ..crypto import hash_secret, new_secret
+from ..extensions import db
+from ..crypto import decrypt, encrypt, hash_secret, new_secret
 from ..services import UnknownService, authoring, registry
+from ..services.params import ParamError
 from ..themes.views import remember_for_popup
 from ..web import guard, user_accounts
 from .. import session_keys as keys
 from ..web.errors import WizardError, refusal
 from . import attempts
-from .forms import credential_form, credentials_from
+from .forms import credential_form, credentials_from, params_form, params_from
 from .oauth import BINDING_COOKIE, CALLBACK_PATH, FLOW_TTL, oauth_client, redirect_uri
-from .tokens import ApiError, check_connection, expires_at_of, fresh_new_token, token_credentials
+from .tokens import (
+    ApiError, check_connection, client_credentials, client_credentials_token, expires_at_of, found_params,
+    fresh_new_token, token_credentials,
+)
 
 bp = Blueprint("connect", __name__)
 
@@ -58,15 +63,48 @@ def reauth_id_or_error(auth_id: str | None, owner_id: str, service) -> str | Non
     return auth.id
 
 
+def reauth_params(auth_id: str | None, owner_id: str) -> dict:
+    """The connection parameters of the account being reconnected (it keeps its host)."""
+    return dict(user_accounts.get_account(auth_id, owner_id).params or {}) if auth_id else {}
+
+
 def begin_connection(target: attempts.Target, form_action: str):
-    """Start connecting: redirect to the provider (oauth2) or show / check the credential form."""
+    """Start connecting: redirect to the provider (oauth2; first asking the connection parameters
+    the service needs, unless the account being reconnected has them) or show / check the
+    credential form (which asks them too)."""
     if target.service.auth == "oauth2":
+        if target.service.typed_params and not target.params:
+            return _params_form(target, form_action)
         return _begin_oauth(target)
     return _credential_form(target, form_action)
 
 
-def _begin_oauth(target: attempts.Target):
+def bound(service, params: dict | None):
+    """The service with one account's parameters in its URLs (docs/services.md)."""
+    return service.with_params(params or {})
+
+
+def _params_form(target: attempts.Target, action: str):
+    """Ask the connection parameters (a tenant, a shop, a region) before going to the provider:
+    checked here, so that no request is made with a value that would leave the service's host."""
     service = target.service
+    form = params_form(service)
+    if request.method == "POST" and form.validate_on_submit():
+        values = params_from(form, service)
+        try:
+            bound(service, values)
+        except ParamError as exc:
+            getattr(form, "param_" + (exc.param or service.typed_params[0]["name"])).errors.append(exc.message)
+        else:
+            target.params = values
+            return _begin_oauth(target)
+    status = 400 if request.method == "POST" else 200
+    return render_template("connect/params.html", form=form, service=service, action=action,
+                           reconnect=bool(target.reauth_id)), status
+
+
+def _begin_oauth(target: attempts.Target):
+    service = bound(target.service, target.params)
     nonce = new_secret()
     flow = attempts.begin(target, binding=nonce)
     g.connect_binding = nonce
@@ -93,13 +131,24 @@ def _credential_form(target: attempts.Target, action: str):
         if flow is None or flow.status == "done" or flow.reauth_id != target.reauth_id:
             flow = attempts.begin(target)  # this form's own attempt: new account or reconnect, as asked
         creds = credentials_from(form, service)
+        values = params_from(form, service)
+        expires_at = None
         try:
-            checked = check_connection(service, service.auth, creds)
+            called = bound(service, values)
+            token = None
+            if service.auth == "client_credentials":  # the user's own client asks for a token
+                token = client_credentials_token(called, creds)
+                creds, expires_at = client_credentials(creds, token), expires_at_of(token)
+            checked = check_connection(called, service.auth, creds, token)
+        except ParamError as exc:
+            error = exc.message
+            attempts.fail(flow, error)
         except ApiError as exc:
             error = T("These credentials did not work: %(reason)s Nothing was saved.", reason=exc.message)
             attempts.fail(flow, error)
         else:
-            if attempts.save(flow, service, creds, name=checked.name, account=checked.account) is None:
+            if attempts.save(flow, service, creds, name=checked.name, account=checked.account,
+                             expires_at=expires_at, params=values) is None:
                 error = attempts.message_of(flow)
             else:
                 return finish_page(flow, service)
@@ -112,7 +161,8 @@ def finish_page(flow, service, *, can_retry: bool = True):
     OAuth attempt offers to try again (through the popup's binding cookie)."""
     ok = flow.status == "done"
     message = {"type": "wizard.connect.done", "slot": flow.slot, "authId": flow.auth_id if ok else None,
-               "error": None if ok else (attempts.message_of(flow) or localize(T("Connecting failed."))), "attempt": str(flow.id)}
+               "error": None if ok else (attempts.message_of(flow) or localize(T("Connecting failed."))), "attempt": str(flow.id),
+               "notice": (attempts.message_of(flow) or None) if ok else None}
     retry = can_retry and not ok and flow.binding_hash is not None
     return render_template("connect/finish.html", message=message, service=service,
                            retry_url=url_for("connect.retry") if retry else None)
@@ -156,7 +206,7 @@ def start(iid, sid, slot):
     reauth = reauth_id_or_error(request.args.get("auth"), user_id, service)
     target = attempts.Target(owner_id=user_id, service=service, session_key=hash_secret(sid), slot=slot,
                           scopes=attempts.merged_scopes(service.scopes, slot_def.get("scopes")), instance_id=iid,
-                          reauth_id=reauth)
+                          reauth_id=reauth, params=reauth_params(reauth, user_id))
     return begin_connection(target, url_for("connect.start", iid=iid, sid=sid, slot=slot, auth=reauth))
 
 
@@ -178,7 +228,7 @@ def callback():
     flow = attempts.by_binding(request.cookies.get(BINDING_COOKIE))
     if flow is None or flow.status != "pending":
         return _callback_refused(T("This sign-in was not started in this window, or it has expired. Close this window and press Connect again."))
-    service = service_or_error(flow.service)
+    service = bound(service_or_error(flow.service), flow.params)
     client = oauth_client(service)
     if client.framework.get_state_data(None, request.args.get("state")) is None:
         # Not the answer to this window's request (a forged ?error= link, say): leave the real
@@ -214,12 +264,35 @@ def _exchange_failure(service, exc: Exception) -> str:
 
 
 def _accept(flow, service, token: dict):
-    """A token for the attempt: renew it if it is already expiring, test it, check the granted
-    scopes, save the account. Returns the attempt, done or failed."""
+    """A token for the attempt: renew it if it is already expiring, find the parameters found
+    after connecting (a data centre; a site, which the user chooses when the token reaches
+    several), then complete it. Returns the attempt (done, failed, or pending a choice: then the
+    choice page is shown)."""
     try:
         token = fresh_new_token(service, token)
         creds = token_credentials(token, service=service)
-        checked = check_connection(service, "oauth2", creds)
+        found = found_params(service, creds, request.args)
+    except ApiError as exc:
+        return attempts.fail(flow, T("The new connection did not pass its test (%(reason)s) and was not saved.", reason=exc.message))
+    for name, items in found.items():  # reconnecting keeps the account's site while the token reaches it
+        kept = (flow.params or {}).get(name)
+        if kept in [value for value, _text in items]:
+            found[name] = [item for item in items if item[0] == kept]
+    if any(len(v) > 1 for v in found.values()):
+        flow.pending = encrypt({"token": token, "found": found})
+        db.session.commit()
+        return flow
+    return _complete(flow, service, token, creds, {k: v[0][0] for k, v in found.items()})
+
+
+def _complete(flow, service, token: dict, creds: dict, found: dict):
+    """Test the connection with all its parameters, check the granted scopes, save the account."""
+    params = {**(flow.params or {}), **found}
+    try:
+        service = bound(service, params)
+        checked = check_connection(service, "oauth2", creds, token)
+    except ParamError as exc:
+        return attempts.fail(flow, exc.message)
     except ApiError as exc:
         return attempts.fail(flow, T("The new connection did not pass its test (%(reason)s) and was not saved.", reason=exc.message))
     # space-separated (RFC 6749); Slack and GitHub separate them with commas
@@ -228,17 +301,49 @@ def _accept(flow, service, token: dict):
     if withheld:  # the integration would fail later, on its first call that needs them
         return attempts.fail(flow, T("%(service)s did not give this integration everything it needs: %(permissions)s. Nothing was connected. Try again and allow all of it.", service=service.title, permissions=service.scope_list(withheld)))
     attempts.save(flow, service, creds, name=checked.name, account=checked.account, scopes=scopes,
-                  expires_at=expires_at_of(token))
+                  expires_at=expires_at_of(token), granted=bool(token.get("scope")), params=params)
     return flow
 
 
 def _ended(flow, service):
     """The callback's answer. On success the popup's binding is spent (the cookie goes); after a
-    failure it stays, so that the popup can retry."""
+    failure it stays, so that the popup can retry. A token reaching several sites asks which."""
+    if flow.status == "pending" and flow.pending:
+        return _choice_page(flow, service)
     resp = make_response(finish_page(flow, service), 200 if flow.status == "done" else 400)
     if flow.status == "done":
         resp.delete_cookie(BINDING_COOKIE, path="/connect/")
     return resp
+
+
+def _choice_page(flow, service, status: int = 200):
+    """Which of the sites (tenants) the new token reaches this account is for."""
+    found = decrypt(flow.pending)["found"]
+    return render_template("connect/choose.html", service=service, choices=[
+        {"name": name, "title": next(p["title"] for p in service.params if p["name"] == name), "items": items}
+        for name, items in found.items() if len(items) > 1]), status
+
+
+@bp.post("/connect/choose")
+def choose():
+    """The user's choice among the sites the new token reaches (the popup's binding cookie says
+    which attempt; CSRFProtect checks the form; only a value offered is accepted); then the
+    connection is tested and saved."""
+    flow = attempts.by_binding(request.cookies.get(BINDING_COOKIE))
+    if flow is None or flow.status != "pending" or not flow.pending:
+        return _callback_refused(T("This sign-in was not started in this window, or it has expired. Close this window and press Connect again."))
+    service = bound(service_or_error(flow.service), flow.params)
+    pending = decrypt(flow.pending)
+    chosen = {}
+    for name, items in pending["found"].items():
+        offered = [value for value, _text in items]
+        value = request.form.get(name) if len(offered) > 1 else offered[0]
+        if value not in offered:
+            return _choice_page(flow, service, 400)
+        chosen[name] = value
+    flow.pending = None
+    token = pending["token"]
+    return _ended(_complete(flow, service, token, token_credentials(token, service=service), chosen), service)
 
 
 @bp.post("/connect/retry")

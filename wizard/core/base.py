@@ -99,6 +99,11 @@ class AccountData:
     status: str = "ok"
     scopes: list = field(default_factory=list)
     hidden: bool = False
+    identity_id: str | None = None  # who the account is at the service (its id there)
+    identity_name: str | None = None  # the name the account goes by at the service
+    connected_at: datetime | None = None
+    updated: bool = False  # a connection of an identity the user had: that account was updated
+    params: dict = field(default_factory=dict)  # its connection parameters (not secret)
 
 
 @dataclass(frozen=True)

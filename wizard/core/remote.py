@@ -52,7 +52,7 @@ INSTANCE_FIELDS = """
 GET = "query($id: ID!) { solutionInstances(criteria: {id: $id}, first: 1) { edges { node { %s } } } }" % INSTANCE_FIELDS
 UPDATE = ("mutation($input: UpdateSolutionInstanceInput!) { updateSolutionInstance(input: $input) "
           "{ solutionInstance { %s } } }" % INSTANCE_FIELDS)
-ACCOUNT_FIELDS = "id name owner authType status scopes hidden service { name }"
+ACCOUNT_FIELDS = "id name owner authType status scopes hidden identityId identityName connectedAt params service { name }"
 CONSUME = ("mutation($input: ConsumeAuthorizationCodeInput!) { consumeAuthorizationCode(input: $input) "
            "{ userId externalUserId } }")
 ACCOUNTS = ("query($owner: ID!, $service: String) { authentications(criteria: {owner: $owner, service: $service}, "
@@ -97,9 +97,14 @@ def _instance(node: dict) -> InstanceData:
 
 
 def _account(node: dict) -> AccountData:
+    connected = node.get("connectedAt")
+    params = node.get("params")
     return AccountData(id=node["id"], owner_id=node["owner"], service=node["service"]["name"],
                        auth_type=node["authType"], name=node["name"], status=node["status"],
-                       scopes=list(node["scopes"]), hidden=bool(node["hidden"]))
+                       scopes=list(node["scopes"]), hidden=bool(node["hidden"]),
+                       identity_id=node.get("identityId"), identity_name=node.get("identityName"),
+                       connected_at=datetime.fromisoformat(connected.replace("Z", "+00:00")) if connected else None,
+                       params=(json.loads(params) if isinstance(params, str) else params) or {})
 
 
 def _core_error(error: dict) -> CoreError:
@@ -237,10 +242,12 @@ class RemoteCore(Core):
         raise NotFound(f"no authentication {auth_id!r}", fields={"authenticationId": "unknown"})
 
     def create_account(self, owner_id: str, service: str, data: dict, *, name: str = "",
-                       scopes: list[str] | None = None) -> str:
+                       scopes: list[str] | None = None, params: dict | None = None) -> str:
         """Store new credentials on the core (tested and encrypted there); the new account's id."""
         payload = {"userId": owner_id, "serviceId": service, "serviceEnvironmentId": service, "name": name or "",
                    "data": json.dumps(data), "scopes": list(scopes or [])}
+        if params:  # the account's connection parameters (an addition of this API)
+            payload["params"] = json.dumps(params)
         return self._call(CREATE_ACCOUNT, {"input": payload})["createUserAuthentication"]["authenticationId"]
 
     def update_account(self, auth_id: str, *, data: dict | None = None, scopes: list[str] | None = None,

@@ -165,7 +165,7 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
     """The form of a screen with everything around it. `formdata` (posted, or a draft) is
     shown as typed; otherwise the form is prefilled from the progress."""
     slots = [s for s in screen.slots if not s.get("hidden") and ctx.engine.asks(screen, s)]
-    maps, notes, extra = {}, {}, {}
+    maps, notes, extra, preselect = {}, {}, {}, {}
     for slot in slots:
         slot_id = slot["externalId"]
         if slot["kind"] == "auth":
@@ -174,10 +174,13 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
             start, status = ctx.connect_urls(slot_id)
             extra[slot_id] = {
                 "accounts": [{"id": a.id, "name": a.name, "needs_reconnect": a.status == "needs_reconnect",
-                              "reconnect_url": ctx.connect_urls(slot_id, reconnect=a.id)[0] if start else None}
+                              "reconnect_url": ctx.connect_urls(slot_id, reconnect=a.id)[0] if start else None,
+                              **user_accounts.account_words(a)}
                              for a in found],
                 "connect_url": start, "status_url": status,
             }
+            if len(found) == 1 and found[0].status != "needs_reconnect":
+                preselect[slot_id] = found[0].id  # the only account that fits: chosen unless another was
         else:
             maps[slot_id] = {side: _options(ctx, slot_id, spec, notes)
                          for side, spec in slot_types.get(slot["type"]).option_specs(slot).items()}
@@ -185,7 +188,7 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
     if formdata is not None:
         form = forms.build_form(slots, maps, name_field=name_field, formdata=formdata)
     else:
-        data = forms.prefill(slots, ctx.engine.config, ctx.engine.auth, maps)
+        data = forms.prefill(slots, ctx.engine.config, {**preselect, **ctx.engine.auth}, maps)
         if name_field:
             data[forms.NAME_FIELD] = ctx.progress.name if ctx.progress.name is not None else ctx.instance.name
         form = forms.build_form(slots, maps, name_field=name_field, formdata=None, data=data)

@@ -27,6 +27,14 @@ class Authentication(db.Model):
     # Imported by the ISV with `hidden: true` (createUserAuthentication): usable as an auth value,
     # but not offered in the wizard's account pickers.
     hidden: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Who the account is at the service (docs/services.md, "Account identity"): its id there and
+    # the name it goes by, read by the service's `identity` when it was connected. Connecting the
+    # same identity again updates this authentication instead of adding another.
+    identity_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    identity_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The account's connection parameters ({tenant: ...}), from which its URLs are built.
+    params: Mapped[dict | None] = mapped_column(JSON, default=dict)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -26,6 +26,9 @@ class ConnectFlow(db.Model):
     owner_id: Mapped[str] = mapped_column(String(32), index=True)
     service: Mapped[str] = mapped_column(String(100))
     scopes: Mapped[list] = mapped_column(JSON, default=list)
+    params: Mapped[dict | None] = mapped_column(JSON, default=dict)  # the connection parameters typed
+    # A token waiting while the user chooses among the sites it reaches (encrypted), then cleared.
+    pending: Mapped[str | None] = mapped_column(Text, nullable=True)
     instance_id: Mapped[str | None] = mapped_column(String(32))
     reauth_id: Mapped[str | None] = mapped_column(String(32))  # an authentication to re-authorise
     mode: Mapped[str] = mapped_column(String(10), default="wizard")  # wizard | dialog

@@ -20,9 +20,11 @@ class SandboxCode(db.Model, OAuth2AuthorizationCodeMixin):
     __tablename__ = "sandbox_codes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(40))  # the workspace the code grants
+    tenant: Mapped[str | None] = mapped_column(String(63), nullable=True)  # /sandbox/t/<tenant>/
 
 
 class SandboxToken(db.Model, OAuth2TokenMixin):
     __tablename__ = "sandbox_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(40))
+    tenant: Mapped[str | None] = mapped_column(String(63), nullable=True)  # where it was issued

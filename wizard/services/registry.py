@@ -18,20 +18,27 @@ from flask import Flask, current_app
 from ..texts import T, Text
 from ..extensions import per_app
 from ..solutions.format import QUALIFIER
+from .params import check_declared, check_templates
 from .presets import PRESETS
 
-AUTH_KINDS = ("oauth2", "api_key", "basic")
+AUTH_KINDS = ("oauth2", "api_key", "basic", "client_credentials")
+# auth kinds whose calls carry an OAuth 2 bearer token (from a token endpoint)
+TOKEN_KINDS = ("oauth2", "client_credentials")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 KEYS = {
     "name", "title", "icon", "auth", "server_metadata_url", "authorize_url", "token_url", "scopes",
     "pkce", "client_id_env", "client_secret_env", "api_base", "test", "options", "fields", "header",
-    "authorize_params", "token_auth", "check_scopes", "scope_titles", "api_base_from",
+    "authorize_params", "token_auth", "check_scopes", "scope_titles", "api_base_from", "identity", "params",
+    "quirk",
 }
+IDENTITY_KEYS = {"from", "id", "name"}
 OPTION_KEYS = {"path", "items", "value", "text", "scopes"}
 DEFAULT_FIELDS = {
     "api_key": [{"name": "api_key", "title": T("API key"), "secret": True}],
     "basic": [{"name": "username", "title": T("Username"), "secret": False},
               {"name": "password", "title": T("Password"), "secret": True}],
+    "client_credentials": [{"name": "client_id", "title": T("Client ID"), "secret": False},
+                           {"name": "client_secret", "title": T("Client secret"), "secret": True}],
 }
 
 
@@ -82,12 +89,59 @@ class Service:
     # The token response's field naming the API host of this account (Salesforce: instance_url);
     # when it is there, it is stored with the account and used instead of api_base.
     api_base_from: str | None = None
+    # How to read who an account is: {"from": "test"|"token", "id": dotted path, "name": dotted
+    # path}; None: the test call's answer is searched for usual keys (id, name, email...).
+    identity: dict | None = None
+    # Connection parameters ({name, title, pattern, choices, help, from}, see params.py) and, on a
+    # service bound to one account's values (with_params), those values.
+    params: tuple = ()
+    param_values: dict = field(default_factory=dict)
+    quirk: str | None = None  # what is particular about the provider (documentation only)
     origin: str = "file"  # builtin | preset | <file path> | solution <id>
 
     @property
     def configured(self) -> bool:
-        """OAuth 2 services need the ISV's client credentials; the others need nothing."""
+        """OAuth 2 services need the ISV's client credentials; the others need nothing (a client
+        credentials service's client is the user's own, typed in the credential form)."""
         return self.auth != "oauth2" or bool(self.client_id and self.client_secret)
+
+    @property
+    def uses_token(self) -> bool:
+        """Its calls carry a bearer token from its token endpoint (oauth2, client_credentials)."""
+        return self.auth in TOKEN_KINDS
+
+    @property
+    def typed_params(self) -> tuple:
+        """The parameters the user types before connecting (not those found after)."""
+        return tuple(p for p in self.params if not p["from"])
+
+    @property
+    def found_params(self) -> tuple:
+        """The parameters found after connecting, by a call with the new token (`from`)."""
+        return tuple(p for p in self.params if p["from"])
+
+    def with_params(self, values: dict | None) -> "Service":
+        """This service for one account: every URL and path built from its parameter values and
+        checked to keep the declared host (ParamError otherwise). Values of parameters found
+        after connecting may be missing: URLs that need them are then left as templates."""
+        if not self.params:
+            return self
+        from dataclasses import replace
+
+        from .params import build, check_value
+
+        by_name = {p["name"]: p for p in self.params}
+        values = {k: check_value(by_name[k], v) for k, v in (values or {}).items() if k in by_name}
+
+        def made(template):
+            if template is None or any(n not in values for n in _placeholders(template)):
+                return template
+            return build(template, self.params, values)
+
+        options = {k: {**spec, "path": made(spec["path"])} for k, spec in self.options.items()}
+        test = {**self.test, "path": made(self.test["path"])} if self.test else None
+        return replace(self, authorize_url=made(self.authorize_url), token_url=made(self.token_url),
+                       api_base=made(self.api_base), test=test, options=options, param_values=dict(values))
 
     @property
     def auth_type(self) -> str:
@@ -116,9 +170,13 @@ class Service:
     def client_key(self) -> str:
         """The name of this service's OAuth client (wizard.connect.oauth). A solution's own service
         also names its settings, so that publishing changed endpoints takes effect at once."""
+        import hashlib
+
+        if self.param_values:  # one account's endpoints: a client of their own
+            values = repr(sorted(self.param_values.items()))
+            return f"{self.name}#{hashlib.sha256(values.encode()).hexdigest()[:16]}"
         if not self.origin.startswith("solution "):
             return self.name
-        import hashlib
 
         settings = repr((self.server_metadata_url, self.authorize_url, self.token_url, self.scopes, self.pkce,
                          self.token_auth, sorted(self.authorize_params.items()), self.client_id_env,
@@ -129,7 +187,8 @@ class Service:
         """What may be shown in a page or an API answer (no client secret)."""
         return {"name": self.name, "title": self.title, "icon": self.icon, "auth": self.auth,
                 "scopes": list(self.scopes), "configured": self.configured,
-                "options": sorted(self.options)}
+                "options": sorted(self.options),
+                "params": [{k: p[k] for k in ("name", "title", "help")} for p in self.typed_params]}
 
 
 class Registry:
@@ -170,6 +229,11 @@ def _is_url(value) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def _sampled(value):
+    """A URL template with each {placeholder} filled by a sample label, to check its shape."""
+    return re.sub(r"\{[^{}]*\}", "x", value) if isinstance(value, str) else value
+
+
 def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in Formatter().parse(template) if name}
 
@@ -185,6 +249,11 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
     auth = raw.get("auth")
     title, scopes = _check_common(raw, err)
     client_id, client_secret = _check_oauth(raw, err, env) if auth == "oauth2" else (None, None)
+    if auth == "client_credentials" and not raw.get("token_url"):
+        err("token_url", "a client_credentials service needs the token_url its client asks")
+    params = check_declared(raw.get("params"), err)
+    check_templates(raw, params, err)
+    identity = _check_identity(raw, err)
     fields = _check_fields(raw, auth, err)
     header = _check_header(raw, auth, fields, err)
     test = _check_test(raw, err)
@@ -205,7 +274,8 @@ def _check(raw: dict, where: str, env) -> tuple[dict | None, list[str]]:
         client_id=client_id, client_secret=client_secret,
         api_base=(raw.get("api_base") or "").rstrip("/") or None, test=test, options=options,
         fields=tuple(fields), header=dict(header or {}), scope_titles=scope_titles,
-        api_base_from=api_base_from,
+        api_base_from=api_base_from, identity=identity, params=params,
+        quirk=str(raw["quirk"]).strip() if raw.get("quirk") else None,
     ), []
 
 
@@ -224,7 +294,7 @@ def _check_common(raw: dict, err) -> tuple:
         err("scopes", "must be a list of scope names (no spaces)")
         scopes = []
     for key in ("server_metadata_url", "authorize_url", "token_url", "api_base"):
-        if raw.get(key) is not None and not _is_url(raw[key]):
+        if raw.get(key) is not None and not _is_url(_sampled(raw[key])):
             err(key, "must be an http(s) URL")
     for key in ("pkce", "check_scopes"):
         if not isinstance(raw.get(key, False), bool):
@@ -250,8 +320,9 @@ def _check_oauth(raw: dict, err, env) -> tuple:
 
 
 def _check_fields(raw: dict, auth, err) -> list[dict]:
-    """The credential form of an api_key or basic service: [{name, title, secret}]."""
-    if auth not in ("api_key", "basic"):
+    """The credential form of an api_key, basic or client_credentials service:
+    [{name, title, secret}]."""
+    if auth not in ("api_key", "basic", "client_credentials"):
         return []
     fields = raw.get("fields", DEFAULT_FIELDS.get(auth, []))
     clean_fields = []
@@ -267,23 +338,35 @@ def _check_fields(raw: dict, auth, err) -> list[dict]:
                              "secret": bool(f.get("secret", auth == "api_key" or f["name"] == "password"))})
     if auth == "basic" and {f["name"] for f in clean_fields} != {"username", "password"}:
         err("fields", "a basic service has the fields username and password")
+    if auth == "client_credentials" and {f["name"] for f in clean_fields} != {"client_id", "client_secret"}:
+        err("fields", "a client_credentials service has the fields client_id and client_secret")
     return clean_fields
 
 
 def _check_header(raw: dict, auth, fields: list[dict], err) -> dict | None:
-    """How an api_key service sends its key: header -> template over the fields."""
+    """How an api_key service sends its key (header -> template over the fields), or the extra
+    headers of an oauth2 / client_credentials service's calls (templates over its params)."""
     header = raw.get("header")
-    if auth != "api_key":
+    if auth in TOKEN_KINDS:
+        if header is None:
+            return {}
+        known = {p.get("name") for p in raw.get("params") or [] if isinstance(p, dict)}
+        if not isinstance(header, dict) or not all(isinstance(v, str) for v in header.values()) \
+                or any(h.lower() == "authorization" for h in header):
+            err("header", "must map header names (not Authorization) to values or templates over params")
+            return {}
+    elif auth != "api_key":
         if header is not None:
-            err("header", "only api_key services send their key in a header")
+            err("header", "only api_key, oauth2 and client_credentials services send headers")
             return {}
         return header
-    if header is None:
-        header = {"Authorization": "Bearer {" + (fields[0]["name"] if fields else "api_key") + "}"}
-    if not isinstance(header, dict) or not header or not all(isinstance(v, str) for v in header.values()):
-        err("header", "must map header names to templates such as \"{api_key}\"")
-        header = {}
-    known = {f["name"] for f in fields}
+    else:
+        if header is None:
+            header = {"Authorization": "Bearer {" + (fields[0]["name"] if fields else "api_key") + "}"}
+        if not isinstance(header, dict) or not header or not all(isinstance(v, str) for v in header.values()):
+            err("header", "must map header names to templates such as \"{api_key}\"")
+            header = {}
+        known = {f["name"] for f in fields}
     for h, template in header.items():
         try:
             unknown = _placeholders(template) - known
@@ -342,12 +425,33 @@ def _check_provider_words(raw: dict, err) -> tuple[dict, str | None]:
         err("scope_titles", "must map scope names to what they allow, e.g. {read: Read your pipelines}")
         titles = {}
     api_base_from = raw.get("api_base_from")
+    if api_base_from is not None and raw.get("params"):
+        err("api_base_from", "use either api_base_from or params for the account's host, not both")
     if api_base_from is not None:
         if raw.get("auth") != "oauth2":
             err("api_base_from", "only oauth2 services get an API host in their token response")
         elif not isinstance(api_base_from, str) or not NAME.match(api_base_from):
             err("api_base_from", "names a field of the token response, e.g. instance_url")
     return {str(k): v.strip() for k, v in titles.items()}, api_base_from
+
+
+def _check_identity(raw: dict, err) -> dict | None:
+    """How to read who an account is: {from: test | token, id: dotted path, name: dotted path}."""
+    identity = raw.get("identity")
+    if identity is None:
+        return None
+    if not isinstance(identity, dict) or set(identity) - IDENTITY_KEYS \
+            or identity.get("from", "test") not in ("test", "token") \
+            or not (identity.get("id") or identity.get("name")) \
+            or not all(isinstance(identity.get(k, ""), str) for k in ("id", "name")):
+        err("identity", "must be {from: test | token, id: <path in the answer>, name: <path in the answer>}")
+        return None
+    source = identity.get("from", "test")
+    if source == "test" and not raw.get("test"):
+        err("identity", "reads the test call's answer: declare a test call, or use from: token")
+    if source == "token" and raw.get("auth") not in TOKEN_KINDS:
+        err("identity", "from: token is for oauth2 and client_credentials services")
+    return {"from": source, "id": identity.get("id") or None, "name": identity.get("name") or None}
 
 
 def parse_services(text: str, source: str = "services file", env=os.environ,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import accounts, identity
-from ..i18n import _
+from ..i18n import _, format_date
 from ..core import AccountData, CoreError, InvalidValues, NotFound, embedded_core, get_core
 
 
@@ -26,9 +26,19 @@ class OtherAccount(CoreError):
     code = "other_account"
 
 
-def _data(auth) -> AccountData:
+def _data(auth, updated: bool = False) -> AccountData:
     return AccountData(id=auth.id, owner_id=auth.owner_id, service=auth.service, auth_type=auth.auth_type,
-                       name=auth.name, status=auth.status, scopes=list(auth.scopes or []), hidden=bool(auth.hidden))
+                       name=auth.name, status=auth.status, scopes=list(auth.scopes or []), hidden=bool(auth.hidden),
+                       identity_id=auth.identity_id, identity_name=auth.identity_name, connected_at=auth.connected_at or auth.created,
+                       updated=updated, params=dict(auth.params or {}))
+
+
+def account_words(account: AccountData) -> dict:
+    """How an account is told apart from the user's others in a page: the name it goes by at the
+    service (when the user gave it another label) and the day it was connected."""
+    identity = account.identity_name if account.identity_name and account.identity_name != account.name else None
+    connected = format_date(account.connected_at.date().isoformat()) if account.connected_at else None
+    return {"identity": identity, "connected": connected}
 
 
 def _as_import(service, credentials: dict, scopes, expires_at: datetime | None) -> dict:
@@ -64,9 +74,13 @@ class Here:
             return False
         return True
 
-    def create_account(self, owner_id, service, credentials, *, name, scopes, expires_at, account):
+    def create_account(self, owner_id, service, credentials, *, name, scopes, expires_at, account, granted, params):
+        same = accounts.same_identity(owner_id, service.name, account, params)
+        if same is not None:
+            return _data(accounts.connected_again(same, credentials, name=name, scopes=scopes, granted=granted,
+                                                  expires_at=expires_at), updated=True)
         return _data(accounts.create(owner_id, service.name, service.auth, credentials, name=name, scopes=scopes,
-                                     expires_at=expires_at, account=account))
+                                     expires_at=expires_at, account=account, params=params))
 
     def reconnect_account(self, auth_id, owner_id, service, credentials, *, name, scopes, expires_at, account):
         current = self.get_account(auth_id, owner_id)
@@ -76,7 +90,7 @@ class Here:
                                  "(%(current)s). Sign in with that one, or connect the other as a new account.",
                                  service=service.title, name=name, current=current.name))
         return _data(accounts.update_credentials(auth, credentials, expires_at=expires_at, scopes=scopes,
-                                                 account=account))
+                                                 account=account, name=name))
 
     def rename_account(self, auth_id, owner_id, name):
         return _data(accounts.rename(accounts.get(auth_id, owner_id=owner_id), name))
@@ -106,9 +120,17 @@ class AtCore:
             return False
         return slot is not None and account.service == slot["service"]
 
-    def create_account(self, owner_id, service, credentials, *, name, scopes, expires_at, account):
+    def create_account(self, owner_id, service, credentials, *, name, scopes, expires_at, account, granted, params):
+        if account:  # the same identity at the service: that account is updated on the core
+            same = [a for a in self.core.list_accounts(owner_id, service.name)
+                    if a.identity_id == account and not a.hidden and (a.params or {}) == (params or {})]
+            if same:
+                updated = self.core.update_account(same[0].id, scopes=scopes,
+                                                   data=_as_import(service, credentials, scopes, expires_at))
+                updated.updated = True
+                return updated
         auth_id = self.core.create_account(owner_id, service.name, _as_import(service, credentials, scopes, expires_at),
-                                           name=name, scopes=scopes)
+                                           name=name, scopes=scopes, params=params)
         return self.core.get_account(auth_id, owner_id)
 
     def reconnect_account(self, auth_id, owner_id, service, credentials, *, name, scopes, expires_at, account):
@@ -154,10 +176,13 @@ def check_auth_value(owner_id: str, definition: dict, slot_id: str, auth_id: str
 
 
 def create_account(owner_id: str, service, credentials: dict, *, name: str, scopes=None, expires_at=None,
-                   account: str | None = None) -> AccountData:
-    """Store a tested connection as a new account of the owner (encrypted where it is kept)."""
+                   account: str | None = None, granted: bool = False, params: dict | None = None) -> AccountData:
+    """Store a tested connection as a new account of the owner (encrypted where it is kept); or,
+    when the owner already has that identity at the service (with the same connection
+    parameters), update that account (`updated`). `granted`: the scopes are those the provider
+    said it granted."""
     return _keeper().create_account(owner_id, service, credentials, name=name, scopes=scopes,
-                                    expires_at=expires_at, account=account)
+                                    expires_at=expires_at, account=account, granted=granted, params=params)
 
 
 def reconnect_account(auth_id: str, owner_id: str, service, credentials: dict, *, name: str, scopes=None,
