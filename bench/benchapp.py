@@ -1,11 +1,11 @@
 """The app as gunicorn serves it (app:app), plus what only the benchmark needs:
 
-- `/bench/bare`: a route that does nothing but answer, the yardstick for the wizard's throughput
-  in the same workers;
+- `/bench/bare`: a route that does nothing but answer: what the app's per-request work costs
+  (the yardstick is a separate one-route app, bench/bareapp.py);
 - `/configure/<iid>/s/<sid>/bench/<part>`: a screen GET stopped after one part of its work,
   answering a constant page of the real page's size (`?bytes=`), to show where a screen GET's
-  time goes: `read` (the session with its instance and progress, read by the session interface
-  as for any wizard page), `context` (+ the wizard's context and engine, flow.context.load),
+  time goes: `read` (the session with its instance and progress, the page's read, flow.page_read,
+  through the session interface as for any wizard page), `context` (+ the wizard's context and engine, flow.context.load),
   `form` (+ the screen's form, prefilled: flow.render.screen_page); the real GET adds the render;
 - `X-Bench-Statements` on every answer: the SQL statements the request ran, counted by a
   `before_cursor_execute` listener (sync workers: one request at a time per process)."""

@@ -189,6 +189,67 @@ GOOD = {"primary": "#1f5fbf", "textOnPrimary": "#ffffff", "background": "#f5f6f8
         "text": "#1c2430", "error": "#b3261e"}
 
 
+def _preview_of(client, **theme):
+    page = _text(_post(client, "/console/themes", embedded_id="acme", preview="Preview", **{**GOOD, **theme}))
+    return client.get(re.search(r'<iframe src="([^"]+)"', page).group(1).replace("&amp;", "&"))
+
+
+def _rows() -> list[int]:
+    from wizard.models import BrowserSession, ExternalUser, SolutionInstance
+    from wizard.models.instances import WizardProgress
+
+    return [db.session.scalar(select(db.func.count()).select_from(m))
+            for m in (ExternalUser, SolutionInstance, WizardProgress, BrowserSession)]
+
+
+def test_the_theme_preview_is_the_first_screen_of_the_solution_published_last(admin, core):
+    core.publish(json.dumps(simple_solution()))
+    core.publish(json.dumps(simple_solution(id="crm", title="CRM sync", screens=[
+        {"title": "Pipeline", "slots": [{"externalId": "pipeline", "title": "Pipeline", "type": "string"}]},
+        {"title": "Owners", "slots": [{"externalId": "owner", "title": "Owner", "type": "string"}]}])))
+    page = _text(_preview_of(admin, product_name="Acme"))
+    assert '<h1 id="screen-title">Pipeline</h1>' in page and 'data-slot="pipeline"' in page
+    steps = re.search(r'<ol class="steps" id="wizard-steps">(.*?)</ol>', page, re.S).group(1)
+    assert [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<li[^>]*>(.*?)</li>", steps, re.S)] == \
+        ["Pipeline", "Owners", "Review"]
+    assert "CRM sync" in page and "Where to post" not in page
+
+
+def test_the_theme_preview_of_a_screen_with_an_account_lists_none_and_connects_nowhere(admin, core):
+    from pathlib import Path
+
+    core.publish((Path(__file__).parents[1] / "solutions" / "slack-alerts.yaml").read_text())
+    page = _text(_preview_of(admin, product_name="Acme"))
+    assert '<h1 id="screen-title">Connect</h1>' in page and "Your Sandbox workspace" in page
+    assert "No account connected yet." in page and "connect-link" not in page and "/connect/" not in page
+
+
+def test_the_theme_preview_from_the_attackers_side(admin, core):
+    """Nothing is created for it, it carries no token, its form posts nowhere, it runs no script,
+    only the console may frame it, the theme's texts are escaped, and only operators open it."""
+    core.publish(json.dumps(simple_solution()))
+    before = _rows()
+    resp = _preview_of(admin, product_name="<b>Acme</b>", custom_css=".brand__name { color: #1c2430; }")
+    page = _text(resp)
+    assert resp.status_code == 200 and 'data-slot="channel"' in page
+    assert _rows() == before  # no user, instance, progress or session row
+    assert "Set-Cookie" not in resp.headers  # no session started, none changed
+    assert "csrf_token" not in page and 'name="csrf_token"' not in page and "<script" not in page
+    form = re.search(r"<form [^>]*>", page).group(0)
+    assert " inert" in form and "action=" not in form and "method=" not in form
+    links = re.findall(r'<a [^>]*href="([^"]*)"', page)  # the skip link, the steps, Cancel: none leaves the page
+    assert len(links) >= 3 and all(h.startswith("#") for h in links)
+    assert "frame-ancestors 'self'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "<b>Acme</b>" not in page and "&lt;b&gt;Acme&lt;/b&gt;" in page
+    preview = re.search(r'href="(/console/themes/preview\.css\?t=[^"]+)"', page).group(1).replace("&amp;", "&")
+    forged = preview.replace("preview.css", "preview")[:-3] + "xyz"
+    assert admin.get(forged).status_code == 400  # a token not signed by the server
+    admin.post("/console/sign-out", data={"csrf_token": console_token(admin)})
+    signed_out = admin.get(preview.replace("preview.css", "preview"))
+    assert signed_out.status_code == 303 and "Where to post" not in _text(signed_out)
+
+
 def test_themes_low_contrast_refused_naming_the_pair_good_one_previewed_then_saved(admin):
     low = {**GOOD, "primary": "#cfd8e3"}
     resp = _post(admin, "/console/themes", embedded_id="acme", product_name="Acme", preview="Preview", **low)
@@ -200,7 +261,11 @@ def test_themes_low_contrast_refused_naming_the_pair_good_one_previewed_then_sav
     assert resp.status_code == 200 and 'id="theme-preview"' in page
     preview = re.search(r'<iframe src="([^"]+)"', page).group(1).replace("&amp;", "&")
     frame = admin.get(preview)
-    assert frame.status_code == 200 and "Where to post" in _text(frame)
+    # nothing published yet: the built-in sample's first screen, through the wizard's own templates
+    # (its header's step list, a slot's part, the error summary)
+    assert frame.status_code == 200 and '<h1 id="screen-title">Where to post</h1>' in _text(frame)
+    assert 'id="wizard-steps"' in _text(frame) and 'data-slot="channel"' in _text(frame)
+    assert 'id="error-summary"' in _text(frame) and "An example of an error message." in _text(frame)
     assert "frame-ancestors 'self'" in frame.headers["Content-Security-Policy"]
     css_url = re.search(r'<link rel="stylesheet" href="(/console/themes/preview.css[^"]+)"', _text(frame)).group(1)
     assert "#7a1fbf" in _text(admin.get(css_url.replace("&amp;", "&")))

@@ -1,12 +1,15 @@
-"""A screen's form class is made once per app and kept (flow.forms.form_class), without choices:
-every user of a screen gets the same class and each form its own choices (another user's fetched
-options or accounts never reach it, nor stay in the kept class); other slots or the name field
-give another class; what one form holds never reaches the next."""
+"""A screen's form class is made once per (definition, language) and kept in the render
+cache (flow.forms.form_class, flow.cache), without choices: every user of a screen gets the same
+class and each form its own choices (another user's fetched options or accounts never reach it, nor
+stay in the kept class); other slots, another version or language or the name field give another
+class; what one form holds never reaches the next."""
 from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from wizard.flow import forms
+from wizard.flow import cache, forms
+
+NAMES = ("version:1@2026-01-01T00:00:00", "en")
 
 SLOTS = [
     {"externalId": "channel", "title": "Channel", "type": "select", "kind": "config"},
@@ -32,21 +35,21 @@ def choices(form, name):
 def test_same_slots_and_choices_same_class_and_forms_stay_apart(app):
     with app.test_request_context("/"):
         m = maps([("c1", "General")], [("a1", "Mine")])
-        first = forms.build_form(SLOTS, m, name_field=False, data={"note": "first"})
-        second = forms.build_form(SLOTS, maps([("c1", "General")], [("a1", "Mine")]), name_field=False,
+        first = forms.build_form(SLOTS, m, name_field=False, names=NAMES, data={"note": "first"})
+        second = forms.build_form(SLOTS, maps([("c1", "General")], [("a1", "Mine")]), name_field=False, names=NAMES,
                                   formdata=MultiDict({"note": "typed"}))
         assert type(first) is type(second)
         first["note"].errors = ["wrong"]
         assert second["note"].data == "typed" and not second["note"].errors
-        assert forms.build_form(SLOTS, m, name_field=False)["note"].data is None
+        assert forms.build_form(SLOTS, m, name_field=False, names=NAMES)["note"].data is None
 
 
 def test_each_form_gets_its_own_users_choices_and_the_kept_class_none(app):
     with app.test_request_context("/"):
         posted = MultiDict({"routes-0-lhs": "c1", "routes-1-lhs": "c2"})
-        alice = forms.build_form(SLOTS, maps([("c1", "General")], [("a1", "Alice's")]), name_field=False,
+        alice = forms.build_form(SLOTS, maps([("c1", "General")], [("a1", "Alice's")]), name_field=False, names=NAMES,
                                  formdata=posted)
-        bob = forms.build_form(SLOTS, maps([("c2", "Random")], [("b1", "Bob's")]), name_field=False)
+        bob = forms.build_form(SLOTS, maps([("c2", "Random")], [("b1", "Bob's")]), name_field=False, names=NAMES)
         assert type(alice) is type(bob)  # one class per screen, whoever the user
         assert choices(alice, "channel")[1:] == [("c1", "General")] and choices(alice, "account") == [("a1", "Alice's")]
         assert choices(bob, "channel")[1:] == [("c2", "Random")] and choices(bob, "account") == [("b1", "Bob's")]
@@ -57,28 +60,26 @@ def test_each_form_gets_its_own_users_choices_and_the_kept_class_none(app):
         assert not any(word in kept for word in ("General", "Random", "Alice", "Bob"))
 
 
-def test_other_slots_or_the_name_field_make_another_class(app):
+def test_other_slots_versions_languages_or_the_name_field_make_another_class(app):
     with app.test_request_context("/"):
         m = maps([], [])
-        base = type(forms.build_form(SLOTS, m, name_field=False))
-        assert forms.NAME_FIELD in forms.build_form(SLOTS, m, name_field=True)
-        assert type(forms.build_form(SLOTS[:2], m, name_field=False)) is not base
-        # equal slots that are other objects (another version's, another language's): not the kept class
+        base = type(forms.build_form(SLOTS, m, name_field=False, names=NAMES))
+        assert forms.NAME_FIELD in forms.build_form(SLOTS, m, name_field=True, names=NAMES)
+        assert type(forms.build_form(SLOTS[:2], m, name_field=False, names=NAMES)) is not base
+        # another language's (or version's) slots: another class, with their own labels
         copied = [dict(s, title=s["title"] + " (de)") for s in SLOTS]
-        other = forms.build_form(copied, m, name_field=False)
+        other = forms.build_form(copied, m, name_field=False, names=(NAMES[0], "de"))
         assert type(other) is not base and other["note"].label.text == "Note (de)"
+        assert type(forms.build_form(SLOTS, m, name_field=False, names=("version:2@2026-01-02T00:00:00", "en"))) is not base
+        # slots from nowhere named: a class of their own, not kept
+        assert type(forms.build_form(SLOTS, m, name_field=False)) is not base
 
 
-def test_kept_classes_are_bounded_and_not_kept_for_a_remote_core(app, monkeypatch):
+def test_the_render_cache_is_bounded_and_keyed_by_names(app, monkeypatch):
     with app.test_request_context("/"):
-        monkeypatch.setattr(forms, "FORM_CLASSES_MAX", 3)
-        for _ in range(7):  # other slot objects each time (other versions, languages)
-            forms.build_form([dict(s) for s in SLOTS], maps([], []), name_field=False)
-        assert 1 <= len(app.extensions["wizard_form_classes"]) <= 3
-        app.config["WIZARD_CORE_URL"] = "http://core.invalid"
-        try:
-            one = forms.build_form(SLOTS, maps([], []), name_field=True)
-            two = forms.build_form(SLOTS, maps([], []), name_field=True)
-        finally:
-            del app.config["WIZARD_CORE_URL"]
-        assert type(one) is not type(two)
+        kept = cache.kept()
+        monkeypatch.setattr(kept, "max_entries", 3)
+        for version in range(7):
+            forms.build_form(SLOTS, maps([], []), name_field=False, names=(f"version:{version}@x", "en"))
+        assert len(kept) <= 3
+        assert all(isinstance(part, (str, int, bool, tuple)) for key in kept._entries for part in key)

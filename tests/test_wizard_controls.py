@@ -128,6 +128,30 @@ def test_a_field_with_validation_flags_or_groups_is_left_to_wtforms(app):
     assert "<optgroup" in form.b()
 
 
+@pytest.mark.parametrize("value", NASTY + ["1"])
+def test_checkbox_and_radio_groups_are_written_as_wtforms_subfields_write_them(app, value):
+    from wtforms import Form, RadioField
+
+    nasty = [{"value": v, "text": t} for v, t in [(value, value + " <b>"), ("1", ""), ('q"&<', "Q")]]
+
+    class F(Form):
+        class Meta(controls.FastMeta):
+            pass
+
+        radio = RadioField(choices=[], validate_choice=False)
+
+    with app.test_request_context("/"):
+        for form in forms_to_compare(app, value):
+            field = form["s_multi"]
+            field.choices = forms.OptionMap(nasty).choices
+            expected = [(o.id, DefaultMeta.render_field(o.meta, o, {}), o.label.text) for o in field]
+            assert controls.choice_controls(field) == expected
+        radio = F(data={"radio": value}).radio
+        radio.choices = forms.OptionMap(nasty).choices
+        expected = [(o.id, DefaultMeta.render_field(o.meta, o, {}), o.label.text) for o in radio]
+        assert controls.choice_controls(radio) == expected and any("checked" in str(c) for _, c, _ in expected)
+
+
 def test_other_forms_of_the_process_keep_wtforms_own_html_params(app):
     """The fast controls come with the wizard's forms' own Meta (wizard.controls.FastMeta): WTForms
     itself is not patched, so the sandbox's and connect's forms, or any other, write as WTForms does."""

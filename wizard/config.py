@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+# The languages the wizard speaks unless WIZARD_LANGUAGES says otherwise (catalogues in wizard/translations/).
+DEFAULT_LANGUAGES = ("en", "de", "fr", "es", "ar")
 DEV_SECRET_FILE = "dev-secret-key"
 DEV_ENCRYPTION_FILE = "dev-encryption-key"
 
@@ -121,7 +123,7 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         # GET /graphql in a browser: the GraphiQL explorer (wizard/api/explorer.py); never in production
         "WIZARD_GRAPHQL_EXPLORER": not production and env.get("WIZARD_GRAPHQL_EXPLORER", "1") == "1",
         # the languages spoken (wizard/translations), and the one when nothing else chooses
-        "WIZARD_LANGUAGES": _csv(env.get("WIZARD_LANGUAGES")) or ["en", "de", "fr", "es", "ar"],
+        "WIZARD_LANGUAGES": _csv(env.get("WIZARD_LANGUAGES")) or list(DEFAULT_LANGUAGES),
         "WIZARD_DEFAULT_LANGUAGE": env.get("WIZARD_DEFAULT_LANGUAGE", "en"),
         **webhook_settings(instance_path, env, production),
         **console_settings(env, production),

@@ -122,6 +122,31 @@ def render(field, render_kw: dict) -> Markup:
     return DefaultMeta.render_field(field.meta, field, render_kw)
 
 
+def choice_controls(field, described=()) -> list[tuple[str, Markup, str]]:
+    """A checkbox or radio group's controls, one per choice: (id, the control, its label), as
+    WTForms' option subfields write them (`{% for option in field %}{{ option() }}`), without
+    building a field for each choice, which cost more than the whole part. Any other option
+    widget, or attributes on the field or a choice, go to those subfields as before.
+    `described`: per choice, in order, whether a description follows it (an account's identity
+    and date on the auth slot): its control's aria-describedby is then the control's id + "-meta"."""
+    described = dict(enumerate(described))
+    widget = getattr(field, "option_widget", None)
+    choices = list(field._iter_choices_normalized())
+    if type(widget) not in (widgets.CheckboxInput, widgets.RadioInput) or field.render_kw \
+            or any(c.render_kw for c in choices) or vars(field.flags):
+        return [(option.id, option(**({"aria-describedby": option.id + "-meta"} if described.get(i) else {})),
+                 option.label.text) for i, option in enumerate(field)]
+    name, kind, prefix = field.name, widget.input_type, field.id
+    out = []
+    for i, choice in enumerate(choices):
+        kw = {"checked": bool(choice.selected), "id": f"{prefix}-{i}", "name": name, "type": kind,
+              "value": str(choice.value)}
+        if described.get(i):
+            kw["aria-describedby"] = kw["id"] + "-meta"
+        out.append((kw["id"], Markup(f"<input {_params(kw)}>"), choice.label or choice.value))
+    return out
+
+
 class FastMeta:
     """Mixed into a form's Meta: its fields render through `render`."""
 

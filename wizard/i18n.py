@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from wtforms.i18n import messages_path
 
 from . import session_keys as keys
+from .config import DEFAULT_LANGUAGES
 from . import texts
 from .texts import T, Text
 
@@ -262,7 +263,7 @@ def isolate(value) -> Markup:
 
 
 def init_app(app) -> None:
-    app.config.setdefault("WIZARD_LANGUAGES", ["en", "de", "fr", "es", "ar"])
+    app.config.setdefault("WIZARD_LANGUAGES", list(DEFAULT_LANGUAGES))
     app.config.setdefault("WIZARD_DEFAULT_LANGUAGE", "en")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     dirs = app.config.get("BABEL_TRANSLATION_DIRECTORIES")

@@ -352,6 +352,15 @@ def list_solutions() -> list[dict]:
     return [{"id": s.id, "title": s.title, "versions": numbers.get(s.id, [])} for s in solutions]
 
 
+def newest_definition() -> dict | None:
+    """The definition of the shared version published last, of any solution (this server's
+    solutions are all its one ISV's, whatever the embeddedId): the console's theme preview shows
+    its first screen. None before anything is published. One statement."""
+    row = db.session.scalar(select(SolutionVersion).where(SolutionVersion.for_instance_id.is_(None))
+                            .order_by(SolutionVersion.created.desc(), SolutionVersion.id.desc()).limit(1))
+    return row.definition if row is not None else None
+
+
 def solution_versions(solution_id: str) -> list[dict]:
     """The solution's versions, newest first, user-specific ones naming their instance."""
     rows = db.session.execute(select(SolutionVersion.version, SolutionVersion.for_instance_id, SolutionVersion.created)

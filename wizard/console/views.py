@@ -5,6 +5,8 @@ to a GET page carrying a fixed note code, never text from the request."""
 from __future__ import annotations
 
 from datetime import timezone
+from functools import lru_cache
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -12,11 +14,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import manage
 from ..core.base import CoreError, MissingValues
 from ..extensions import db
-from ..solutions import DefinitionError
+from ..flow.render import preview_page
+from ..solutions import DefinitionError, parse_definition
 from ..themes import rules as theme_rules
 from ..themes import store as theme_store
 from ..themes.rules import ThemeError
-from ..themes.views import theme_of
+from ..themes.views import PageTheme, theme_of
 from ..webhooks import endpoints
 from ..webhooks.endpoints import EndpointError
 from ..webhooks.models import WebhookDelivery
@@ -29,6 +32,7 @@ from .forms import (
 from .models import Operator
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+SAMPLE = Path(__file__).with_name("theme_sample.yaml")  # the theme preview's screen before any is published
 # Every way of signing in: rate-limited per client address (wizard.console.register).
 RATE_LIMITED = ("console.sign_in_start", "console.sign_in_callback", "console.sign_in_link_use")
 
@@ -600,26 +604,38 @@ def theme_save():
                            corner_radius=theme.corner_radius, custom_css=theme.custom_css, logo=logo)
         audit.record("theme.save", "theme", eid)
         return redirect(url_for("console.themes", embedded=eid, note="theme_saved"), 303)
-    token = _preview_serializer().dumps({"p": theme.product_name, "c": theme.colors, "r": theme.corner_radius,
-                                         "s": theme.custom_css})
+    token = _preview_serializer().dumps({"e": eid, "p": theme.product_name, "c": theme.colors,
+                                         "r": theme.corner_radius, "s": theme.custom_css})
     return render_template("console/themes.html", themes=theme_store.all_themes(), form=form, eid=eid,
                            verdicts=_verdicts(theme.colors), preview=url_for("console.theme_preview", t=token),
                            problem=None, note=None)
 
 
+@lru_cache(maxsize=1)
+def _sample_definition() -> dict:
+    """The built-in screen of the preview (theme_sample.yaml), checked by the solution format's
+    own rules; parsed once (one object, as a published version's definition is)."""
+    return parse_definition(SAMPLE.read_text(encoding="utf-8"))
+
+
 @bp.get("/themes/preview")
 @require("viewer")
 def theme_preview():
-    """A wizard screen in the theme being edited (not saved yet): framed by the themes page."""
+    """A real wizard screen in the theme being edited (not saved yet), framed by the themes page:
+    the first screen of the solution version published last (else the built-in sample) rendered
+    by the wizard's own templates (flow.render.preview_page), under the unsaved theme's stylesheet.
+    Nothing is created for it: no user, instance, session or progress."""
     try:
         data = _preview_serializer().loads(request.args.get("t", ""))
     except BadSignature:
         abort(400)
     g.console_framable = True
-    css_url = url_for("console.theme_preview_css", t=request.args["t"])
-    response = make_response(render_template("console/theme_preview.html", product_name=data["p"] or "Configuration wizard",
-                                             css_url=css_url))
-    return response
+    saved = theme_of(theme_store.get(data.get("e")))  # an unsaved logo is not in the token: the saved one
+    g.page_theme = PageTheme(product_name=data["p"] or saved.product_name, custom=True, logo_url=saved.logo_url,
+                             stylesheet_url=url_for("console.theme_preview_css", t=request.args["t"]))
+    definition = manage.newest_definition() or _sample_definition()
+    body, status = preview_page(definition, example_error="An example of an error message.")
+    return make_response(body, status)
 
 
 @bp.get("/themes/preview.css")

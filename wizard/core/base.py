@@ -85,6 +85,11 @@ class InstanceData:
     flags: VersionFlags = field(default_factory=VersionFlags)
     newest_version: int | None = None
     newest_definition: dict | None = None
+    # Names of the two definitions' content, for what is made from a definition and kept (the
+    # wizard's render cache): the same name, the same definition. The embedded core names a
+    # version by its row (id and creation time), a remote core by a digest of its JSON.
+    definition_key: str | None = None
+    newest_definition_key: str | None = None
 
 
 @dataclass

@@ -94,6 +94,7 @@ class VersionRef:
     id: int
     version: int
     definition: dict
+    created: datetime
 
 
 def definition_of(version_id: int, created: datetime) -> dict:
@@ -231,6 +232,7 @@ class EmbeddedCore(Core):
             definition=definition, config_values=config, auth_values=dict(row.auth_values or {}),
             flags=flags, newest_version=newest.version if newest else None,
             newest_definition=newest.definition if newest else None,
+            definition_key=_version_key(current), newest_definition_key=_version_key(newest) if newest else None,
         )
 
     def get_instance(self, instance_id: str) -> InstanceData:
@@ -250,7 +252,8 @@ class EmbeddedCore(Core):
         instance the outer join did not find, or whose progress has no row."""
         if row.id is None or row.version_number is None:
             return None, None
-        current = VersionRef(row.version_id, row.version_number, definition_of(row.version_id, row.version_created))
+        current = VersionRef(row.version_id, row.version_number, definition_of(row.version_id, row.version_created),
+                             row.version_created)
         return cls._data(row, current, newest_version_for(row, current)), (row.progress_data if row.progress_of else None)
 
     # -- values ------------------------------------------------------------------------------
@@ -502,6 +505,12 @@ class EmbeddedCore(Core):
                                   .limit(first + 1)).all()
         held = preload(rows[:first])  # noqa: F841  (kept until to_data is done)
         return [self.to_data(r) for r in rows[:first]], len(rows) > first
+
+
+def _version_key(version) -> str:
+    """A version's name for what is made from its definition (InstanceData.definition_key): its
+    row, by id and creation time (as the definition cache, models.solutions, keys it)."""
+    return f"version:{version.id}@{version.created.isoformat()}"
 
 
 _INSTANCE_READ = InstanceRead(columns=WITH_PROGRESS, outerjoin=instance_outerjoin, by_id=INSTANCE_READ,

@@ -21,6 +21,7 @@ the methods below the interface reach (consume_code, accounts, options; docs/api
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -93,7 +94,14 @@ def _instance(node: dict) -> InstanceData:
         flags=VersionFlags(**node["solutionVersionFlags"]),
         newest_version=node.get("newestVersion"),
         newest_definition=json.loads(node["newestDefinition"]) if node.get("newestDefinition") else None,
+        definition_key=_digest(node["definition"]),
+        newest_definition_key=_digest(node["newestDefinition"]) if node.get("newestDefinition") else None,
     )
+
+
+def _digest(text: str) -> str:
+    """A definition's name: the digest of its JSON as the core sent it."""
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _account(node: dict) -> AccountData:

@@ -6,9 +6,9 @@ is refused, and the instance must still belong to the session's user.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-
-from functools import lru_cache
+from urllib.parse import quote
 
 from flask import current_app, has_request_context, request, session, url_for
 from werkzeug.routing import BuildError
@@ -20,10 +20,9 @@ from ..core import InstanceData, NotFound, get_core
 from .. import session_keys
 from ..solutions import versions
 from ..solutions.versions import carry_values
-from ..extensions import per_app
 from ..web import guard, user_accounts
 from . import carry as carry_store
-from . import page_read
+from . import cache, page_read
 from . import progress as progress_store
 from .engine import OptionsError, Options, WizardEngine
 
@@ -65,6 +64,7 @@ class WizardContext:
     progress: progress_store.Progress
     engine: WizardEngine = None  # type: ignore[assignment]
     row: object = None  # Finish: the instance locked with its progress, held while used (weak identity map)
+    definition_key: str | None = None  # the definition's name (InstanceData.definition_key), for the render cache
     _options_cache: dict = field(default_factory=dict)
 
     # -- engine callables --------------------------------------------------------------------
@@ -107,7 +107,8 @@ class WizardContext:
     def build_engine(self) -> WizardEngine:
         self.engine = WizardEngine(
             self.definition, store=self.progress, options=self.options,
-            upgrade_from=in_language(self.instance.definition) if self.mode == "upgrade" else None,
+            upgrade_from=in_language(self.instance.definition_key, self.instance.definition)
+            if self.mode == "upgrade" else None,
             load_options=self.load_options, check_auth=self.check_auth, check_scopes=self.check_scopes)
         return self.engine
 
@@ -126,8 +127,7 @@ class WizardContext:
     def url(self, endpoint: str, **kw) -> str:
         if not has_request_context():
             return url_for(endpoint, iid=self.iid, sid=self.sid, **kw)
-        return _route_url(current_app._get_current_object(), request.script_root, endpoint, self.iid, self.sid,
-                          tuple(sorted(kw.items())))
+        return _route_url(request.script_root, endpoint, self.iid, self.sid, tuple(sorted(kw.items())))
 
     def connect_urls(self, slot_id: str, reconnect: str | None = None) -> tuple[str | None, str | None]:
         """The connect popup's routes (wizard.connect), when they exist; `reconnect` names an
@@ -181,12 +181,13 @@ def load(iid: str, *, lock: bool = False) -> WizardContext:
     prog = progress_store.load(iid, lock=lock, **({"data": found.progress} if found is not None else {}))
     upgrade = upgrade_mode(instance, options, prog)
     # the ISV's texts in the user's language (wizard.texts; English where none is given)
-    definition = in_language(instance.newest_definition if upgrade else instance.definition)
     version = instance.newest_version if upgrade else instance.version
+    definition_key = instance.newest_definition_key if upgrade else instance.definition_key
+    definition = in_language(definition_key, instance.newest_definition if upgrade else instance.definition)
     ctx = WizardContext(iid=iid, sid=session.sid, user_id=bound["user_id"],
                         external_user_id=bound.get("external_user_id"), options=options, instance=instance,
                         definition=definition, version=version, mode="upgrade" if upgrade else "edit", progress=prog,
-                        row=held)
+                        row=held, definition_key=definition_key)
     if not prog.started:
         restart(ctx)
     elif not prog.finished and (prog.mode != ctx.mode or prog.version != version):
@@ -201,7 +202,7 @@ def _fresh(ctx: WizardContext) -> progress_store.Progress:
     config, auth = ctx.instance.config_values, ctx.instance.auth_values
     asked = None
     if ctx.mode == "upgrade":
-        asked = versions.needing_input(in_language(ctx.instance.definition), ctx.definition, config, auth,
+        asked = versions.needing_input(_definition_of(ctx, ctx.instance.version), ctx.definition, config, auth,
                                        lacking_scopes=ctx.lacking_scopes)
         config, auth = carry_values(ctx.definition, config, auth)
     progress = progress_store.begin(ctx.instance, ctx.definition, mode=ctx.mode, version=ctx.version,
@@ -216,29 +217,18 @@ def restart(ctx: WizardContext) -> None:
     progress_store.save(ctx.progress, ctx.definition)
 
 
-LOCALIZED_MAX = 500
-
-
-def in_language(definition: dict | None) -> dict | None:
+def in_language(key: str | None, definition: dict | None) -> dict | None:
     """A definition with the ISV's texts in the user's language (wizard.texts; English where none
-    is given). Definitions that are compared (upgrades, carrying answers over) must both be in
-    it, or a title given per language would count as changed.
-
-    A version's definition is one object per process (SolutionVersion.definition), so its copy
-    in each language is made once per app and kept, under the same rule: callers must not
-    change it. A remote core's definitions are new objects on every request: not kept."""
+    is given). Definitions that are compared (upgrades, carrying answers over) must both be in it,
+    or a title given per language would count as changed. With the definition's name `key`
+    (InstanceData.definition_key) it is made once per (definition, language) and kept (flow.cache):
+    callers must not change it."""
     if not definition:
         return definition
     lang = i18n.language()
-    if current_app.config.get("WIZARD_CORE_URL"):
+    if key is None:
         return localize_definition(definition, lang, i18n.localize)
-    kept = per_app("wizard_localized_definitions", dict)
-    found = kept.get((id(definition), lang))
-    if found is None or found[0] is not definition:  # the id of a definition since dropped
-        if len(kept) >= LOCALIZED_MAX:
-            kept.clear()
-        found = kept[(id(definition), lang)] = (definition, localize_definition(definition, lang, i18n.localize))
-    return found[1]
+    return cache.kept().get(("definition", key, lang), lambda: localize_definition(definition, lang, i18n.localize))
 
 
 def _definition_of(ctx: WizardContext, number: int | None) -> dict | None:
@@ -246,11 +236,11 @@ def _definition_of(ctx: WizardContext, number: int | None) -> dict | None:
     running or newest one from the instance, any other from this database (None for a front end
     of a remote core)."""
     if number == ctx.instance.version:
-        return in_language(ctx.instance.definition)
+        return in_language(ctx.instance.definition_key, ctx.instance.definition)
     if number == ctx.instance.newest_version:
-        return in_language(ctx.instance.newest_definition)
+        return in_language(ctx.instance.newest_definition_key, ctx.instance.newest_definition)
     try:
-        return in_language(get_core().version_definition(ctx.instance.solution_id, number))
+        return in_language(None, get_core().version_definition(ctx.instance.solution_id, number))
     except NotFound:
         return None
 
@@ -268,9 +258,22 @@ def validation_timeout_ms() -> int:
     return int(current_app.config["WIZARD_VALIDATION_TIMEOUT_MS"])
 
 
-@lru_cache(maxsize=4096)
-def _route_url(app, script_root: str, endpoint: str, iid: str, sid: str, args: tuple) -> str:
-    """url_for of a wizard route, remembered: a screen links its action, Cancel and each step, and
-    url_for builds every one through werkzeug's rules. A relative URL depends on nothing but these
-    (the app's only url_defaults rewrites static file names), so one built once is the same later."""
-    return url_for(endpoint, iid=iid, sid=sid, **dict(args))
+_IID, _SID = "wizardiidslot", "wizardsidslot"  # placeholders: letters only, which url_for leaves as they are
+
+
+def _route_url(script_root: str, endpoint: str, iid: str, sid: str, args: tuple) -> str:
+    """url_for of a wizard route: a screen links its action, Cancel and each step, and url_for
+    builds every one through werkzeug's rules. The URL with the instance and session left open is
+    built once per (script root, endpoint, arguments) and kept (flow.cache); the ids are then
+    written in (quoted as url_for quotes a path segment)."""
+    pattern = cache.kept().get(("url", script_root, endpoint, args),
+                               lambda: url_for(endpoint, iid=_IID, sid=_SID, **dict(args)))
+    return pattern.replace(_IID, _quoted(iid)).replace(_SID, _quoted(sid))
+
+
+_SAFE = "!$&'()*+,/:;=@"  # as werkzeug's converters quote a path segment
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")  # what quoting leaves as it is (ids and session references are)
+
+
+def _quoted(value: str) -> str:
+    return value if _PLAIN.fullmatch(value) else quote(value, safe=_SAFE)

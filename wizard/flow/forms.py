@@ -8,7 +8,6 @@ wizard.solutions.values, and `apply_errors` puts its messages back beside their 
 """
 from __future__ import annotations
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, StringField
@@ -16,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import slot_types
 from .. import controls
-from ..extensions import per_app
+from . import cache
 from ..i18n import wtforms_translations
 from ..slot_types import option_key
 from ..solutions.values import MAX_INSTANCE_NAME
@@ -62,11 +61,14 @@ class ScreenForm(FlaskForm):
             return wtforms_translations()
 
 
-def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=None,
-               data: dict | None = None) -> ScreenForm:
+def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, names: tuple | None = None,
+               formdata=None, data: dict | None = None, csrf: bool = True) -> ScreenForm:
     """A form for these slots, filled in with the posted `formdata` or with `data` (prefill by
-    field name), with the choices of `maps[externalId][side]` (the slots' OptionMaps)."""
-    form = form_class(slot_list, maps, name_field)(formdata=formdata, data=data or {})
+    field name), with the choices of `maps[externalId][side]` (the slots' OptionMaps). `names`
+    (the definition's name, the language) say where the slots come from: its class is then kept.
+    `csrf=False`: no CSRF token (none is made, so no session is touched)."""
+    meta = {} if csrf else {"meta": {"csrf": False}}
+    form = form_class(slot_list, maps, name_field, names)(formdata=formdata, data=data or {}, **meta)
     for slot in slot_list:
         slot_maps, field = maps.get(slot["externalId"], {}), form[field_name(slot["externalId"])]
         if slot["kind"] == "auth":
@@ -76,35 +78,29 @@ def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, formdata=
     return form
 
 
-FORM_CLASSES_MAX = 256
-
-
-def form_class(slot_list: list[dict], maps: dict, name_field: bool) -> type[ScreenForm]:
+def form_class(slot_list: list[dict], maps: dict, name_field: bool, names: tuple | None = None) -> type[ScreenForm]:
     """The form class of a screen, without choices (build_form gives each form its own, which may
     differ per user: fetched options, accounts). Making one (a class, a field template per slot)
-    costs more than filling it in, so each is made once per app and kept, as the slots' definition
-    in the user's language is (flow.context.in_language: the same slot objects on every request),
-    keyed by those objects' ids (held with the class) and by which option lists each slot has. A
-    remote core's definitions are new objects on every request: not kept."""
+    costs more than filling it in, so with `names` (the name of the definition the slots come from,
+    InstanceData.definition_key, and the language) it is made once and kept (flow.cache), keyed by
+    those, the slots' ids, the name field and which option lists each slot has."""
     sides = tuple((s["externalId"], side, omap is None) for s in slot_list
                   for side, omap in maps.get(s["externalId"], {}).items())
-    key = (tuple(map(id, slot_list)), name_field, sides)
-    kept = None if current_app.config.get("WIZARD_CORE_URL") else per_app("wizard_form_classes", dict)
-    found = kept.get(key) if kept is not None else None
-    if found is not None:
-        return found[1]
-    empty = {}  # the same option lists, with no options in them
-    for slot_id, side, none in sides:
-        empty.setdefault(slot_id, {})[side] = None if none else OptionMap([])
-    attrs = {field_name(s["externalId"]): _slot_field(s, empty) for s in slot_list}
-    if name_field:
-        attrs[NAME_FIELD] = StringField(T("Name of this integration"), render_kw={"maxlength": MAX_INSTANCE_NAME, "autocomplete": "off"})
-    cls = type("Screen", (ScreenForm,), attrs)
-    if kept is not None:
-        if len(kept) >= FORM_CLASSES_MAX:
-            kept.clear()
-        kept[key] = (tuple(slot_list), cls)  # the slots held: no other object can take their ids
-    return cls
+
+    def build():
+        empty = {}  # the same option lists, with no options in them
+        for slot_id, side, none in sides:
+            empty.setdefault(slot_id, {})[side] = None if none else OptionMap([])
+        attrs = {field_name(s["externalId"]): _slot_field(s, empty) for s in slot_list}
+        if name_field:
+            attrs[NAME_FIELD] = StringField(T("Name of this integration"),
+                                            render_kw={"maxlength": MAX_INSTANCE_NAME, "autocomplete": "off"})
+        return type("Screen", (ScreenForm,), attrs)
+
+    if names is None:
+        return build()
+    key = ("form", *names, tuple(s["externalId"] for s in slot_list), name_field, sides)
+    return cache.kept().get(key, build)
 
 
 def _slot_field(slot: dict, maps: dict):

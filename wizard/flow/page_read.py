@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g
+from flask import g, request
 from sqlalchemy import bindparam, select
 
 from ..core import InstanceData, InstanceRead, get_core
@@ -42,6 +42,18 @@ def _session_statement(parts: InstanceRead):
                    .select_from(parts.outerjoin(_T, _T.c.instance_id)).where(_T.c.sid_hash == bindparam("key")))
 
 
+def _first(statement, params: dict):
+    """The first row of a read, through SQLAlchemy (every engine listener sees it, both cursor
+    events with their connection). A GET reads on a pooled connection in autocommit: PostgreSQL's
+    READ COMMITTED gives each statement its own snapshot anyway, so a transaction adds nothing to
+    one read, and a page that only reads pays no BEGIN and ROLLBACK round trips. Any other request
+    is about to write: it reads in the ORM session's transaction, on the connection its writes use."""
+    if request.method in ("GET", "HEAD"):
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(statement, params).first()
+    return db.session.connection().execute(statement, params).first()
+
+
 def read_session(key: str):
     """Called by the session interface with the hash of the request's session id: the session's
     row (session_data, session_expires, session_created), or None; with an embedded core, the
@@ -49,8 +61,8 @@ def read_session(key: str):
     g.pop(_G_KEY, None)
     parts = get_core().instance_read()
     if parts is None:
-        return db.session.execute(SESSION_READ, {"key": key}).first()
-    row = db.session.execute(_session_statement(parts), {"key": key}).first()
+        return _first(SESSION_READ, {"key": key})
+    row = _first(_session_statement(parts), {"key": key})
     if row is not None and row.id is not None:
         g.setdefault(_G_KEY, (row.id, parts, row))
     return row
@@ -72,7 +84,7 @@ def read(instance_id: str) -> Found | None:
     parts = get_core().instance_read()
     if parts is None:
         return None
-    row = db.session.execute(parts.by_id, {"iid": instance_id}).first()
+    row = _first(parts.by_id, {"iid": instance_id})
     return Found(*parts.to_data(row)) if row is not None else Found(None, None)
 
 

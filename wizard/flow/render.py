@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from flask import current_app, render_template
 from markupsafe import Markup
 
-from ..texts import T, message
+from ..texts import T, localize_definition, message
 from .. import slot_types
 from ..core import NotFound
-from .. import i18n
+from .. import controls, i18n
 from ..i18n import _, numberformat
 from ..solutions.values import is_empty
 from ..web import user_accounts
 from . import forms
 from .context import WizardContext, validation_timeout_ms
-from .engine import NeedsAuth, OptionsError, Screen
+from .engine import NeedsAuth, OptionsError, Options, Screen
+from .progress import Progress
 
 
 @dataclass
@@ -56,7 +57,7 @@ class ScreenPage:
         return out
 
     def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200,
-               problem: str | None = None, news: dict | None = None):
+               problem: str | None = None, news: dict | None = None, page_kind: str = "screen"):
         ctx, engine = self.ctx, self.ctx.engine
         if self.form_has_data:
             config, _, _ = forms.convert(self.form, self.slots, self.maps)
@@ -76,7 +77,7 @@ class ScreenPage:
             steps=step_list(ctx, active, self.screen.number),
             step_count=step_count(engine.position(self.screen, active), active),
             prev=engine.prev(self.screen, active), next=engine.next(self.screen, active),
-            name_field=forms.NAME_FIELD in self.form, page_kind="screen",
+            name_field=forms.NAME_FIELD in self.form, page_kind=page_kind,
         ), status
 
     form_has_data: bool = False
@@ -85,14 +86,18 @@ class ScreenPage:
 def part_html(env, item: dict, ctx: WizardContext, screen: Screen, words: dict) -> Markup:
     """A slot's control with its label, help, note and error: its type's one template part
     (templates/wizard/slots/<part>.html), rendered with only what a part uses (item, f, name, s,
-    desc, attrs, ctx, screen and the page's `_`), not the page's whole context, which an include
-    would copy for every field."""
+    desc, attrs, ctx, screen, choice_controls and the page's `_`), not the page's whole context,
+    which an include would copy for every field."""
     f, desc = item["field"], item["describedby"]
     attrs = {"aria-describedby": desc or False, "aria-invalid": "true" if f.errors else False,
              "aria-required": "true" if item["required"] else False}
     template = env.get_template(f"wizard/slots/{item['part']}.html")
-    return Markup(template.render(item=item, f=f, name=item["name"], s=item["slot"], desc=desc, attrs=attrs,
-                                  ctx=ctx, screen=screen, **words))
+    # a context of these names only (shared: the environment's globals are not copied in for each
+    # field; a part uses none of them)
+    context = template.new_context({"item": item, "f": f, "name": item["name"], "s": item["slot"], "desc": desc,
+                                    "attrs": attrs, "ctx": ctx, "screen": screen,
+                                    "choice_controls": controls.choice_controls, **words}, shared=True)
+    return Markup("".join(template.root_render_func(context)))
 
 
 def step_list(ctx: WizardContext, active: list[Screen], current: int | None) -> list[dict]:
@@ -161,9 +166,10 @@ def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.Optio
     return forms.OptionMap([])
 
 
-def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenPage:
+def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None, csrf: bool = True) -> ScreenPage:
     """The form of a screen with everything around it. `formdata` (posted, or a draft) is
-    shown as typed; otherwise the form is prefilled from the progress."""
+    shown as typed; otherwise the form is prefilled from the progress. `csrf=False`: a form
+    without a CSRF token (the preview's, which posts nowhere and must not start a session)."""
     slots = [s for s in screen.slots if not s.get("hidden") and ctx.engine.asks(screen, s)]
     maps, notes, extra, preselect = {}, {}, {}, {}
     for slot in slots:
@@ -175,7 +181,8 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
             extra[slot_id] = {
                 "accounts": [{"id": a.id, "name": a.name, "needs_reconnect": a.status == "needs_reconnect",
                               "reconnect_url": ctx.connect_urls(slot_id, reconnect=a.id)[0] if start else None,
-                              **user_accounts.account_words(a)}
+                              **(words := user_accounts.account_words(a)),
+                              "meta": bool(words["identity"] or words["connected"])}
                              for a in found],
                 "connect_url": start, "status_url": status,
             }
@@ -185,17 +192,63 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None) -> ScreenP
             maps[slot_id] = {side: _options(ctx, slot_id, spec, notes)
                          for side, spec in slot_types.get(slot["type"]).option_specs(slot).items()}
     name_field = ctx.engine.shows_name_field(screen)
+    # where the slots come from: the definition (by its name) in a language; None: not kept
+    names = (ctx.definition_key, i18n.language()) if ctx.definition_key else None
     if formdata is not None:
-        form = forms.build_form(slots, maps, name_field=name_field, formdata=formdata)
+        form = forms.build_form(slots, maps, name_field=name_field, names=names, formdata=formdata, csrf=csrf)
     else:
         data = forms.prefill(slots, ctx.engine.config, {**preselect, **ctx.engine.auth}, maps)
         if name_field:
             data[forms.NAME_FIELD] = ctx.progress.name if ctx.progress.name is not None else ctx.instance.name
-        form = forms.build_form(slots, maps, name_field=name_field, formdata=None, data=data)
+        form = forms.build_form(slots, maps, name_field=name_field, names=names, formdata=None, data=data,
+                                csrf=csrf)
     form.wizard_screen.data = str(screen.number)
     page = ScreenPage(ctx, screen, slots, maps, form, notes, extra)
     page.form_has_data = formdata is not None
     return page
+
+
+# -- preview: a screen for no one ---------------------------------------------------------------
+
+class PreviewContext(WizardContext):
+    """The context of a screen shown to no one (the console's theme preview): no user, instance,
+    session or progress row behind it, links that go nowhere, no account listed, no option list
+    fetched (a dynamic list shows its "connect first" or "could not be loaded" note)."""
+
+    def url(self, endpoint: str, **kw) -> str:
+        return "#"
+
+    def connect_urls(self, slot_id: str, reconnect: str | None = None) -> tuple[None, None]:
+        return None, None
+
+    def accounts_for(self, slot: dict) -> list:
+        return []
+
+    def load_options(self, spec: dict, extra: dict) -> list[dict]:
+        raise OptionsError(T("not available in a preview"))
+
+
+def preview_page(definition: dict, *, example_error: str | None = None):
+    """The first screen of `definition` (a validated one) as the wizard shows it, through the
+    same templates and page data (ScreenPage.render), for the console's theme preview: nothing
+    is read or written for it (no session, no progress), its form carries no CSRF token and is
+    inert (page_kind "preview": no script, no action). `example_error`: shown on the first field,
+    so that the error colours are previewed too."""
+    # the ISV's texts in the operator's language, made for this page only (not kept: a preview is rare)
+    definition = localize_definition(definition, i18n.language(), i18n.localize)
+    ctx = PreviewContext(iid="", sid="", user_id="", external_user_id=None, options=Options(), instance=None,
+                         definition=definition, version=0, mode="edit",
+                         progress=Progress(instance_id="", version=0, name=""))
+    engine = ctx.build_engine()
+    active = engine.active()
+    if not active:
+        raise ValueError("the definition has no screen to show")
+    page = screen_page(ctx, active[0], csrf=False)
+    errors = {}
+    if example_error and page.slots:
+        errors = {page.slots[0]["externalId"]: example_error}
+        forms.apply_errors(page.form, errors)
+    return page.render(errors=errors, page_kind="preview")
 
 
 # -- review ----------------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ def check_request() -> None:
     """Called before every request (API bodies are JSON, checked by the API itself)."""
     if text_problem(request.path):
         raise HostileInput()
-    for source in (request.args, request.form if request.mimetype != "application/json" else {}):
+    # a GET or HEAD has no form to check (reading request.form would parse the body all the same)
+    posted = request.method not in ("GET", "HEAD") and request.mimetype != "application/json"
+    for source in (request.args, request.form) if posted else (request.args,):
         for key in source.keys():
             if form_problem(key, source.getlist(key)):
                 raise HostileInput()

@@ -48,28 +48,38 @@ def cacheable() -> None:
     g.cacheable = True
 
 
+_CSP_FIXED = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'; object-src 'none'; base-uri 'none'; ")
+_SECRET_PARAMS = ("code", "token", "access_token", "state")
+
+
 def set_security_headers(response):
-    ancestors = g.get("frame_ancestors")
-    if current_app.config["WIZARD_ENV"] != "production" and ancestors is not None:
-        ancestors = list(dict.fromkeys(ancestors + ["'self'"]))
-    frame = " ".join(ancestors) if ancestors else "'none'"
-    if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{csp_nonce()}'; "
-            "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            + ("font-src 'self' data:; " if g.get("data_fonts") else "")
-            + "object-src 'none'; base-uri 'none'; "
-            + ("frame-src 'self' " + " ".join(g.frame_src) + "; " if g.get("frame_src") else "")
+    """Called for every answer (after_request)."""
+    state = g._get_current_object()
+    headers = response.headers
+    html = response.mimetype == "text/html"
+    if html:
+        ancestors = getattr(state, "frame_ancestors", None)
+        if ancestors is not None and current_app.config["WIZARD_ENV"] != "production":
+            ancestors = list(dict.fromkeys(ancestors + ["'self'"]))
+        frame = " ".join(ancestors) if ancestors else "'none'"
+        frame_src = getattr(state, "frame_src", None)
+        headers["Content-Security-Policy"] = (
+            _CSP_FIXED.format(nonce=csp_nonce())
+            + ("font-src 'self' data:; " if getattr(state, "data_fonts", False) else "")
+            + ("frame-src 'self' " + " ".join(frame_src) + "; " if frame_src else "")
             + f"frame-ancestors {frame}"
         )
-    if response.mimetype == "text/html" or (getattr(session, "sid", None) and not g.get("cacheable")):
+    if html or (getattr(session, "sid", None) and not getattr(state, "cacheable", False)):
         # Pages carry session references, CSRF tokens, codes or keys: never kept by a cache or
         # the browser's history (a shared computer's Back button must not show them).
-        response.headers["Cache-Control"] = "no-store"
-    secret_in_url = any(k in request.args for k in ("code", "token", "access_token", "state"))
-    response.headers.setdefault("Referrer-Policy", "no-referrer" if secret_in_url else "same-origin")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers["Cache-Control"] = "no-store"
+    if "Referrer-Policy" not in headers:
+        args = request.args
+        secret_in_url = bool(args) and any(k in args for k in _SECRET_PARAMS)
+        headers["Referrer-Policy"] = "no-referrer" if secret_in_url else "same-origin"
+    if "X-Content-Type-Options" not in headers:
+        headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
