@@ -2,11 +2,13 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-PORT    ?= 5000
+# Settings: the environment, else .env (README, "Configuration"; every `flask` command reads .env
+# too, through python-dotenv), else the defaults. Make reads only PORT itself, for `flask run`.
+PORT    ?= $(or $(shell sed -n 's/^[[:space:]]*PORT[[:space:]]*=[[:space:]]*//p' .env 2>/dev/null | tr -d '"'"'"' ' | tail -n 1),5000)
 export PORT
 FLASK   := $(BIN)/flask --app app
 
-.PHONY: run test venv deps test-deps browser proxy db demo-data screenshots clean bench serve messages
+.PHONY: run test venv deps test-deps browser proxy explorer db demo-data screenshots clean bench serve messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,12 +37,20 @@ messages: .stamp-deps
 	$(BIN)/pybabel extract -F babel.cfg -k T -k _l --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-obsolete
 
-# Debian's Chromium (Playwright's own browser download does not work here) and axe-core from npm.
+# Debian's Chromium (Playwright's own browser download does not work here), axe-core from npm, and
+# GraphiQL from npm for the explorer's tests.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
-	@[ -f node_modules/axe-core/axe.min.js ] || npm install --no-audit --no-fund --silent
+	@[ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/graphiql/graphiql.min.js ] || npm install --no-audit --no-fund --silent
+
+# The development API explorer (GET /graphql in a browser, README): GraphiQL and React from npm,
+# served from this origin. Without npm the server runs anyway and that page says how to add it.
+explorer:
+	@[ -f node_modules/graphiql/graphiql.min.js ] || { command -v npm >/dev/null 2>&1 \
+	  && npm install --no-audit --no-fund --silent \
+	  || echo "npm is not installed: the API explorer at GET /graphql is off until it is (README)"; }
 
 # Debian's nginx: what stands in front of gunicorn in production (deploy/nginx/), run by
 # tests/test_proxy.py against slow clients. Installed only; the test starts its own.
@@ -55,7 +65,7 @@ db: deps
 demo-data: db
 	$(FLASK) demo setup
 
-run: demo-data
+run: demo-data explorer
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production serving (README, "Production"): gunicorn with gunicorn.conf.py (sync workers from the
@@ -83,9 +93,12 @@ bench: .stamp-bench-deps
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 # The README's themed screenshot, from a real render: the themed browser journey shoots the review
-# at popup size (test-artifacts/screenshots/), this copies it to docs/.
+# at popup size (test-artifacts/screenshots/), this copies it to docs/. test_layout.py shoots the
+# review and the accounts at popup and phone size in English and Arabic
+# (test-artifacts/screenshots/review-{en,ar}-{popup,phone}.png), failing when any two blocks overlap.
 screenshots: test-deps
 	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_themes_browser.py -k journey
+	$(BIN)/python -m pytest -q -p no:randomly tests/browser/test_layout.py
 	cp test-artifacts/screenshots/themed-review-popup.png docs/screenshot-themed.png
 	WIZARD_DOC_SHOTS=1 $(BIN)/python -m pytest -q -p no:randomly tests/browser/test_console_browser.py  # docs/screenshot-console-*.png
 

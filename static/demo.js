@@ -61,22 +61,48 @@
     return Promise.resolve(errors);
   }
 
-  function openWizard(getUrl, label, update) {
+  var inlinePanel = document.getElementById("wizard-inline-panel");
+
+  // The inline iframe lives in a panel of this page, shown while the wizard is open in it.
+  function showInline(on) {
+    inlinePanel.hidden = !on;
+    if (on) inlinePanel.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeWizard() {
     if (current && current.isOpen()) current.close();
+    showInline(false);
+  }
+
+  function openWizard(getUrl, label, update) {
+    closeWizard();
     var validation = validationMode() !== "off";
+    var how = mode();
     say("Opening the wizard for " + label + "…");
+    if (how === "iframe") showInline(true);
     // update(): upgrade mode, only what the newer version needs (docs/events.md)
     current = ConfigWizard[update ? "update" : "open"]({
-      getUrl: function () { return getUrl(validation).then(function (j) { return j.url; }); },
-      mode: mode(),
+      getUrl: function () {
+        return getUrl(validation).then(function (j) {
+          if (j.reopened) log("demo.reopened", "Configure reopened your unfinished " + label + " (" + j.instanceId + ")");
+          return j.url;
+        });
+      },
+      mode: how,
+      container: how === "iframe" ? "#wizard-inline" : undefined,
       lang: language() || undefined,
       title: "Configure " + label,
+      // Esc inside an inline iframe closes nothing (the SDK closes only a modal or popup): shown here.
+      onEvent: function (type, message) {
+        if (type === "tray.configPopup.escape" && how === "iframe") log(type, message.data);
+      },
       onReady: function (data) { log("tray.configPopup.ready", data); say("The wizard is open."); },
       onValidate: function (data) {
         log("tray.configPopup.validate", { visibleValues: data.visibleValues });
         return validateScreen(data);
       },
       onFinish: function (data) {
+        showInline(false);
         log("tray.configPopup.finish", data);
         // autoEnable may already have enabled it; otherwise the ISV backend does now.
         var enabled = data.enabled ? Promise.resolve({ enabled: true })
@@ -86,6 +112,7 @@
           .then(refresh);
       },
       onCancel: function (data) {
+        showInline(false);
         log("tray.configPopup.cancel", data, data && data.reason ? { "data-reason": data.reason } : {});
         say("The wizard was closed; nothing was lost. Open it again to go on.");
         refresh();
@@ -187,6 +214,12 @@
     }, function (err) { say("Could not load the integrations: " + err.message); });
   }
 
+  document.getElementById("inline-close").addEventListener("click", function () {
+    closeWizard();
+    log("demo.closed", "This page closed the inline wizard (handle.close(): no callback runs).");
+    say("The wizard was closed; nothing was lost. Open it again to go on.");
+    refresh();
+  });
   document.getElementById("clear-log").addEventListener("click", function () {
     logEl.textContent = "";
     logEmpty.hidden = false;

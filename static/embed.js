@@ -35,7 +35,8 @@
     "tray.configPopup.cancel": "cancel",
     "tray.configPopup.error": "error",
     "tray.configPopup.validate": "validate",
-    "tray.configPopup.resize": "resize"
+    "tray.configPopup.resize": "resize",
+    "tray.configPopup.escape": "escape"
   };
   // Tray spells the auth dialog's error with a capital P; the other two in lower case.
   var AUTH_EVENTS = {
@@ -173,7 +174,17 @@
       } else if (what === "finish") {
         end("onFinish", kind === "auth" ? { authType: msg.authType, authId: msg.authId } : data);
       } else if (what === "cancel") {
-        end("onCancel", kind === "auth" ? {} : data);
+        // One `reason` on every cancel: the wizard's Cancel (and Tray's auth dialog close) say "cancel".
+        if (kind === "auth") { cancelled("cancel"); } else {
+          var payload = {};
+          for (var k in data) { if (Object.prototype.hasOwnProperty.call(data, k)) payload[k] = data[k]; }
+          payload.reason = typeof data.reason === "string" && data.reason ? data.reason : "cancel";
+          end("onCancel", payload);
+        }
+      } else if (what === "escape") {
+        // Esc inside the wizard: a modal or popup closes as if Esc were pressed on this page; an
+        // inline iframe is part of the page, which decides itself (onEvent).
+        if (mode === "modal" || mode === "popup") cancelled("escape");
       } else if (what === "error") {
         var text = msg.err || msg.error || "The wizard reported an error.";
         call("onError", { code: data.code || "error", message: String(text), data: data }, handle);
@@ -213,13 +224,20 @@
         display: "flex", alignItems: "center", justifyContent: "space-between",
         padding: "6px 6px 6px 16px", borderBottom: "1px solid #e2e8f0"
       });
-      var heading = setStyles(doc.createElement("span"), { fontWeight: "600" });
+      // A long title (an instance's name is up to 100 characters) ends in an ellipsis, never
+      // pushing the close button out; the whole title stays the dialog's accessible name.
+      var heading = setStyles(doc.createElement("span"), {
+        fontWeight: "600", flex: "1 1 auto", minWidth: "0", overflow: "hidden",
+        textOverflow: "ellipsis", whiteSpace: "nowrap"
+      });
+      heading.title = title;
       heading.textContent = title;
       var closeBtn = setStyles(doc.createElement("button"), {
         font: "inherit", fontSize: "22px", lineHeight: "1", width: "40px", height: "40px",
         border: "0", borderRadius: "8px", background: "transparent", color: "#334155", cursor: "pointer"
       });
       closeBtn.type = "button";
+      closeBtn.style.flex = "0 0 auto";
       closeBtn.setAttribute("aria-label", "Close");
       closeBtn.textContent = "\u00d7";
       closeBtn.addEventListener("click", function () { cancelled("closed"); });
@@ -283,6 +301,10 @@
       if (opts.lang) target.searchParams.set("lang", String(opts.lang));  // the wizard's language
       state.origin = target.origin;
       if (kind === "upgrade") target.searchParams.set("upgrade", "true");
+      // This page's origin as a hint (docs/events.md, "Origins"): the wizard posts to it alone when
+      // it is one of its allowed origins, instead of once per allowed origin (each mismatch is a
+      // console warning in this page). The fragment never reaches a server or a log.
+      if (!target.hash) target.hash = "wizardHost=" + encodeURIComponent(root.location.origin);
       if (popup) popup.location.replace(target.href); else frame.src = target.href;
     }).catch(function (err) {
       end("onError", { code: "url_failed", message: (err && err.message) || "Could not get the wizard's address.", data: {} });
@@ -292,7 +314,7 @@
   }
 
   root.ConfigWizard = {
-    version: "1.1.0",
+    version: "1.2.0",
     /** Open the configuration wizard. See the comment at the top of this file. */
     open: function (opts) { return launch(opts, CONFIG_EVENTS, "config"); },
     /** Open the wizard in upgrade mode: only what the newest version needs; onFinish gets {version, upgraded}. */

@@ -36,6 +36,26 @@
 
   // -- events to the embedding page ------------------------------------------------------------
 
+  // The host SDK (embed.js) names its page's origin in the entry URL's fragment (#wizardHost=...,
+  // carried through the server's redirects, never sent to the server). It is only a hint to pick
+  // ONE of the allowed origins (a popup's opener cannot be asked for its origin), so that the
+  // browser has no post of ours to drop with a console warning; anything not allowed is ignored.
+  var HOST_KEY = "wizardHost";
+  function hintedOrigin() {
+    var m = /(?:^#|&)wizardHost=([^&]*)/.exec(location.hash || "");
+    var hinted = null;
+    if (m) {
+      try { hinted = decodeURIComponent(m[1]); } catch (e) { hinted = null; }
+      try { history.replaceState(history.state, "", location.pathname + location.search); } catch (e) { /* keep it */ }
+      try { if (hinted && isAllowed(hinted)) { sessionStorage.setItem(HOST_KEY, hinted); } } catch (e) { /* storage blocked */ }
+    }
+    if (!hinted) {
+      try { hinted = sessionStorage.getItem(HOST_KEY); } catch (e) { hinted = null; }
+    }
+    return hinted && isAllowed(hinted) ? hinted : null;
+  }
+  var hostHint = hintedOrigin();
+
   function targetOrigins() {
     var known = null;
     try {
@@ -43,6 +63,7 @@
         known = location.ancestorOrigins[0];
       }
     } catch (e) { known = null; }
+    if (!known && hostHint) { known = hostHint; }
     if (!known && document.referrer) {
       try { known = new URL(document.referrer).origin; } catch (e) { known = null; }
       // The wizard's own previous page (same-origin Referer) says nothing about the opener.
@@ -415,9 +436,12 @@
     // started its own) is not news.
     var reported = reportedBySlot[slot] = reportedBySlot[slot] || {};
 
-    function say(text, withRetry) {
+    function say(text, withRetry, isError) {
       if (!statusEl) { return; }
       statusEl.textContent = text;
+      // A failure looks like the wizard's other errors (still announced by the status region).
+      statusEl.classList.toggle("alert", !!isError);
+      statusEl.classList.toggle("alert--error", !!isError);
       if (withRetry) {
         var again = document.createElement("button");
         again.type = "button";
@@ -440,13 +464,18 @@
       if (authId && !error) {
         stop();
         say(t("Account connected. Updating…"), false);
-        window.location.assign(form ? form.getAttribute("action") : window.location.href);
+        // The page comes back with the new account; `connected` tells it which one to focus and
+        // announce (dropped from the address at once: a reload does not announce it again).
+        var back = new URL(form ? form.getAttribute("action") : window.location.href, window.location.href);
+        back.search = window.location.search;
+        back.searchParams.set(CONNECTED, authId);
+        window.location.assign(back.href);
         return;
       }
       if (attempt ? reported[attempt] : state.lastError === error) { return; }
       if (attempt) { reported[attempt] = true; }
       state.lastError = error;
-      say(error ? t("The account could not be connected: %(reason)s", {reason: error}) : t("The account could not be connected."), true);
+      say(error ? t("The account could not be connected: %(reason)s", {reason: error}) : t("The account could not be connected."), true, true);
       postError("auth_failed", t("The account could not be connected."));
       // Keep listening: the popup offers its own "Try again", which may still succeed.
     }
@@ -486,7 +515,7 @@
       // Opened synchronously in the click handler, so that popup blockers allow it.
       var popup = window.open(link.href, "wizard-connect", "width=520,height=680");
       if (!popup) {
-        say(t("Your browser blocked the window. Allow pop-ups for this site, then try again."), true);
+        say(t("Your browser blocked the window. Allow pop-ups for this site, then try again."), true, true);
         return;
       }
       stop();
@@ -502,6 +531,62 @@
     return open;
   }
 
+  // -- back from connecting an account -------------------------------------------------------------
+
+  var CONNECTED = "connected";
+
+  /* After the reload that follows a connected account: focus that account's radio button and
+     say so in its slot's status region, instead of leaving focus on <body> in silence. */
+  function announceConnected() {
+    var params = new URLSearchParams(window.location.search);
+    var authId = params.get(CONNECTED);
+    if (!authId) { return false; }
+    params.delete(CONNECTED);
+    var query = params.toString();
+    try { history.replaceState(history.state, "", window.location.pathname + (query ? "?" + query : "")); } catch (e) { /* keep it */ }
+    var radio = Array.prototype.filter.call(document.querySelectorAll("input[type=radio]"), function (r) {
+      return r.value === authId && r.closest(".field[data-slot]");
+    })[0];
+    if (!radio) { return false; }
+    var box = radio.closest(".field[data-slot]");
+    var label = document.querySelector("label[for='" + radio.id + "']");
+    var status = box.querySelector(".connect-status");
+    radio.focus();
+    if (status && label) {
+      var name = label.cloneNode(true);
+      Array.prototype.forEach.call(name.querySelectorAll(".badge"), function (b) { b.parentNode.removeChild(b); });
+      // After a moment: a live region that changes after the page settled is read out.
+      window.setTimeout(function () {
+        // The account's name (the service's or the user's words) direction-isolated in the sentence.
+        var parts = t("Account connected: %(account)s").split("%(account)s");
+        var bdi = document.createElement("bdi");
+        bdi.textContent = name.textContent.trim();
+        status.textContent = "";
+        status.appendChild(document.createTextNode(parts[0]));
+        status.appendChild(bdi);
+        status.appendChild(document.createTextNode(parts.slice(1).join("")));
+      }, 150);
+    }
+    return true;
+  }
+
+  /* A link to a field (the review's list of what is still needed: screen/<n>?field=<name>) puts
+     the focus in that field. Not a #fragment: Chromium moves the focus off a control to a
+     fragment's element (or to the page) once the page has loaded. */
+  function focusLinkedField() {
+    var params = new URLSearchParams(window.location.search);
+    var name = params.get("field");
+    if (!name) { return false; }
+    params.delete("field");
+    var query = params.toString();
+    try { history.replaceState(history.state, "", window.location.pathname + (query ? "?" + query : "")); } catch (e) { /* keep it */ }
+    var box = document.getElementById("field-" + name);
+    var target = box ? controls(box).filter(function (c) { return c.type !== "hidden"; })[0] : null;
+    if (!target) { return false; }
+    target.focus();
+    return true;
+  }
+
   // -- set-up -----------------------------------------------------------------------------------------
 
   function init() {
@@ -511,7 +596,7 @@
       post("tray.configPopup.finish", { data: { solutionInstanceId: instanceId, enabled: cfg.enabled === "true",
                                                 version: Number(cfg.version) || null, upgraded: cfg.upgraded === "true" } });
     } else if (page === "cancel") {
-      post("tray.configPopup.cancel", { data: { solutionInstanceId: instanceId } });
+      post("tray.configPopup.cancel", { data: { solutionInstanceId: instanceId, reason: "cancel" } });
     } else if (page === "screen" || page === "review") {
       if (cfg.announceReady === "true") { post("tray.configPopup.ready", { data: { solutionInstanceId: instanceId } }); }
       if (cfg.errorCode) { postError(cfg.errorCode, cfg.errorMessage || t("Something went wrong.")); }
@@ -557,9 +642,17 @@
       var b = boxFor(focus.split(":")[1]);
       var add = b ? b.querySelector("button[value^='add_row:']") : null;
       if (add) { add.focus(); }
-    } else {
+    } else if (!announceConnected() && !focusLinkedField()) {
       focusFirstError();
     }
+
+    // Esc, whatever has focus in the wizard: the host decides (the SDK closes a modal or popup
+    // and reports a cancel with reason "escape"). Esc that a control used (a select's list, an
+    // input method) is not the user leaving.
+    document.addEventListener("keydown", function (event) {
+      if ((event.key !== "Escape" && event.key !== "Esc") || event.defaultPrevented || event.isComposing) { return; }
+      post("tray.configPopup.escape", { data: { solutionInstanceId: instanceId } });
+    });
 
     watchHeight();
     body.setAttribute("data-wizard-ready", "true");

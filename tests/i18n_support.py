@@ -106,7 +106,9 @@ def untranslated(page: str, data=()) -> list[tuple[str, str]]:
     """The texts of a page (text nodes, shown attributes, the scripts' texts) with letters left
     once the ⟦translated⟧ parts and `data` (what the ISV or the user wrote) are taken out."""
     parser = _Texts()
-    parser.feed(page)
+    # <bdi> only isolates the direction of what the ISV or the user wrote inside a sentence: the
+    # sentence is still one text ("⟦New name for <bdi>Acme</bdi>⟧")
+    parser.feed(page.replace("<bdi>", "").replace("</bdi>", ""))
     data = sorted({d for d in data if d}, key=len, reverse=True)
     bad = []
     for where, text in parser.found:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from support import MASTER
@@ -93,3 +94,54 @@ def test_expected_errors_are_not_logged_as_faults(client, caplog):
         client.post("/graphql", json={"query": 'mutation { authorize(input: {userId: "nope"}) { accessToken } }'},
                     headers=AUTH)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# -- the development API explorer (issue 27) ------------------------------------------------------
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_browsers_get_is_the_graphiql_explorer_in_development(client):
+    resp = client.get("/graphql", headers=BROWSER)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    # every script and stylesheet from this origin (no CDN), under the strict CSP
+    assert re.findall(r'<script src="([^"]+)"', page) == [
+        "/graphql/explorer/react.js", "/graphql/explorer/react-dom.js", "/graphql/explorer/graphiql.js",
+        re.search(r'/static/explorer\.\w+\.js', page).group(0)]
+    assert "https://" not in page.split("data-default-query")[0] and "esm.sh" not in page
+    assert "script-src 'self' 'nonce-" in resp.headers["Content-Security-Policy"]
+    assert "font-src 'self' data:;" in resp.headers["Content-Security-Policy"]  # GraphiQL's own fonts, here only
+    assert "font-src" not in client.get("/demo").headers["Content-Security-Policy"]
+    asset = client.get("/graphql/explorer/graphiql.js")
+    assert asset.status_code == 200 and b"GraphiQL" in asset.data
+    # only the four named files: nothing else of node_modules
+    for name in ("package.json", "..%2Fpackage.json", "axe-core%2Faxe.min.js", "graphiql"):
+        assert client.get(f"/graphql/explorer/{name}").status_code == 404, name
+
+
+def test_the_default_query_of_the_explorer_runs(client):
+    from wizard.api.explorer import DEFAULT_QUERY
+
+    resp = client.post("/graphql", json={"query": DEFAULT_QUERY}, headers=AUTH)
+    assert resp.status_code == 200 and "errors" not in resp.get_json(), resp.get_json()
+
+
+def test_no_explorer_in_production_nor_for_api_clients(client, app):
+    assert client.get("/graphql", headers={**AUTH, "Accept": "application/json"}).status_code == 405
+    app.config["WIZARD_GRAPHQL_EXPLORER"] = False  # what load_config gives in production
+    try:
+        resp = client.get("/graphql", headers=BROWSER)
+        assert resp.status_code == 405 and "GraphiQL" not in resp.get_data(as_text=True)
+        assert client.get("/graphql/explorer/graphiql.js").status_code == 404
+    finally:
+        app.config["WIZARD_GRAPHQL_EXPLORER"] = True
+
+
+def test_production_config_turns_the_explorer_off_whatever_is_asked(tmp_path):
+    from wizard.config import load_config
+
+    assert load_config(str(tmp_path), {})["WIZARD_GRAPHQL_EXPLORER"] is True
+    assert load_config(str(tmp_path), {"WIZARD_GRAPHQL_EXPLORER": "0"})["WIZARD_GRAPHQL_EXPLORER"] is False
+    prod = load_config(str(tmp_path), {"WIZARD_ENV": "production", "WIZARD_GRAPHQL_EXPLORER": "1"})
+    assert prod["WIZARD_GRAPHQL_EXPLORER"] is False

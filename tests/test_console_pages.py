@@ -208,7 +208,7 @@ def test_the_theme_preview_is_the_first_screen_of_the_solution_published_last(ad
         {"title": "Pipeline", "slots": [{"externalId": "pipeline", "title": "Pipeline", "type": "string"}]},
         {"title": "Owners", "slots": [{"externalId": "owner", "title": "Owner", "type": "string"}]}])))
     page = _text(_preview_of(admin, product_name="Acme"))
-    assert '<h1 id="screen-title">Pipeline</h1>' in page and 'data-slot="pipeline"' in page
+    assert '<h1 id="screen-title"><bdi>Pipeline</bdi></h1>' in page and 'data-slot="pipeline"' in page
     steps = re.search(r'<ol class="steps" id="wizard-steps">(.*?)</ol>', page, re.S).group(1)
     assert [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<li[^>]*>(.*?)</li>", steps, re.S)] == \
         ["Pipeline", "Owners", "Review"]
@@ -220,7 +220,7 @@ def test_the_theme_preview_of_a_screen_with_an_account_lists_none_and_connects_n
 
     core.publish((Path(__file__).parents[1] / "solutions" / "slack-alerts.yaml").read_text())
     page = _text(_preview_of(admin, product_name="Acme"))
-    assert '<h1 id="screen-title">Connect</h1>' in page and "Your Sandbox workspace" in page
+    assert '<h1 id="screen-title"><bdi>Connect</bdi></h1>' in page and "Your Sandbox workspace" in page
     assert "No account connected yet." in page and "connect-link" not in page and "/connect/" not in page
 
 
@@ -263,7 +263,7 @@ def test_themes_low_contrast_refused_naming_the_pair_good_one_previewed_then_sav
     frame = admin.get(preview)
     # nothing published yet: the built-in sample's first screen, through the wizard's own templates
     # (its header's step list, a slot's part, the error summary)
-    assert frame.status_code == 200 and '<h1 id="screen-title">Where to post</h1>' in _text(frame)
+    assert frame.status_code == 200 and '<h1 id="screen-title"><bdi>Where to post</bdi></h1>' in _text(frame)
     assert 'id="wizard-steps"' in _text(frame) and 'data-slot="channel"' in _text(frame)
     assert 'id="error-summary"' in _text(frame) and "An example of an error message." in _text(frame)
     assert "frame-ancestors 'self'" in frame.headers["Content-Security-Policy"]

@@ -75,6 +75,28 @@ def test_configure_creates_an_instance_and_a_single_use_code_on_the_public_url(c
     assert parse_qs(urlsplit(again["url"]).query)["code"] != query["code"]
 
 
+def test_configure_reopens_the_unfinished_instance_instead_of_piling_up_another(client, token, core, demo_solution):
+    """Issue 27: each Configure used to create another "Not enabled" instance of the same name."""
+    first = post(client, "/instances", token, {"solutionId": "slack-alerts"})
+    assert first.status_code == 201 and first.get_json()["reopened"] is False
+    again = post(client, "/instances", token, {"solutionId": "slack-alerts"})
+    assert again.status_code == 200 and again.get_json()["reopened"] is True
+    assert again.get_json()["instanceId"] == first.get_json()["instanceId"]
+    assert parse_qs(urlsplit(again.get_json()["url"]).query)["code"]  # with a fresh code
+    assert len(core.list_instances()[0]) == 1
+
+    # A finished one (values saved: Finish saves them) is not reopened, even once disabled.
+    from wizard import accounts
+
+    inst_id = first.get_json()["instanceId"]
+    auth = accounts.create(isv.demo_user().id, "sandbox", "oauth", {"access_token": "t"})
+    core.save_values(inst_id, config_values={"external_channel": "C1"},
+                     auth_values={"external_sandbox_authentication": auth.id})
+    third = post(client, "/instances", token, {"solutionId": "slack-alerts"})
+    assert third.status_code == 201 and third.get_json()["instanceId"] != inst_id
+    assert len(core.list_instances()[0]) == 2
+
+
 def test_unknown_solution_is_a_clear_404(client, token):
     resp = post(client, "/instances", token, {"solutionId": "nope"})
     assert resp.status_code == 404
@@ -144,6 +166,6 @@ def test_setup_publishes_a_changed_definition_as_the_next_version(tmp_path, core
     path = tmp_path / "demo.yaml"
     path.write_text(isv.DEMO_SOLUTION.read_text())
     isv.setup(path)
-    path.write_text(isv.DEMO_SOLUTION.read_text().replace("title: Sandbox alerts", "title: Sandbox alerts v2"))
+    path.write_text(isv.DEMO_SOLUTION.read_text().replace("title: {en: Sandbox alerts,", "title: {en: Sandbox alerts v2,"))
     assert isv.setup(path)[0] == "published slack-alerts version 2"
     assert isv.setup(path)[0] == "solution slack-alerts is up to date (version 2)"

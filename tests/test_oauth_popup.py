@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+import pytest
+import requests
+
 from _connect_support import (  # noqa: F401  (fixtures)
     SLOT, Dance, connect_sandbox, csrf_for, dance, instance, message_of, sandbox_config, session_data, sid, start_path,
     wizard_session,
@@ -159,9 +162,25 @@ def test_reconnecting_with_another_account_is_refused(live_server, start_path, u
 def test_withheld_scopes_are_refused_at_the_callback(live_server, start_path, user):
     resp = Dance(live_server).run(start_path, granted=["profile", "chat:write"])  # channels:read unticked
     result = message_of(resp.text)
-    assert result["authId"] is None and "did not grant everything" in result["error"]
-    assert "channels:read" in result["error"]
+    assert result["authId"] is None and "did not give this integration everything" in result["error"]
+    # the permission in the consent page's words, beside its name (issue 27)
+    assert "\u201cList the workspace's channels\u201d (channels:read)" in result["error"]
     assert accounts.list_accounts(user.id) == []
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("de", "\u201eDie Kan\u00e4le des Arbeitsbereichs auflisten\u201c (channels:read), \u201eNachrichten"),
+    ("ar", "(channels:read)\u060c \u00ab"),
+])
+def test_withheld_scopes_are_named_in_the_users_language(live_server, start_path, user, lang, words):
+    """Issue 27: in every language, the permissions in the consent page's words; the page shows
+    the failure as an error."""
+    http = requests.Session()
+    http.headers["Accept-Language"] = lang
+    resp = Dance(live_server, http).run(start_path, granted=["profile"])
+    result = message_of(resp.text)
+    assert words in result["error"], result["error"]
+    assert "alert--error" in resp.text.split('id="connect-error"')[0].rsplit("<", 1)[1]
 
 
 def test_scopes_are_not_checked_for_providers_that_rename_them(live_server, start_path, user, monkeypatch):

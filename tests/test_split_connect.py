@@ -135,7 +135,8 @@ def test_reconnect_rename_and_foreign_accounts_through_a_front_end(split, live_s
     freds = message_of(Dance(live_server, f_http).run(f"/connect/{f_iid}/s/{f_sid}/{SLOT}").text)["authId"]
     chosen = http.post(f"{live_server}/configure/{iid}/s/{sid}/screen/1", allow_redirects=False, timeout=30,
                        data={"csrf_token": csrf, "wizard_screen": "1", "wizard_action": "next", SLOT: freds})
-    assert chosen.status_code == 422
+    assert chosen.status_code == 303  # refused: post/redirect/get, the screen shows why
+    assert http.get(f"{live_server}{chosen.headers['Location']}", timeout=30).status_code == 422
     assert http.post(f"{live_server}/connect/{iid}/s/{sid}/auth/{freds}/rename", timeout=30,
                      data={"name": "x", "csrf_token": csrf}).status_code == 404
     assert http.get(f"{live_server}{start}?auth={freds}", allow_redirects=False, timeout=30).status_code == 404

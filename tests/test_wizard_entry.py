@@ -170,6 +170,25 @@ def test_a_new_code_replaces_the_old_session(wiz, inst, client):
     assert client.get(f"{wiz.base}/screen/1").status_code == 200
 
 
+def test_an_old_tabs_finish_says_the_session_ended_in_the_users_language(wiz, inst, client):
+    """Issue 27: a Finish (or Next) from a tab whose session a newer code ended is not "this form
+    has expired": it is `session_expired`, in the session's language, saying what to do."""
+    wiz.open(inst.id, "lang=de")
+    old, old_page = wiz.base, wiz.page
+    wiz.open(inst.id, "lang=de")  # the same instance opened again elsewhere
+    for url, data in ((f"{old}/finish", {"wizard_screen": "review"}),
+                      (f"{old}/screen/1", {"wizard_screen": "1", "wizard_action": "next", "channel": "x"})):
+        resp = client.post(url, data={"csrf_token": csrf_of(old_page), **data}, headers={"Accept-Language": "de"})
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 403, url
+        assert body_attr(page, "data-error-code") == "session_expired"
+        assert body_attr(page, "data-instance-id") == inst.id
+        assert "Schließen Sie dieses Fenster" in page and "abgelaufen" not in page
+    # a form with a forged token inside a live session is still the CSRF refusal
+    resp = client.post(f"{wiz.base}/finish", data={"csrf_token": "forged", "wizard_screen": "review"})
+    assert resp.status_code == 400 and body_attr(resp.get_data(as_text=True), "data-error-code") == "error"
+
+
 def test_missing_csrf_token_is_400(wiz, inst):
     wiz.open(inst.id)
     page = wiz.page

@@ -70,7 +70,7 @@ def test_every_type_renders_its_widget(wiz, inst):
     assert re.search(r'id="s_date"[^>]*type="date"', p)
     assert '<select' in p and '<option value="2">Big</option>' in p
     assert re.search(r'<input (?=[^>]*type="checkbox")(?=[^>]*name="s_multi")(?=[^>]*id="s_multi-0")(?=[^>]*value="a")', p)
-    assert "<legend>Tags</legend>" in p and "<legend>Fields</legend>" in p
+    assert "<legend><bdi>Tags</bdi></legend>" in p and "<legend><bdi>Fields</bdi></legend>" in p
     assert 'name="s_map-0-lhs"' in p and 'value="add_row:s_map"' in p
     # help is linked to its control
     assert 'id="s_string-help"' in p and re.search(r'aria-describedby="s_string-help"[^>]*id="s_string"', p)
@@ -84,6 +84,23 @@ def test_valid_values_of_every_type_are_stored_as_json(wiz, inst, core):
     assert core.get_instance(inst.id).config_values == EXPECTED
 
 
+@pytest.mark.parametrize("typed,integer,number", [
+    (" 7 ", 7, "0.5"),          # spaces around are dropped, not kept
+    ("+7", 7, " 1 "),
+    ("٧", 7, "٠.٥"),            # Arabic-Indic digits are read as the digits they are
+    ("۱۰", 10, "0"),            # Persian digits
+    ("７", 7, "1.0"),           # full-width
+])
+def test_integers_and_numbers_take_what_a_person_means(wiz, inst, core, typed, integer, number):
+    wiz.open(inst.id)
+    wiz.post({**VALID, "s_integer": typed, "s_number": number})
+    assert wiz.path.endswith("/review"), wiz.page[:3000]
+    wiz.finish()
+    values = core.get_instance(inst.id).config_values
+    assert values["s_integer"] == integer and type(values["s_integer"]) is int
+    assert values["s_number"] == float(number.replace("٠", "0").replace("٥", "5"))
+
+
 INVALID = [
     ("s_string", "toolong", "Label must be at most 5 characters"),
     ("s_secret", "ab", "Token must be at least 3 characters"),
@@ -93,6 +110,15 @@ INVALID = [
     ("s_number", "abc", "Ratio must be a number"),
     ("s_integer", "2.5", "Count must be a whole number"),
     ("s_integer", "0", "Count must be at least 1"),
+    # issue 27: only what a person means by a number (docs/solution-format.md)
+    ("s_integer", "1e1", "Count must be a number"),
+    ("s_integer", "1_0", "Count must be a number"),
+    ("s_integer", "1 0", "Count must be a number"),
+    ("s_integer", "0x5", "Count must be a number"),
+    ("s_number", "1e-1", "Ratio must be a number"),
+    ("s_number", "nan", "Ratio must be a number"),
+    ("s_number", "٠٫٥", "Ratio must be a number"),  # the Arabic decimal separator is not taken
+    ("s_integer", "9" * 5000, "Count must be a number"),  # past Python's int() limit: refused, not a 500
     ("s_date", "31/01/2026", "Since must be a date like 2026-01-31"),
     ("s_select", "3", "is not one of the choices for Size"),
     ("s_multi", ["a", "zz"], "is not one of the choices for Tags"),
@@ -225,7 +251,7 @@ def test_auth_slot_offers_the_users_accounts_only(client, core, user, fred):
     assert "Ada&#39;s workspace" in w.page and "Old workspace" in w.page
     assert "needs reconnecting" in w.page
     assert "Elsewhere" not in w.page and "Fred" not in w.page
-    assert "<legend>Your workspace" in w.page
+    assert "<legend><bdi>Your workspace</bdi>" in w.page
     iid, sid = inst.id, w.base.split("/s/")[1]
     # The connect popup (wizard.connect) is linked, with the status URL the script polls.
     assert f'href="/connect/{iid}/s/{sid}/acct?lang=en" target="wizard-connect"' in w.page

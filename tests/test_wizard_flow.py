@@ -415,18 +415,19 @@ def test_the_progress_list_marks_the_screen_shown_and_links_the_others(wiz, inst
     readers; on the review every screen is linked and Review is current."""
     wiz.open(inst.id)
     first, second, review = steps_of(wiz.page)
-    assert first == '<li class="" aria-current="step">Basics</li>'
-    assert second == f'<li class=""><a href="{wiz.base}/screen/2">Details</a></li>'
+    # the ISV's titles direction-isolated (issue 27)
+    assert first == '<li class="" aria-current="step"><bdi>Basics</bdi></li>'
+    assert second == f'<li class=""><a href="{wiz.base}/screen/2"><bdi>Details</bdi></a></li>'
     assert review == "<li>Review</li>"
     wiz.post({"channel": "#ops"})
     first, second, review = steps_of(wiz.page)
-    assert first == (f'<li class="is-done"><a href="{wiz.base}/screen/1">Basics</a>'
+    assert first == (f'<li class="is-done"><a href="{wiz.base}/screen/1"><bdi>Basics</bdi></a>'
                      '<span class="visually-hidden"> (done)</span></li>')
-    assert second == '<li class="" aria-current="step">Details</li>'
+    assert second == '<li class="" aria-current="step"><bdi>Details</bdi></li>'
     wiz.post({"threshold": "7"})
     first, second, review = steps_of(wiz.page)
-    assert first.startswith(f'<li class="is-done"><a href="{wiz.base}/screen/1">Basics</a>')
-    assert second.startswith(f'<li class="is-done"><a href="{wiz.base}/screen/2">Details</a>')
+    assert first.startswith(f'<li class="is-done"><a href="{wiz.base}/screen/1"><bdi>Basics</bdi></a>')
+    assert second.startswith(f'<li class="is-done"><a href="{wiz.base}/screen/2"><bdi>Details</bdi></a>')
     assert review == '<li aria-current="step">Review</li>'
 
 

@@ -40,11 +40,11 @@ def test_only_the_new_slot_is_asked_marked_new_and_the_rest_stays(w, core, v1):
     page = w.open(v1.id).get_data(as_text=True)
     assert 'id="field-bravo"' in page and 'id="field-channel"' not in page and 'id="field-threshold"' not in page
     assert re.search(r'id="bravo-new"[^>]*>\s*<span class="badge badge--new">New</span>\s*Added in this update', page)
-    assert "Notes sync was updated." in page and "Step 1 of 2" in page
+    assert "<bdi>Notes sync</bdi> was updated." in page and "Step 1 of 2" in page
     assert core.get_instance(v1.id).version == 1  # nothing moves before Finish
     review = w.post({"bravo": "b"}).get_data(as_text=True)
     assert "Staying as they are" in review
-    assert re.search(r'<dd data-slot="channel" data-staying="true">#alpha</dd>', review)
+    assert re.search(r'<dd data-slot="channel" data-staying="true"><bdi>#alpha</bdi></dd>', review)
     assert f'href="{w.base}/screen/2/edit"' in review
     payload = json.loads(html.unescape(re.search(r'data-review-values="([^"]*)"', review).group(1)))
     assert payload["visibleValues"] == ["bravo", "channel", "level", "threshold", "api_key"]  # what Finish saves

@@ -145,6 +145,8 @@ def load_config(instance_path: str, env=os.environ) -> dict:
         "WIZARD_LOG_FORMAT": env.get("WIZARD_LOG_FORMAT", "json" if production else "text"),
         "WIZARD_ACCESS_LOG": env.get("WIZARD_ACCESS_LOG", "1" if production else "0") == "1",
         "WIZARD_METRICS_TOKEN": env.get("WIZARD_METRICS_TOKEN") or None,
+        # GET /graphql in a browser: the GraphiQL explorer (wizard/api/explorer.py); never in production
+        "WIZARD_GRAPHQL_EXPLORER": not production and env.get("WIZARD_GRAPHQL_EXPLORER", "1") == "1",
         # the languages spoken (wizard/translations), and the one when nothing else chooses
         "WIZARD_LANGUAGES": _csv(env.get("WIZARD_LANGUAGES")) or list(DEFAULT_LANGUAGES),
         "WIZARD_DEFAULT_LANGUAGE": env.get("WIZARD_DEFAULT_LANGUAGE", "en"),

@@ -198,6 +198,7 @@ SCRIPT_TEXTS = [
     T("Retry"),
     T("Try again"),
     T("Account connected. Updating…"),
+    T("Account connected: %(account)s"),
     T("The account could not be connected: %(reason)s"),
     T("The account could not be connected."),
     T("Still waiting for the account. If you closed the window before finishing, try again."),
@@ -254,6 +255,13 @@ def template_gettext(translations) -> dict:
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
+def isolate(value) -> Markup:
+    """`{{ value|bdi }}`: text the user or the ISV wrote, direction-isolated (<bdi>), so that in a
+    right-to-left page "#general" stays "#general" and an Arabic name stays whole in a left-to-right
+    one (README, *Languages*). Escaped like any value; a Text shows in the page's language."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def init_app(app) -> None:
     app.config.setdefault("WIZARD_LANGUAGES", list(DEFAULT_LANGUAGES))
     app.config.setdefault("WIZARD_DEFAULT_LANGUAGE", "en")
@@ -271,7 +279,7 @@ def init_app(app) -> None:
     app.before_request(remember_lang)
     app.after_request(set_lang_cookie)
     app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number,
-                                 numberformat=numberformat)
+                                 numberformat=numberformat, bdi=isolate)
     texts.translate_with(localize)
     app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
 

@@ -5,6 +5,8 @@ writes the session only through these names and helpers, never through string li
   CONNECTED   {slot: authId}: accounts connected in the popup, not yet shown by the wizard
   ERRORS      {"screen", "errors"}: why Finish sent the user back to a screen (shown once)
   INFO        {"screen", "text"}: a one-time note for the screen Finish sent the user back to
+  SHOWN       {"screen", "errors", "info", "problem", "focus", "status"}: what a screen's POST had
+              to say, shown once by the GET it redirects to (post/redirect/get, flow.actions)
   READY       True from entry until the first page has said tray.configPopup.ready
   AUTH_DIALOG {"user_id", "service", "scopes", "instance_id", "slot", "reauth_id"}: the
               auth-only dialog's binding
@@ -20,6 +22,7 @@ WIZARD = "wizard"
 CONNECTED = "wizard_connected"
 ERRORS = "wizard_errors"
 INFO = "wizard_info"
+SHOWN = "wizard_shown"
 READY = "wizard_ready_pending"
 AUTH_DIALOG = "auth_dialog"
 ENDED = "session_ended"

@@ -60,15 +60,15 @@ def connect_sandbox(surface, context, workspace: str | None = None):
     consent = info.value
     expect(consent.locator("h1")).to_contain_text("wants to access your Sandbox workspace")
     if workspace:
-        consent.get_by_label("Workspace").select_option(label=workspace)
+        consent.get_by_label("Workspace", exact=True).select_option(label=workspace)
     consent.get_by_role("button", name="Allow").click()
     return consent
 
 
-def pick_account(surface):
+def pick_account(surface, title: str = "Connect"):
     account = surface.locator(f'input[type="radio"][name="{AUTH}"]').first
     expect(account).to_be_visible()  # the wizard reloaded with the new account
-    heading(surface, "Connect")
+    heading(surface, title)
     account.check()
 
 

@@ -44,7 +44,7 @@ def test_popup_opens_inside_the_click_before_the_url_is_known(host_page, context
     assert host_page.evaluate("window.openedInClick") is True
     assert popup.url == "about:blank"  # opened in the click, navigated later
     host_page.evaluate("window.releaseUrl()")
-    popup.wait_for_url("**/peer?mode=popup")
+    popup.wait_for_url("**/peer?mode=popup#wizardHost=*")
     expect(log(host_page, "ready")).to_have_count(1)
     assert popup.evaluate("window.opener !== null")
 
@@ -184,8 +184,38 @@ def test_inline_iframe_in_a_container(host_page):
     expect(host_page.locator("#box iframe")).to_have_count(1)
     expect(log(host_page, "ready")).to_have_count(1)
     host_page.frames[-1].evaluate("send({type: 'tray.configPopup.cancel', data: {solutionInstanceId: 'inst-1'}})")
-    expect(log(host_page, "cancel")).to_have_text('cancel {"solutionInstanceId":"inst-1"}')
+    # A cancel without a reason (a Tray-era wizard) gets the one for the wizard's own Cancel.
+    expect(log(host_page, "cancel")).to_have_text('cancel {"solutionInstanceId":"inst-1","reason":"cancel"}')
     expect(host_page.locator("#box iframe")).to_have_count(0)
+
+
+def test_the_wizard_url_names_this_pages_origin_in_its_fragment(host_page, sdk):
+    """The hint the wizard uses to post to this page alone (docs/events.md, "Origins")."""
+    host_page.click("#inline")
+    expect(log(host_page, "ready")).to_have_count(1)
+    src = host_page.locator("#box iframe").get_attribute("src")
+    assert src.endswith("/peer?mode=iframe#wizardHost=" + sdk.origin("localhost").replace(":", "%3A").replace("/", "%2F"))
+
+
+@pytest.mark.parametrize("button, closes", [("#modal", True), ("#popup", True), ("#inline", False)])
+def test_the_wizards_escape_event_cancels_a_modal_or_popup_with_reason_escape(host_page, context, button, closes):
+    if button == "#popup":
+        with context.expect_page() as info:
+            host_page.click(button)
+        peer = info.value
+    else:
+        host_page.click(button)
+        peer = None
+    expect(log(host_page, "ready")).to_have_count(1)
+    peer_frame = peer or host_page.frames[-1]
+    peer_frame.evaluate("send({type: 'tray.configPopup.escape', data: {solutionInstanceId: 'inst-1'}})")
+    if closes:
+        expect(log(host_page, "cancel")).to_have_text('cancel {"solutionInstanceId":"inst-1","reason":"escape"}')
+        assert host_page.evaluate("window.handle.isOpen()") is False
+    else:  # an inline iframe is part of the page: nothing to close
+        host_page.wait_for_timeout(300)
+        expect(log(host_page, "cancel")).to_have_count(0)
+        assert host_page.evaluate("window.handle.isOpen()") is True
 
 
 def test_messages_from_a_foreign_origin_or_a_foreign_window_are_ignored(host_page, sdk):
@@ -214,7 +244,7 @@ def test_auth_dialog_routes_its_three_events(host_page, context):
     with context.expect_page() as info:
         host_page.click("#auth")
     popup = info.value
-    popup.wait_for_url("**/peer?mode=popup")
+    popup.wait_for_url("**/peer?mode=popup#wizardHost=*")
     popup.evaluate("send({type: 'tray.authPopup.error', error: 'denied', err: 'denied'})")
     expect(log(host_page, "error")).to_contain_text('"message":"denied"')
     # The configuration wizard's events mean nothing to the auth dialog.
@@ -226,8 +256,26 @@ def test_auth_dialog_routes_its_three_events(host_page, context):
     with context.expect_page() as info:
         host_page.click("#auth")
     popup = info.value
-    popup.wait_for_url("**/peer?mode=popup")
+    popup.wait_for_url("**/peer?mode=popup#wizardHost=*")
     with popup.expect_event("close"):
         popup.evaluate("send({type: 'tray.authpopup.close'})")
-    expect(log(host_page, "cancel")).to_have_count(1)
+    expect(log(host_page, "cancel")).to_have_text('cancel {"reason":"cancel"}')
     expect(log(host_page, "finish")).to_have_count(1)
+
+
+def test_a_long_title_never_overflows_the_modal(host_page):
+    """Issue 27: an instance's name is up to 100 characters (MAX_INSTANCE_NAME); the demo puts it
+    in the modal's title, which ends in an ellipsis beside an untouched close button."""
+    host_page.set_viewport_size({"width": 390, "height": 844})
+    long_title = "Configure " + "Wörterbuch-Synchronisation " * 4
+    host_page.evaluate("(t) => { window.handle = ConfigWizard.open(options('modal', {title: t})); }", long_title)
+    dialog = host_page.get_by_role("dialog", name=long_title)
+    expect(dialog).to_be_visible()
+    title = dialog.locator("span").first
+    close = dialog.get_by_role("button", name="Close")
+    t, c, d = title.bounding_box(), close.bounding_box(), dialog.bounding_box()
+    assert t["x"] + t["width"] <= c["x"] + 0.5  # the title ends before the close button
+    assert c["x"] + c["width"] <= d["x"] + d["width"] + 0.5 and c["width"] >= 40  # which is whole
+    assert d["x"] + d["width"] <= 390
+    assert title.evaluate("e => e.scrollWidth > e.clientWidth")  # cut, with an ellipsis
+    assert title.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"

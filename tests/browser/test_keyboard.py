@@ -21,7 +21,7 @@ def tab_to(page, selector: str, limit: int = 40):
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def connect_with_the_keyboard(wizard, context, on_consent=lambda consent: None):
+def connect_with_the_keyboard(wizard, context, on_consent=lambda consent: None, title="Connect"):
     """The Connect screen: open the consent popup, Allow, choose the new account, Next."""
     tab_to(wizard, f"#{AUTH}-connect")
     with context.expect_page() as info:
@@ -34,7 +34,7 @@ def connect_with_the_keyboard(wizard, context, on_consent=lambda consent: None):
         consent.keyboard.press("Enter")
 
     expect(wizard.locator(f'input[name="{AUTH}"]').first).to_be_visible()
-    heading(wizard, "Connect")
+    heading(wizard, title)
     tab_to(wizard, f'input[name="{AUTH}"]')
     wizard.keyboard.press("Space")
     expect(wizard.locator(f'input[name="{AUTH}"]').first).to_be_checked()

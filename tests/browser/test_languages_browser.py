@@ -8,7 +8,7 @@ from flask_babel import gettext
 from playwright.sync_api import expect
 
 from browser_support import POPUP, fresh_instance, run_axe, shoot
-from journey import AUTH, EXPECTED, events, fill_where_to_post, heading, next_, open_demo, pick_account
+from journey import AUTH, EXPECTED, events, heading, next_, open_demo, pick_account
 from test_keyboard import connect_with_the_keyboard, finish_with_the_keyboard, tab_to
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def test_a_german_journey_to_finish(page, context, host, demo_solution, app):
     seen = []
     context.on("request", lambda r: seen.append(r.url))
     wizard = open_in(page, context, host, "de")
-    heading(wizard, "Connect")  # the solution's own title (it gives no German one)
+    heading(wizard, "Verbinden")  # the solution's own German title (solutions/slack-alerts.yaml)
     assert any("/configure/" in u and "lang=de" in u for u in seen)  # ConfigWizard.open({lang})
     expect(wizard.locator("html")).to_have_attribute("lang", "de")
     expect(wizard.locator("#step-count")).to_have_text("Schritt 1 von 4")
@@ -49,18 +49,23 @@ def test_a_german_journey_to_finish(page, context, host, demo_solution, app):
     expect(consent.locator("html")).to_have_attribute("lang", "de")  # the popup speaks it too
     expect(consent.locator("h1")).to_contain_text("möchte auf Ihren Sandbox-Arbeitsbereich zugreifen")
     consent.get_by_role("button", name="Erlauben").click()
-    pick_account(wizard)
+    pick_account(wizard, "Verbinden")
     next_(wizard)
 
-    heading(wizard, "Where to post")
-    fill_where_to_post(wizard, threshold="70")
+    heading(wizard, "Wohin posten")
+    expect(wizard.locator("p.wizard-header__solution")).to_contain_text("Sandbox-Warnungen")
+    wizard.get_by_label("Kanal").select_option(label="#alerts")
+    wizard.get_by_label("Warnstufe").select_option(label="Alles")
+    for keyword in ("Deployment", "Ausfall"):
+        wizard.get_by_role("checkbox", name=keyword).check()
+    wizard.get_by_label("Mindestschweregrad").fill("70")
     next_(wizard)  # a value error, in German
     expect(wizard.locator("#error-summary h2")).to_have_text("Bitte prüfen Sie dieses Feld")
     expect(wizard.locator("#external_threshold-error")).to_contain_text("darf höchstens")
-    wizard.get_by_label("Minimum severity").fill("7")
+    wizard.get_by_label("Mindestschweregrad").fill("7")
     next_(wizard)
     heading(wizard, "Details")
-    wizard.get_by_label("Digest email").fill("ops@example.com")
+    wizard.get_by_label("E-Mail für die Zusammenfassung").fill("ops@example.com")
     next_(wizard)
 
     heading(wizard, t("Review and finish"))
@@ -77,7 +82,7 @@ def test_an_arabic_journey_right_to_left_with_the_keyboard_alone(page, context, 
     t = translator(app, "ar")
     wizard = open_in(page, context, host, "ar")
     wizard.set_viewport_size(POPUP)
-    heading(wizard, "Connect")
+    heading(wizard, "الربط")  # the solution's own Arabic title
     expect(wizard.locator("html")).to_have_attribute("dir", "rtl")
     expect(wizard.locator("html")).to_have_attribute("lang", "ar")
     # Mirrored: the first step on the right, Next at the left end of the bar, Cancel at the right.
@@ -93,9 +98,9 @@ def test_an_arabic_journey_right_to_left_with_the_keyboard_alone(page, context, 
         consent.set_viewport_size(POPUP)
         shoot(consent, "ar-journey-consent", sizes=(("popup", POPUP),))
 
-    connect_with_the_keyboard(wizard, context, consent_in_arabic)
+    connect_with_the_keyboard(wizard, context, consent_in_arabic, title="الربط")
 
-    heading(wizard, "Where to post")
+    heading(wizard, "مكان النشر")
     tab_to(wizard, "#external_channel")
     wizard.keyboard.press("ArrowDown")  # — اختر — -> #general
     wizard.keyboard.press("ArrowDown")  # -> #alerts
@@ -111,7 +116,7 @@ def test_an_arabic_journey_right_to_left_with_the_keyboard_alone(page, context, 
     wizard.keyboard.type("5")
     wizard.keyboard.press("Enter")
 
-    heading(wizard, "Details")
+    heading(wizard, "التفاصيل")
     tab_to(wizard, "#external_digest_email")
     wizard.keyboard.type("kb@example.com")
     wizard.keyboard.press("Enter")

@@ -16,11 +16,12 @@ from ariadne import graphql_sync
 from graphql import ArgumentNode, FieldNode, GraphQLError, ObjectFieldNode, Visitor, parse, visit
 from graphql.language.location import get_location
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 
 from .. import identity, textcheck
 from ..extensions import db
 from . import cost
+from . import explorer as explorer_page
 from .errors import BAD_USER_INPUT, UNAUTHENTICATED, ApiError, ErrorLog, error_name, format_error
 
 bp = Blueprint("api", __name__)
@@ -118,6 +119,20 @@ def checked_input(resolve, obj, info, **args):
     except textcheck.InputError as exc:
         db.session.rollback()
         raise ApiError(str(exc), BAD_USER_INPUT, reason="invalid_input") from None
+
+
+@bp.get("/graphql")
+def explorer():
+    """A browser in development gets the API explorer (explorer.py); anything else 405, as ever."""
+    page = explorer_page.EXPLORER.html(request) if explorer_page.wants_explorer() else None
+    if page is None:
+        raise MethodNotAllowed(valid_methods=["POST"])
+    return page
+
+
+@bp.get("/graphql/explorer/<name>")
+def explorer_asset(name: str):
+    return explorer_page.asset(name)
 
 
 @bp.post("/graphql")

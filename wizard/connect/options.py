@@ -40,7 +40,7 @@ def missing_scope(service, auth, missing) -> OptionsUnavailable:
     if not missing:
         return OptionsUnavailable(
             T("%(service)s refused to list these choices for %(account)s: the account has not allowed what this list needs. Reconnect it and allow everything it asks for.", service=service.title, account=auth.name), code="missing_scope")
-    words = ", ".join(service.scope_words(s) for s in missing)
+    words = service.scope_list(missing)
     if len(missing) == 1:
         text = T("Your %(service)s account %(account)s has not given the permission %(permissions)s, which this list "
                  "needs. Reconnect the account and allow it.", service=service.title, account=auth.name, permissions=words)

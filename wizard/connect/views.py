@@ -299,7 +299,7 @@ def _complete(flow, service, token: dict, creds: dict, found: dict):
     scopes = [s for s in re.split(r"[\s,]+", token["scope"]) if s] if token.get("scope") else list(flow.scopes)
     withheld = [s for s in flow.scopes or [] if s not in scopes] if service.check_scopes else []
     if withheld:  # the integration would fail later, on its first call that needs them
-        return attempts.fail(flow, T("%(service)s did not grant everything this integration needs (%(scopes)s), so nothing was connected. Try again and allow all of it.", service=service.title, scopes=', '.join(withheld)))
+        return attempts.fail(flow, T("%(service)s did not give this integration everything it needs: %(permissions)s. Nothing was connected. Try again and allow all of it.", service=service.title, permissions=service.scope_list(withheld)))
     attempts.save(flow, service, creds, name=checked.name, account=checked.account, scopes=scopes,
                   expires_at=expires_at_of(token), granted=bool(token.get("scope")), params=params)
     return flow

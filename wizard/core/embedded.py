@@ -26,6 +26,7 @@ from ..solutions import (
 )
 from ..solutions import versions
 from ..solutions.versions import carry_values
+from ..solutions.values import instance_name_problem
 from ..webhooks import instance_event
 from ..webhooks.events import instance_configured
 from .base import Core, CoreError, InstanceData, InstanceRead, InvalidValues, MissingValues, NotFound, VersionFlags
@@ -140,6 +141,15 @@ def preload(rows) -> list:
     held = db.session.scalars(select(SolutionVersion).where(SolutionVersion.id.in_(other))).all() if other else []
     load_definitions([r.version for r in rows] + [newest_version_for(r) for r in rows] + held)
     return held  # the caller keeps them while it uses the rows (the identity map is weak)
+
+
+def _checked_name(name: str) -> str:
+    """An instance's name as stored (stripped), or InvalidValues naming `instanceName` (the one
+    rule: wizard.solutions.values.instance_name_problem)."""
+    problem = instance_name_problem(name)
+    if problem is not None:
+        raise InvalidValues(problem, fields={"instanceName": problem})
+    return (name or "").strip()
 
 
 def latest_shared_version(solution_id: str) -> SolutionVersion | None:
@@ -289,13 +299,15 @@ class EmbeddedCore(Core):
     def _write_values(self, instance_id, name, config_values, auth_values, *, enabling: bool = False):
         """The locked row with the merged values written (not committed). An enabled instance
         never keeps running without its required values, nor is one enabled without them."""
+        if name is not None:
+            name = _checked_name(name)
         row = self._row(instance_id, lock=True)
         definition = row.version.definition
         config, auth = self._merged(row, definition, config_values, auth_values)
         row.config_values = _encrypt_values(definition, config)
         row.auth_values = auth
         if name is not None:
-            row.name = name.strip()[:300]
+            row.name = name
         missing = missing_required(definition, config, auth) if (row.enabled or enabling) else []
         if missing:
             db.session.rollback()
@@ -439,6 +451,7 @@ class EmbeddedCore(Core):
 
     def create_instance(self, owner_id: str, solution_id: str, name: str = "", *,
                         config_values: dict | None = None, auth_values: dict | None = None) -> InstanceData:
+        name = _checked_name(name)
         if db.session.get(ExternalUser, owner_id) is None:
             raise NotFound(f"no user with id {owner_id!r}", fields={"owner": "unknown"})
         version = latest_shared_version(solution_id) if solution_id else None

@@ -46,6 +46,26 @@ def instances(user: ExternalUser) -> list[dict]:
     } for i in reversed(items)]  # newest first, as a "My integrations" list shows them
 
 
+def unfinished_instance(user: ExternalUser, solution_id: str):
+    """The user's newest instance of the solution that the wizard never finished (not enabled,
+    nothing saved: Finish saves the values), or None. Configure reopens it rather than piling up
+    another instance of the same name for each try."""
+    items, _ = embedded_core().list_instances(owner_id=user.id, solution_id=solution_id, first=200)
+    for inst in reversed(items):  # newest first
+        if not inst.enabled and not inst.config_values and not inst.auth_values:
+            return inst
+    return None
+
+
+def configure(user: ExternalUser, solution_id: str):
+    """Configure: the unfinished instance of the solution when there is one, else a new one.
+    Returns (instance, created)."""
+    inst = unfinished_instance(user, solution_id)
+    if inst is not None:
+        return inst, False
+    return embedded_core().create_instance(user.id, solution_id), True
+
+
 def own_instance(user: ExternalUser, instance_id: str):
     """The instance when it is the demo user's; NotFound otherwise (never another user's)."""
     inst = embedded_core().get_instance(instance_id)

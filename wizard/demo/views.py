@@ -54,8 +54,9 @@ def create_instance():
     body = request.get_json(silent=True) or {}
     solution_id = str(body.get("solutionId") or "")
     user = isv.demo_user()
-    inst = embedded_core().create_instance(user.id, solution_id)
-    return jsonify(instanceId=inst.id, url=isv.wizard_url(user, inst.id, _custom_validation())), 201
+    inst, created = isv.configure(user, solution_id)
+    return jsonify(instanceId=inst.id, reopened=not created,
+                   url=isv.wizard_url(user, inst.id, _custom_validation())), 201 if created else 200
 
 
 @bp.post("/api/instances/<instance_id>/wizard-url")

@@ -12,7 +12,8 @@ from flask import redirect, request, session
 from werkzeug.datastructures import MultiDict
 
 from ..i18n import localize
-from ..texts import T, from_json
+from ..solutions.values import instance_name_problem
+from ..texts import T, from_json, to_json
 from ..core import NotFound
 from ..i18n import _
 from ..web import user_accounts
@@ -63,20 +64,33 @@ def rename_account(ctx, screen: Screen, auth_id: str):
         info = T("Enter a name for the account.")
     else:
         info = T("The account is now called %(account)s.", account=auth.name)
-    return show_screen(ctx, screen, formdata=request.form, validate=False, info=info)
+    return shown_after_post(ctx, screen, raw=forms.raw_from_formdata(request.form, screen.slots), info=info)
 
 
 def change_rows(ctx, screen: Screen, _argument: str = ""):
     """Add row / Remove of a mapping: the screen again with the rows changed, kept as a draft."""
     action = request.form.get("wizard_action")
     formdata = forms.mapping_rows_action(request.form, action)
-    ctx.progress.set_draft(screen.number, forms.raw_from_formdata(formdata, screen.slots))
-    ctx.save()
-    return show_screen(ctx, screen, formdata=formdata, validate=False, focus=action)
+    return shown_after_post(ctx, screen, raw=forms.raw_from_formdata(formdata, screen.slots), focus=action)
 
 
 ACTIONS = {"next": go_next, "back": go_back, "rename": rename_account,
            "add_row": change_rows, "remove_row": change_rows}
+
+
+def shown_after_post(ctx, screen: Screen, *, raw: dict | None = None, errors: dict | None = None,
+                     info=None, problem=None, focus: str | None = None, status: int = 200):
+    """Post/redirect/get: a POST that shows its screen again (errors, a note, a changed row)
+    keeps what was typed as the screen's draft and what the page should say in the session (shown
+    once), then redirects to the screen. The browser's history then holds only GETs: Back,
+    Forward and reload always work (no "Confirm Form Resubmission"), and a reload shows the draft
+    again, checked anew."""
+    if raw is not None:
+        ctx.progress.set_draft(screen.number, raw)
+    session[keys.SHOWN] = {"screen": screen.number, "errors": to_json(errors or {}), "info": to_json(info),
+                           "problem": to_json(problem), "focus": focus, "status": status}
+    ctx.save()
+    return see_other(ctx.url("wizard.screen", n=screen.number))
 
 
 # -- Next and Back -------------------------------------------------------------------------------
@@ -88,20 +102,22 @@ def _submit(ctx, screen: Screen, *, forward: bool):
     result = ctx.engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept, rendered=rendered)
     result.errors.update(conv_errors)
     if forms.NAME_FIELD in page.form:
-        ctx.progress.rename(page.form[forms.NAME_FIELD].data)
+        name = page.form[forms.NAME_FIELD].data
+        refused = instance_name_problem(name)  # the one rule of the API, the CLI and the core
+        if refused is None:
+            ctx.progress.rename(name)
+        elif forward:
+            result.errors[forms.NAME_FIELD] = refused
     raw = forms.raw_from_formdata(request.form, screen.slots)
     if result.errors and not forward:
         ctx.progress.left_with_errors(screen.number, raw)
         ctx.save()
         return see_other(ctx.url("wizard.screen", n=(ctx.engine.prev(screen) or screen).number))
     if result.errors:
-        forms.apply_errors(page.form, result.errors)
-        return page.render(errors=result.errors, status=422, news=ctx.take_news())
+        return shown_after_post(ctx, screen, raw=raw, errors=result.errors, status=422)
     if result.appeared and forward:  # a condition now holds: show the new fields first
         ctx.engine.merge(result)
-        ctx.progress.drop_draft(screen.number)
-        ctx.save()
-        return show_screen(ctx, screen, formdata=request.form, validate=False, info=MORE_SETTINGS)
+        return shown_after_post(ctx, screen, raw=raw, info=MORE_SETTINGS)
     if forward:
         refused = ask_validation_webhook(ctx, screen, result, page, raw)
         if refused is not None:
@@ -132,16 +148,13 @@ def ask_validation_webhook(ctx, current: Screen, result, page, raw: dict):
                                 external_user_id=ctx.external_user_id, instance_id=ctx.iid,
                                 version=ctx.version, screen=screen, config=result.config, auth=result.auth)
     except validation.Unavailable as exc:
-        ctx.progress.set_draft(current.number, raw)
-        ctx.save()
-        return page.render(problem=exc.message, status=503, news=ctx.take_news())
+        return shown_after_post(ctx, current, raw=raw, problem=exc.message, status=503)
     if not errors:
         return None
     here = {k: v for k, v in errors.items() if k in current.slot_ids}
     elsewhere = [v for k, v in errors.items() if k not in current.slot_ids]
-    forms.apply_errors(page.form, here)
-    return page.render(errors=here, problem=" ".join(str(localize(v)) for v in elsewhere) or None, status=422,
-                       news=ctx.take_news())
+    return shown_after_post(ctx, current, raw=raw, errors=here, status=422,
+                            problem=" ".join(str(localize(v)) for v in elsewhere) or None)
 
 
 
@@ -163,6 +176,13 @@ def show_screen(ctx, screen: Screen, *, formdata=None, validate: bool = True, in
     sent_back = session.pop(keys.ERRORS, None)
     if sent_back and sent_back.get("screen") == screen.number:
         errors.update(from_json(sent_back.get("errors") or {}))
+    problem, status = None, 200
+    after_post = session.pop(keys.SHOWN, None)  # what the POST before this GET had to say (shown_after_post)
+    if after_post and after_post.get("screen") == screen.number:
+        errors.update(from_json(after_post.get("errors") or {}))
+        info = info or from_json(after_post.get("info"))
+        problem, focus, status = from_json(after_post.get("problem")), focus or after_post.get("focus"), after_post.get("status") or 200
+        validate = False  # the POST's own findings, not checked again
     draft = ctx.progress.draft(screen.number)
     if formdata is None and draft is not None:
         formdata = MultiDict([(k, v) for k, vs in draft.items() for v in vs])
@@ -172,4 +192,4 @@ def show_screen(ctx, screen: Screen, *, formdata=None, validate: bool = True, in
         result = ctx.engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept)
         errors = {**result.errors, **conv_errors, **errors}
     forms.apply_errors(page.form, errors)
-    return page.render(errors=errors, info=info, focus=focus, news=ctx.take_news())
+    return page.render(errors=errors, info=info, focus=focus, problem=problem, status=status, news=ctx.take_news())

@@ -18,6 +18,7 @@ from .. import controls
 from . import cache
 from ..i18n import wtforms_translations
 from ..slot_types import option_key
+from ..solutions.values import MAX_INSTANCE_NAME
 from ..texts import T, message
 
 
@@ -93,7 +94,7 @@ def form_class(slot_list: list[dict], maps: dict, name_field: bool, names: tuple
         attrs = {field_name(s["externalId"]): _slot_field(s, empty) for s in slot_list}
         if name_field:
             attrs[NAME_FIELD] = StringField(T("Name of this integration"),
-                                            render_kw={"maxlength": 300, "autocomplete": "off"})
+                                            render_kw={"maxlength": MAX_INSTANCE_NAME, "autocomplete": "off"})
         return type("Screen", (ScreenForm,), attrs)
 
     if names is None:
@@ -149,7 +150,7 @@ def convert(form: ScreenForm, slot_list: list[dict], maps: dict) -> tuple[dict, 
 def apply_errors(form: ScreenForm, errors: dict[str, str]) -> None:
     """Put the engine's messages (by externalId) onto the form's fields."""
     for slot_id, message in errors.items():
-        name = field_name(slot_id)
+        name = slot_id if slot_id == NAME_FIELD else field_name(slot_id)  # the instance's name, or a slot's
         if name in form:
             form[name].errors = [message]
 

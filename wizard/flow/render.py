@@ -68,6 +68,8 @@ class ScreenPage:
         errors = errors or {}
         items = self.items(shown)
         summary = [(forms.field_name(i["id"]), i["slot"]["title"], errors[i["id"]]) for i in items if i["id"] in errors]
+        if forms.NAME_FIELD in errors and forms.NAME_FIELD in self.form:  # the instance's name, above the slots
+            summary.insert(0, (forms.NAME_FIELD, T("Name of this integration"), errors[forms.NAME_FIELD]))
         active = engine.active()  # once: the step list, "Step n of m", Back and Next
         return render_template(
             "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
@@ -326,6 +328,22 @@ def news_lines(news: dict | None) -> list[str] | None:
     return lines
 
 
+def still_needed(ctx: WizardContext) -> list[dict]:
+    """What Finish would refuse, said up front on the review: each active screen's stored values
+    checked the way Finish checks them (engine.validate_all's rule, so the list and Finish never
+    disagree), every field that does not hold with its message and a link to it."""
+    engine, out = ctx.engine, []
+    for screen in engine.active():
+        config, auth = engine.stored_values(screen)
+        errors = engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept,
+                                        strict_options=False).errors
+        for slot in engine.visible_slots(screen):
+            if slot["externalId"] in errors:
+                out.append({"title": slot["title"], "message": errors[slot["externalId"]],
+                            "url": ctx.url("wizard.screen", n=screen.number, field=forms.field_name(slot["externalId"]))})
+    return out
+
+
 def review_page(ctx: WizardContext, *, news: dict | None = None, error: dict | None = None, status: int = 200):
     """The review: every active screen's values (the slot types' display), the values staying in
     upgrade mode, Finish, and `error` (a Finish that did not go through) when there is one."""
@@ -334,7 +352,7 @@ def review_page(ctx: WizardContext, *, news: dict | None = None, error: dict | N
         "wizard/review.html", ctx=ctx, sections=review_sections(ctx), error=error, steps=step_list(ctx, active, None),
         step_count=step_count(len(active) + 1, active),
         payload=review_payload(ctx), staying=staying_sections(ctx), news=news_lines(news),
-        last=active[-1] if active else None, page_kind="review",
+        last=active[-1] if active else None, page_kind="review", needed=still_needed(ctx),
     ), status
 
 

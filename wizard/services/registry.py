@@ -152,10 +152,19 @@ class Service:
         """The scopes the options list `options_name` needs (declared with the list)."""
         return tuple((self.options.get(options_name) or {}).get("scopes") or ())
 
-    def scope_words(self, scope: str) -> str:
-        """A scope as people read it: its title in the service's scope list, and its name."""
+    def scope_words(self, scope: str) -> Text:
+        """A scope as people read it: its title in the service's scope list (the consent page's
+        words: a Text for the built-in ones, so translated), and its name."""
         title = self.scope_titles.get(scope)
-        return f"\u201c{title}\u201d ({scope})" if title else f"\u201c{scope}\u201d"
+        return T("\u201c%(title)s\u201d (%(scope)s)", title=title, scope=scope) if title else T("\u201c%(scope)s\u201d", scope=scope)
+
+    def scope_list(self, scopes) -> Text:
+        """Several scopes as people read them, listed the way the user's language lists."""
+        words = [self.scope_words(s) for s in scopes]
+        out = words[0] if words else T("\u201c%(scope)s\u201d", scope="")
+        for more in words[1:]:
+            out = T("%(first)s, %(then)s", first=out, then=more)
+        return out
 
     @property
     def client_key(self) -> str:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 
 from wtforms import StringField
 from wtforms.widgets import NumberInput
@@ -10,15 +12,23 @@ from ..texts import T
 from .base import SlotType, SlotValueError, register, title
 
 
+# What a person types as a number (docs/solution-format.md, "Numbers typed in the wizard"): a sign,
+# digits, for `number` one decimal point with digits after it. Digits of any script (Arabic-Indic
+# ٠-٩, Persian ۰-۹, Devanagari, full-width...) are read as the digits they are. No exponent (1e1),
+# no thousands separators or underscores (1_000), no inner spaces, no inf/nan; spaces around the
+# number are dropped. Python's int() and float() take all of those, so they are not asked first.
+_WRITTEN = re.compile(r"[+-]?(\d+)(\.\d+)?", re.UNICODE)
+
+
 def _number(text: str):
-    """'7' -> 7, '2.5' -> 2.5; anything else stays text for `check` to refuse."""
+    """'7' -> 7, ' 7 ' -> 7, '٧' -> 7, '2.5' -> 2.5; anything else stays text for `check` to refuse."""
+    m = _WRITTEN.fullmatch(text)
+    if not m:
+        return text
+    ascii_text = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
     try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
+        return float(ascii_text) if m.group(2) else int(ascii_text)
+    except ValueError:  # past Python's 4,300 digits: not a number anyone types; `check` refuses it
         return text
 
 

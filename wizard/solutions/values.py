@@ -9,7 +9,26 @@ from __future__ import annotations
 from .. import slot_types
 from ..slot_types import SlotValueError
 from ..textcheck import InputError, NotJSON, check_data, loads
-from ..texts import T, message
+from ..texts import T, Text, message
+
+
+# An instance's name (Tray's instanceName): what the API, the wizard's name field, the CLI and the
+# core all accept (README, "Decisions where the spec is silent"). The column holds 300; a person's
+# name for an integration fits in far fewer, and every page that shows one can lay it out.
+MAX_INSTANCE_NAME = 100
+
+
+def instance_name_problem(name: str) -> Text | None:
+    """Why `name` cannot be an instance's name (spaces around it do not count), or None."""
+    text = (name or "").strip()
+    try:
+        check_data(text, "name")
+    except InputError as exc:
+        return message(exc)
+    if len(text) > MAX_INSTANCE_NAME:
+        return T("The name may have at most %(max)s characters (this one has %(count)s).",
+                 max=MAX_INSTANCE_NAME, count=len(text))
+    return None
 
 
 def check_value(slot: dict, value, *, dynamic_ok: bool = True):

@@ -4,7 +4,7 @@ stack trace. Wizard views raise `WizardError` to also tell the embedding page
 user" can fail (wizard.web.guard)."""
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request, session
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -36,7 +36,9 @@ class WizardError(HTTPException):
 # kind -> (HTTP status, event code, message): the guard's refusals, the same in every area.
 REFUSALS = {
     "session_expired": (403, "session_expired",
-                        T("This wizard session has ended. Open the wizard again from the application.")),
+                        T("This wizard session has ended: the wizard was opened again in another window, "
+                          "or this one was left unused too long. Close this window; the newest wizard "
+                          "window holds your work (or open the wizard again from the application).")),
     "other_instance": (403, "forbidden", T("This wizard session belongs to another integration.")),
     "not_owner": (403, "forbidden", T("You are not allowed to configure this integration.")),
     "not_found": (404, "not_found", T("This integration no longer exists.")),
@@ -100,6 +102,12 @@ def register_error_handlers(app) -> None:
                             mimetype="text/plain")
         code = exc.code or 500
         message = MESSAGES.get(code) or exc.description
+        # a session-bound route (its URL carries /s/<sid>) whose session did not load
+        if isinstance(exc, CSRFError) and (request.view_args or {}).get("sid") and not getattr(session, "sid", None):
+            # A form of a session that has ended (a newer code opened the instance in another tab,
+            # or it timed out): its CSRF secret went with it, but the truth is "session ended".
+            status, code, message = REFUSALS["session_expired"]
+            return render_error(status, message, code, (request.view_args or {}).get("iid"))
         if isinstance(exc, CSRFError):
             message = T("This form has expired or was not sent by the wizard. Reload the page and try again.")
         return render_error(code, message, "forbidden" if code == 403 else None)

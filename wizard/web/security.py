@@ -36,6 +36,12 @@ def allow_frame_src(origins: list[str]) -> None:
     g.frame_src = list(origins)
 
 
+def allow_data_fonts() -> None:
+    """Called by a view whose stylesheet embeds its fonts as data: URLs (the development API
+    explorer's GraphiQL); every other page keeps default-src for fonts."""
+    g.data_fonts = True
+
+
 def cacheable() -> None:
     """Called by views whose answer holds nothing of a session (a theme's stylesheet and logo):
     their own Cache-Control stands, even when the request brought a session cookie."""
@@ -60,6 +66,7 @@ def set_security_headers(response):
         frame_src = getattr(state, "frame_src", None)
         headers["Content-Security-Policy"] = (
             _CSP_FIXED.format(nonce=csp_nonce())
+            + ("font-src 'self' data:; " if getattr(state, "data_fonts", False) else "")
             + ("frame-src 'self' " + " ".join(frame_src) + "; " if frame_src else "")
             + f"frame-ancestors {frame}"
         )
@@ -82,5 +89,6 @@ def reset_request_state():
     g.pop("csp_nonce", None)
     g.pop("frame_ancestors", None)
     g.pop("cacheable", None)
+    g.pop("data_fonts", None)
     g.pop("page_theme", None)
     g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the session's token
