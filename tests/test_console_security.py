@@ -342,3 +342,26 @@ def test_an_idp_that_does_not_answer_is_said_so(app, client):
     finally:
         app.config["WIZARD_CONSOLE_OIDC_METADATA_URL"] = before
     assert resp.status_code == 403 and "did not answer" in resp.get_data(as_text=True)
+
+
+def test_oidc_an_email_the_idp_does_not_say_it_verified_is_refused_unless_trusted(live_server, app, client,
+                                                                                  monkeypatch):
+    """An IdP that lets people set their own address and sends no email_verified (review finding):
+    a missing claim is not a yes, so no mapped role is handed out; an operator who trusts such an
+    IdP says so with WIZARD_CONSOLE_OIDC_TRUST_EMAIL."""
+    from wizard.sandbox import provider, views as sandbox_views
+
+    def no_claim(user_id, scope):
+        info = provider.UserInfo(sub=user_id, name=user_id)
+        info["email"] = user_id
+        return info
+
+    monkeypatch.setattr(provider, "user_info", no_claim)
+    monkeypatch.setattr(sandbox_views, "user_info", no_claim)
+    resp = client.get(_consent(client, _to_idp(client), "admin@sandbox.example"))
+    assert resp.status_code == 403 and "not verified" in resp.get_data(as_text=True)
+    assert client.get("/console/").status_code == 303
+    monkeypatch.setitem(app.config, "WIZARD_CONSOLE_OIDC_TRUST_EMAIL", True)
+    resp = client.get(_consent(client, _to_idp(client), "admin@sandbox.example"))
+    assert resp.status_code == 200, resp.data[:300]
+    assert client.get("/console/").status_code == 200

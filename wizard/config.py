@@ -170,6 +170,8 @@ def console_settings(env, production: bool) -> dict:
         "WIZARD_CONSOLE_OIDC_CLIENT_ID": env.get("WIZARD_CONSOLE_OIDC_CLIENT_ID") or None,
         "WIZARD_CONSOLE_OIDC_CLIENT_SECRET": env.get("WIZARD_CONSOLE_OIDC_CLIENT_SECRET") or None,
         "WIZARD_CONSOLE_OIDC_TITLE": env.get("WIZARD_CONSOLE_OIDC_TITLE") or None,
+        # trust an IdP that sends no email_verified claim (wizard/console/auth.py finish_oidc)
+        "WIZARD_CONSOLE_OIDC_TRUST_EMAIL": (env.get("WIZARD_CONSOLE_OIDC_TRUST_EMAIL") or "").strip().lower() in ("1", "true", "yes"),
         # "admin=ops@acme.com,support=@acme.com": who gets which role (an address or @domain)
         "WIZARD_CONSOLE_ROLES": env.get("WIZARD_CONSOLE_ROLES") or (
             "" if production else

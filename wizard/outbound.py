@@ -104,12 +104,19 @@ def allow_list(entries) -> list:
     return out
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: on an IPv6-only host it reaches IPv4
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+
+
 def _unmapped(ip):
+    """The IPv4 address an IPv6 form stands for (mapped, 6to4, NAT64, IPv4-compatible), else ip."""
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped:
             return ip.ipv4_mapped
         if ip.sixtofour:
             return ip.sixtofour
+        if ip in NAT64 or (ip in IPV4_COMPATIBLE and int(ip) > 1):  # :: and ::1 stay IPv6
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip
 
 
@@ -131,7 +138,7 @@ def refusal(host: str, address: str, allowed: list) -> str | None:
         kind = "a link-local address"
     elif ip.is_multicast:
         kind = "a multicast address"
-    elif ip.is_private or not ip.is_global:
+    elif ip.is_private or ip.is_reserved or getattr(ip, "is_site_local", False) or not ip.is_global:
         kind = "a private or reserved address"
     else:
         return None

@@ -340,7 +340,11 @@ def finish_oidc() -> Operator:
         current_app.logger.warning("console sign-in refused: %s", type(exc).__name__)
         raise SignInError("The sign-in could not be checked. Start again.") from None
     claims = token.get("userinfo") or {}
-    unverified = lambda c: c.get("email_verified") in (False, "false")  # noqa: E731  (some IdPs send a string)
+    # Only an address the IdP says it verified signs in: a missing claim is not a yes (an IdP that
+    # lets users set their own e-mail and sends no claim would otherwise hand out mapped roles).
+    # WIZARD_CONSOLE_OIDC_TRUST_EMAIL=1 trusts an IdP that never sends it (README, console).
+    trust = current_app.config.get("WIZARD_CONSOLE_OIDC_TRUST_EMAIL")
+    unverified = lambda c: not trust and c.get("email_verified") not in (True, "true")  # noqa: E731  (some IdPs send a string)
     if not claims.get("email") or unverified(claims):
         try:
             claims = client.userinfo(token=token)
