@@ -60,17 +60,15 @@ def current_binding() -> str | None:
     return g.get("connect_binding") or request.cookies.get(BINDING_COOKIE)
 
 
-class PopupIntegration(FlaskIntegration):
-    """Authlib's Flask integration keeping authorization requests in the cache only, under a key
-    bound to the popup's nonce (see the module docstring)."""
+class BoundStateIntegration(FlaskIntegration):
+    """Authlib's Flask integration keeping authorization requests (state, nonce, PKCE verifier) in
+    the cache only, under the key `_key(state)` gives: bound to something only the browser that
+    started holds, so a callback elsewhere finds nothing. Subclasses give `_key` (None: unbound)."""
 
-    expires_in = FLOW_TTL
+    unbound = "an authorization request needs its browser's binding"
 
-    def _key(self, state):
-        binding = current_binding()
-        if not state or not binding:
-            return None
-        return f"_state_{self.name}_{hash_secret(binding)}_{state}"
+    def _key(self, state) -> str | None:
+        raise NotImplementedError
 
     def get_state_data(self, session, state):
         key = self._key(state)
@@ -80,13 +78,28 @@ class PopupIntegration(FlaskIntegration):
     def set_state_data(self, session, state, data):
         key = self._key(state)
         if key is None:
-            raise RuntimeError("an authorization request needs the popup's binding nonce")
+            raise RuntimeError(self.unbound)
         self.cache.set(key, json.dumps({"data": data}), self.expires_in)
 
     def clear_state_data(self, session, state):
         key = self._key(state)
         if key:
             self.cache.delete(key)
+
+
+class PopupIntegration(BoundStateIntegration):
+    """Authorization requests bound to the popup's nonce (see the module docstring)."""
+
+    unbound = "an authorization request needs the popup's binding nonce"
+
+    expires_in = FLOW_TTL
+
+    def _key(self, state):
+        binding = current_binding()
+        if not state or not binding:
+            return None
+        return f"_state_{self.name}_{hash_secret(binding)}_{state}"
+
 
 
 class GuardedOAuth2Session(OAuth2Session):

@@ -17,17 +17,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 from datetime import timedelta
 
-from authlib.integrations.flask_client import FlaskIntegration, OAuth
+from authlib.integrations.flask_client import OAuth
 from flask import abort, current_app, g, request
 from sqlalchemy import select, update
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from ..config import CONSOLE_CALLBACK_PATH
-from ..connect.oauth import DbCache
+from ..connect.oauth import BoundStateIntegration, DbCache
 from ..crypto import hash_secret, new_secret
 from ..extensions import db, per_app
 from ..models import utcnow
@@ -258,32 +257,17 @@ def link_is_usable(token: str) -> bool:
 
 # -- OpenID Connect --------------------------------------------------------------------------
 
-class SignInIntegration(FlaskIntegration):
+class SignInIntegration(BoundStateIntegration):
     """Authlib's Flask integration keeping the authorization request (state, nonce, PKCE
     verifier) in the database under a key holding the binding cookie's hash: a callback in
     another browser finds nothing, and Authlib refuses it as a wrong state."""
 
     expires_in = 900
+    unbound = "a console sign-in needs its binding cookie"
 
     def _key(self, state):
         bound = binding()
         return f"_console_{hash_secret(bound)}_{state}" if state and bound else None
-
-    def get_state_data(self, session, state):
-        key = self._key(state)
-        value = self._get_cache_data(key) if key else None
-        return value.get("data") if value else None
-
-    def set_state_data(self, session, state, data):
-        key = self._key(state)
-        if key is None:
-            raise RuntimeError("a console sign-in needs its binding cookie")
-        self.cache.set(key, json.dumps({"data": data}), self.expires_in)
-
-    def clear_state_data(self, session, state):
-        key = self._key(state)
-        if key:
-            self.cache.delete(key)
 
 
 class SignInOAuth(OAuth):
