@@ -57,3 +57,22 @@ def test_pages_are_compressed_and_the_first_screen_is_small(client, core, user):
     total = len(resp.data) + sum(len(client.get(a, headers={"Accept-Encoding": "gzip"}).data)
                                  for a in STATIC.findall(page))
     assert total < 15 * 1024, total
+
+
+def test_scripts_and_style_sheets_are_served_minified_under_the_hash_of_what_is_served(tmp_path):
+    import hashlib
+
+    from wizard.web.static import build
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.js").write_text("// why this is so\nfunction add(first, second) {\n  return first + second;\n}\n")
+    (src / "a.css").write_text("/* a note */\nbody {\n  color: red;\n}\n")
+    (src / "v.min.js").write_text("var  kept = 1; // as it came\n")
+    root, manifest = build(str(src), str(tmp_path / "out"))
+    out = tmp_path / "out" / root
+    js = (out / manifest["a.js"]).read_text()
+    assert js == "function add(first,second){return first+second;}" and (out / "a.js").read_text() == js
+    assert (out / manifest["a.css"]).read_text() == "body{color:red}"
+    assert (out / manifest["v.min.js"]).read_text() == "var  kept = 1; // as it came\n"  # left as it came
+    assert manifest["a.js"] == f"a.{hashlib.sha256(js.encode()).hexdigest()[:12]}.js"

@@ -1,8 +1,9 @@
 """Static files as a CDN serves them (WhiteNoise), and compressed pages (Flask-Compress).
 
 At start-up `static/` is copied once into `<instance>/static-build/<digest of everything>/`,
-each file under its own name AND a content-hashed one (`wizard.3f2a1b9c0d4e.js`), then
-compressed once (gzip and Brotli files beside each, WhiteNoise's compressor). Pages link the
+scripts and style sheets minified (rjsmin, rcssmin: a third fewer bytes on the wire even after
+Brotli; the repo keeps the readable source), each file under its own name AND a content-hashed
+one of what is served (`wizard.3f2a1b9c0d4e.js`), then compressed once (gzip and Brotli files beside each, WhiteNoise's compressor). Pages link the
 hashed names (`url_for('static', ...)` maps them, `hashed_url_defaults`), which are cached for a
 year as immutable: a second screen fetches no static file again, and a changed file gets a new
 name. The plain names keep working with a short cache, for what ISV pages link by name
@@ -17,6 +18,8 @@ import re
 import shutil
 import tempfile
 
+import rcssmin
+import rjsmin
 from flask import Flask, has_request_context, request
 from flask_compress import Compress
 from whitenoise import WhiteNoise
@@ -42,12 +45,26 @@ def _files(folder: str) -> list[str]:
     return sorted(out)
 
 
+MINIFIERS = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
+
+
+def served(rel: str, content: bytes) -> bytes:
+    """What is served for the file `rel`: scripts and style sheets minified (not those already
+    minified, `*.min.js`), everything else as it is."""
+    minify = MINIFIERS.get(os.path.splitext(rel)[1])
+    if minify is None or ".min." in rel:
+        return content
+    return minify(content.decode("utf-8")).encode("utf-8")
+
+
 def build(static_dir: str, out_root: str) -> tuple[str, dict[str, str]]:
-    """The served folder and the manifest {name: hashed name}; built only when the files changed."""
-    manifest, whole = {}, hashlib.sha256()
+    """The served folder and the manifest {name: hashed name}; built only when the files changed.
+    The hash is of the bytes served, so a new minifier's output gets a new name too."""
+    manifest, contents, whole = {}, {}, hashlib.sha256()
     for rel in _files(static_dir):
         with open(os.path.join(static_dir, rel), "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
+            contents[rel] = served(rel, f.read())
+        digest = hashlib.sha256(contents[rel]).hexdigest()
         manifest[rel] = hashed_name(rel, digest)
         whole.update(f"{rel}\0{digest}\n".encode())
     target = os.path.join(out_root, whole.hexdigest()[:16])
@@ -59,7 +76,8 @@ def build(static_dir: str, out_root: str) -> tuple[str, dict[str, str]]:
             for name in (rel, hashed):
                 dest = os.path.join(tmp, name)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
-                shutil.copyfile(os.path.join(static_dir, rel), dest)
+                with open(dest, "wb") as f:
+                    f.write(contents[rel])
                 if compressor.should_compress(name):
                     compressor.compress(dest)
         try:
