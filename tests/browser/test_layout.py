@@ -93,7 +93,9 @@ def test_the_review_and_the_accounts_at_popup_and_phone_size(lang, page, context
             consent.locator('input[name="allow"]').click()
         expect(wizard.locator(f'input[name="{AUTH}"]')).to_have_count(n)
     expect(wizard.locator(f'input[name="{AUTH}"]')).to_have_count(3)
-    wizard.locator(f"#{AUTH}-connect-status").evaluate("e => e.textContent = ''")  # the layout without the note
+    status = wizard.locator(f"#{AUTH}-connect-status")
+    expect(status).to_contain_text("Initech")  # the last one announced: cleared before that, it came back
+    status.evaluate("e => e.textContent = ''")  # the layout without the note
     check_sizes(wizard, f"accounts-{lang}")
     wizard.set_viewport_size(POPUP)
     wizard.get_by_role("radio", name="Acme Corp").check()
