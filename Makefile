@@ -34,7 +34,7 @@ test-deps: .stamp-test-deps $(MO) browser proxy
 # Extract the marked text into messages.pot and bring every catalogue up to date (then translate
 # what `msgstr ""` is left in each .po).
 messages: .stamp-deps
-	$(BIN)/pybabel extract -F babel.cfg -k T -k _l --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k T --sort-by-file --no-wrap -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 # Debian's Chromium (Playwright's own browser download does not work here), axe-core from npm, and

@@ -33,7 +33,7 @@ def extracted() -> dict:
     """What `make messages` extracts now: msgid (or (singular, plural)) -> True."""
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {**DEFAULT_KEYWORDS, "T": None, "_l": None}
+    keywords = {**DEFAULT_KEYWORDS, "T": None}
     out = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):

@@ -320,3 +320,29 @@ def test_each_request_finds_its_own_language_even_in_one_app_context(app):
             with app.test_request_context(f"/?lang={lang}"):
                 app.preprocess_request()
                 assert localize(T("Next")) == expected and catalogue().tag == lang
+
+
+def test_python_templates_and_texts_translate_through_one_catalogue(app):
+    """`_`/`ngettext` in Python, `_`/`gettext`/`ngettext`/`{% trans %}` in a template and a `T`
+    shown on a page give the same text in the request's language; escaping as Jinja's newstyle
+    gettext (the variables, not the translation)."""
+    from flask import render_template_string
+
+    from wizard.i18n import _, catalogue, ngettext
+    from wizard.texts import T
+
+    source = ("{{ _('Next') }}|{{ gettext('Next') }}|{% trans %}Next{% endtrans %}|{{ t }}|{{ [t]|join }}|"
+              "{{ ngettext('Please check this field', 'Please check these %(num)s fields', 1) }}|"
+              "{{ ngettext('Please check this field', 'Please check these %(num)s fields', 3) }}|"
+              "{% trans n=3 %}Please check this field{% pluralize %}Please check these {{ n }} fields{% endtrans %}|"
+              "{{ _('Account connected: %(account)s', account=who) }}")
+    for lang in ("de", "ar", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            app.preprocess_request()
+            one, three = (ngettext("Please check this field", "Please check these %(num)s fields", n) for n in (1, 3))
+            account = _("Account connected: %(account)s", account="<b>")
+            expected = "|".join([_("Next")] * 5 + [one, three, three, account.replace("<b>", "&lt;b&gt;")])
+            assert render_template_string(source, t=T("Next"), who="<b>") == expected
+            assert catalogue().tag == lang
+            if lang == "de":
+                assert (_("Next"), three) == ("Weiter", "Bitte prüfen Sie diese 3 Felder")

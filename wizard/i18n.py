@@ -1,6 +1,16 @@
-"""Languages: Flask-Babel, bound in `create_app`. Code marks user-visible text with `_` (now) or
-`_l` (lazy, for module-level constants such as form labels); templates use `_()` directly; plain
-Python that cannot import Flask makes `wizard.texts.Text`, which every template output localises.
+"""Languages: which one a request speaks, and the one way text is translated into it.
+
+- `catalogue()`: the request's language and catalogue, found once per request (Flask-Babel picks
+  the language through `select_locale` and loads the catalogue; nothing else asks it).
+- `_(text, **variables)` and `ngettext(singular, plural, num, **variables)`: the translation of
+  Python code, through that catalogue. `T("…")` (wizard.texts, plain Python, also for
+  module-level constants such as form labels) is the lazy form: a `Text` is translated by `_`
+  where it is shown (`localize`; `Text.__html__`, which autoescaping and WTForms' widgets call).
+- Templates call `_`, `gettext` and `ngettext` with Jinja's newstyle semantics (Jinja's i18n
+  extension, newstyle): `template_gettext` binds them to the request's catalogue for each render
+  (`page_language`; `flow.render` for a slot's part).
+- The ISV's own texts (a solution definition's `{en: …, de: …}`) are not in a catalogue: they are
+  picked by `wizard.texts.localize_definition`, with `localize` for the server's own defaults.
 
 The language of a request (`select_locale`): the `lang` query parameter (remembered in the session
 from then on), then the session's, then the browser's `Accept-Language`, then
@@ -11,16 +21,15 @@ from __future__ import annotations
 
 import os
 import weakref
+from datetime import date, time
 from functools import lru_cache
 from typing import NamedTuple
 
 from babel import Locale, UnknownLocaleError, support
-from babel.numbers import format_decimal as _babel_format_decimal
-from babel.dates import format_date as _babel_format_date, format_time as _babel_format_time
+from babel.numbers import format_decimal
+from babel.dates import format_date as _format_date, format_time as _format_time
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, format_decimal, get_locale, refresh, lazy_gettext as _l, ngettext  # noqa: F401  (re-exported)
-from flask_babel import gettext as _babel_gettext
-from flask_babel import get_translations
+from flask_babel import Babel, get_locale, get_translations, refresh
 from jinja2 import pass_eval_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
@@ -32,7 +41,7 @@ from .config import DEFAULT_LANGUAGES
 from . import texts
 from .texts import T, Text
 
-babel = Babel()
+babel = Babel(configure_jinja=False)  # the templates' gettext and filters are ours (init_app)
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
 
 
@@ -121,36 +130,47 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported()) or default
 
 
+# Outside an app (no request, no catalogue): the English text, as Flask-Babel gives it there.
+_ENGLISH = support.NullTranslations()
+
+
 def _(string: str, **variables) -> str:
-    """Flask-Babel's `gettext` (the text in the request's language, formatted with `variables`),
-    with the catalogue found once per request (`catalogue`)."""
-    if not has_app_context():
-        return _babel_gettext(string, **variables)
-    text = catalogue().translations.ugettext(string)
+    """The translation of Python code: `string` in the request's language (its catalogue, found
+    once per request), `variables` filled in (`%(name)s`). What Flask-Babel's `gettext` does."""
+    text = (catalogue().translations if has_app_context() else _ENGLISH).ugettext(string)
     return text % variables if variables else text
 
 
-def language(locale=None) -> str:
-    """The request's language (or `locale`'s), as a tag (de, ar, pt-BR)."""
-    return (str(locale) if locale else catalogue().tag).replace("_", "-")
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """`_` with a plural form: the form for `num` in the request's language, `%(num)s` and
+    `variables` filled in. What Flask-Babel's `ngettext` does."""
+    variables.setdefault("num", num)
+    text = (catalogue().translations if has_app_context() else _ENGLISH).ungettext(singular, plural, num)
+    return text % variables
 
 
 def localize(value):
-    """A `Text` in the request's language (its parameters too, numbers as the language writes
-    them); anything else as it is."""
+    """A `Text` (wizard.texts: `T("…")`) translated by `_`, its parameters too (numbers as the
+    language writes them); anything else as it is."""
     if isinstance(value, Text):
-        params = {k: _param(v) for k, v in value.params.items()}
-        if not has_app_context():  # no catalogue: the English text, as Flask-Babel gives it there
-            return _(value.msgid, **params)
-        text = catalogue().translations.ugettext(value.msgid)  # Flask-Babel's gettext, the catalogue found once
-        return text % params if params else text
+        return _(value.msgid, **{k: _param(v) for k, v in value.params.items()})
     return value
 
 
 def _param(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_decimal(value)
+        return format_decimal(value, locale=_locale())
     return localize(value)
+
+
+def _locale() -> Locale | None:
+    """The request's locale; None outside an app (babel's default, as Flask-Babel's helpers)."""
+    return catalogue().locale if has_app_context() else None
+
+
+def language(locale=None) -> str:
+    """The request's language (or `locale`'s), as a tag (de, ar, pt-BR)."""
+    return (str(locale) if locale else catalogue().tag).replace("_", "-")
 
 
 def direction(locale=None) -> str:
@@ -159,34 +179,35 @@ def direction(locale=None) -> str:
 
 def format_date(iso: str) -> str:
     """An ISO date (YYYY-MM-DD) as the user's language writes it."""
-    from datetime import date
-    return _babel_format_date(date.fromisoformat(iso), format="long", locale=get_locale())
+    return _format_date(date.fromisoformat(iso), format="long", locale=_locale())
+
+
+def format_time(hhmm: str) -> str:
+    """A time (HH:MM) as the user's language writes it."""
+    return _format_time(time.fromisoformat(hhmm), format="short", locale=_locale())
+
+
+def format_number(value) -> str:
+    """A number (the review's display) as the user's language writes it, up to ten decimals."""
+    return format_decimal(value, format="#,##0.##########", locale=_locale())
 
 
 _whole_numbers: dict[tuple[str, int], str] = {}
 
 
 def numberformat(number) -> str:
-    """Flask-Babel's `numberformat` filter (babel's format_decimal in the request's language), the
-    text of a whole number remembered per language: the step counter above every screen formats two
-    of them on each page, and formatting one walks babel's pattern machinery every time."""
+    """A number as the request's language writes it (babel's format_decimal, as Flask-Babel's
+    `numberformat` filter), the text of a whole number remembered per language: the step counter
+    above every screen formats two of them on each page, and formatting one walks babel's pattern
+    machinery every time."""
     locale, tag, _t = catalogue()
     if type(number) is int and -1000 < number < 1000:  # a step number; bounded, as the languages are
         key = (tag, number)
         text = _whole_numbers.get(key)
         if text is None:
-            text = _whole_numbers[key] = _babel_format_decimal(number, locale=locale)
+            text = _whole_numbers[key] = format_decimal(number, locale=locale)
         return text
-    return _babel_format_decimal(number, locale=locale)
-
-
-def format_number(value) -> str:
-    return format_decimal(value, format="#,##0.##########")
-
-
-def format_time(hhmm: str) -> str:
-    from datetime import time
-    return _babel_format_time(time.fromisoformat(hhmm), format="short", locale=get_locale())
+    return format_decimal(number, locale=locale)
 
 
 # The text static/wizard.js and static/connect.js show, given to them translated in <body
@@ -223,18 +244,21 @@ def script_texts_attr() -> Markup:
     translations = catalogue().translations
     attr = _script_texts.get(translations)
     if attr is None:
-        texts = {t.msgid: translations.ugettext(t.msgid) for t in SCRIPT_TEXTS}
-        attr = escape(str(htmlsafe_json_dumps(texts, dumps=current_app.json.dumps, sort_keys=True)))
+        translated = {t.msgid: _(t.msgid) for t in SCRIPT_TEXTS}
+        attr = escape(str(htmlsafe_json_dumps(translated, dumps=current_app.json.dumps, sort_keys=True)))
         _script_texts[translations] = attr
     return attr
 
 
 def template_gettext(translations) -> dict:
-    """`gettext`/`ngettext` for the templates' `_()`, bound to one request's catalogue: Flask-Babel's
-    own look the catalogue up again on every call. Same behaviour as Jinja's newstyle gettext
-    (jinja2.ext: escaped variables, always a format string). They take the evaluation context,
-    not the context as Jinja's do: inside a loop, Jinja copies the whole context for a function
-    that takes it, on every call."""
+    """`_`/`gettext` and `ngettext` for templates, bound to `translations` (the request's catalogue)
+    for one render: `_` and `ngettext` in the form Jinja's i18n extension gives templates with
+    newstyle gettext (jinja2.ext: the text is Markup, the variables escaped, always a format string;
+    also what `{% trans %}` calls). Given to every render by `page_language`, and to a slot's part
+    by flow.render. Not Jinja's own wrappers, which are slower on a page that calls them dozens of
+    times: these take the evaluation context, not the context (inside a loop, Jinja copies the
+    whole context for a function that takes it, on every call), read the catalogue bound here, not
+    the request's again, and do not format a text without `%`."""
     @pass_eval_context
     def gettext(__eval_ctx, __string, **variables):
         rv = translations.ugettext(__string)
@@ -278,13 +302,18 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_lang)
     app.after_request(set_lang_cookie)
+    # `{% trans %}` too, calling the page's `gettext`/`ngettext` (template_gettext) the newstyle way
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.newstyle_gettext = True
     app.jinja_env.filters.update(local_date=format_date, local_time=format_time, local_number=format_number,
                                  numberformat=numberformat, bdi=isolate)
+    # a Text shows in the request's language wherever it is escaped: every {{ }} of the templates
+    # (all autoescaped), WTForms' labels and options
     texts.translate_with(localize)
-    app.jinja_env.finalize = localize  # every {{ }} of every template: a Text in the page's language
 
     @app.context_processor
     def page_language():
+        """Before every render_template: the page's language, direction and `_`/`ngettext`."""
         locale, _tag, translations = catalogue()
         return {"page_lang": language(locale), "page_dir": direction(locale), "script_texts_attr": script_texts_attr,
                 **template_gettext(translations)}

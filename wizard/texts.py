@@ -1,17 +1,23 @@
-"""User-visible text made where Flask is not at hand (the slot types, the solution format, the
-engine, module-level constants): a `Text` is the English sentence itself (a `str`, so the API,
-logs and tests read it as before) that also remembers its message id and parameters, so that
-the page translates it at render time (wizard.i18n.localize, applied to every `{{ }}` of the
-templates). Plain Python on purpose: .importlinter forbids Flask in the rules.
+"""User-visible text made where there is no request yet or Flask is not at hand (the slot types,
+the solution format, the engine, module-level constants such as form labels): the lazy form of
+wizard.i18n's `_`. A `Text` is the English sentence itself (a `str`, so the API, logs and tests
+read it as before) that also remembers its message id and parameters, so that it is translated
+by `_` where it is shown (`__html__`: every `{{ }}` of the templates, WTForms' labels and
+options; `wizard.i18n.localize` in Python). Plain Python on purpose: .importlinter forbids Flask
+in the rules.
 
     raise SlotValueError(T("%(title)s must be a number", title=t))
 
-`T` is also the extraction keyword (babel.cfg), so these sentences land in the catalogues."""
+`T` is also the extraction keyword (babel.cfg), so these sentences land in the catalogues.
+
+The second half of this module is a different concept: the ISV's own texts in a solution
+definition (`title: {en: Channel, de: Kanal}`), which no catalogue holds; `localize_definition`
+picks each node's language."""
 from __future__ import annotations
 
 from markupsafe import escape
 
-# Set by wizard.i18n when the app starts: Text -> str in the request's language.
+# Set by wizard.i18n when the app starts (its `localize`): Text -> str in the request's language.
 _translator = None
 
 

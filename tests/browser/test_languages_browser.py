@@ -4,7 +4,7 @@ and the wizard speaking it; screenshots of the Arabic screens at popup size (tes
 from __future__ import annotations
 
 import pytest
-from flask_babel import gettext
+from wizard.i18n import _
 from playwright.sync_api import expect
 
 from browser_support import POPUP, fresh_instance, run_axe, shoot
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def translator(app, lang):
     def t(text, **params):
         with app.test_request_context(f"/?lang={lang}"):
-            return gettext(text, **params)
+            return _(text, **params)
     return t
 
 

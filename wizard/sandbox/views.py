@@ -16,7 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import per_app
-from ..i18n import _l, localize
+from ..i18n import localize
+from ..texts import T
 from ..themes.views import page_theme
 from .provider import (
     APP_PREFIX, CLIENT_ID, OIDC_SCOPES, PEOPLE, SCOPES, WORKSPACES, Workspace, api_key_for, build, issuer, signing_key,
@@ -49,11 +50,11 @@ def sandbox_enabled():
 
 
 class ConsentForm(FlaskForm):
-    workspace = SelectField(_l("Workspace"), choices=[SelectChoice(k, v["name"]) for k, v in WORKSPACES.items()])
-    granted = SelectMultipleField(_l("Permissions"), widget=ListWidget(prefix_label=False),
+    workspace = SelectField(T("Workspace"), choices=[SelectChoice(k, v["name"]) for k, v in WORKSPACES.items()])
+    granted = SelectMultipleField(T("Permissions"), widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput())
-    allow = SubmitField(_l("Allow"))
-    deny = SubmitField(_l("Deny"))
+    allow = SubmitField(T("Allow"))
+    deny = SubmitField(T("Deny"))
 
 
 @bp.get("/.well-known/oauth-authorization-server")
@@ -113,7 +114,7 @@ def authorize():
     form = ConsentForm()
     signing_in = "openid" in (grant.request.payload.scope or "").split()
     if signing_in:  # an OpenID Connect sign-in: the person is one of the pretend people
-        form.workspace.label.text = _l("Sign in as")
+        form.workspace.label.text = T("Sign in as")
         form.workspace.choices = [SelectChoice(k, f"{v} <{k}>") for k, v in PEOPLE.items()]
     form.granted.choices = [SelectChoice(s, localize(SCOPES[s])) for s in requested]
     if request.method == "GET":
