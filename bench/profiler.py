@@ -116,7 +116,7 @@ def main() -> None:
         subprocess.run(["callgrind_control", "-d", "measured", str(os.getpid())], check=True, capture_output=True)
         subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, capture_output=True)
         print(f"{args.kind}: {args.n} requests, {seconds / args.n * 1e6:,.0f} µs each (under valgrind); "
-              f"instructions per request: the dump's total ("totals:" in /tmp/cg.<pid>.1) / {args.n}")
+              f"instructions per request: the dump's 'totals:' line (/tmp/cg.<pid>.1) / {args.n}")
         return
     prof = cProfile.Profile()
     prof.enable()
