@@ -162,3 +162,34 @@ def test_a_changed_theme_shows_at_once(client, core, user, app):
     store.update("acme", product_name="Acme Link", colors=ACME_COLORS, corner_radius=4)
     w.get(w.resp.request.path)
     assert "Acme Link</title>" in w.page and "Acme Connect" not in w.page
+
+
+def test_the_plan_writes_what_the_templates_write(client, core, user, app, monkeypatch):
+    """Each page as its plan fills it in is the page the templates write for that request."""
+    from wizard.flow import render
+    w = Wizard(client, core, user)
+    w.publish(simple_solution())
+    w.open(w.instance("notes").id)
+
+    def both(url):
+        w.get(url)
+        w.get(url)  # from the plan, kept by now
+        planned = CSRF_RE.sub("", w.page)
+        with monkeypatch.context() as m:
+            m.setattr(render, "plan_key", lambda context: None)
+            w.get(url)
+        assert planned == CSRF_RE.sub("", w.page)
+        return planned
+
+    assert "<option selected" in both(f"{w.base}/screen/1")  # the default chosen
+    w.post({"channel": "<x> \ue000", "level": "all", "keywords": ["deploy", "outage"]}, action="back")
+    both(f"{w.base}/screen/1")  # a draft, with the keywords shown
+    w.post({"channel": "", "level": "all", "keywords": "deploy"})
+    page = both(f"{w.base}/screen/1")  # a draft with an error, checked again on each GET
+    assert "field--invalid" in page and 'id="error-summary"' in page
+    w.post({"channel": "#ok", "level": "errors"})
+    w.post({"threshold": "3", "api_key": "s3cret"}, screen=2)
+    page = both(f"{w.base}/screen/2")  # a secret kept
+    assert 'id="api_key-saved"' in page
+    page = both(f"{w.base}/screen/2?lang=ar")
+    assert 'dir="rtl"' in page
