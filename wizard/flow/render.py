@@ -44,7 +44,7 @@ class ScreenPage:
             name = forms.field_name(slot_id)
             stype = slot_types.get(slot["type"]) if slot["kind"] == "config" else slot_types.AUTH
             specs = stype.option_specs(slot) if slot["kind"] == "config" else {}
-            item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name], "shown": slot_id in shown,
+            item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name],
                     "hidden": "" if slot_id in shown else HIDDEN,
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
                     "reads": stype.reads, "secret": stype.secret,
