@@ -10,6 +10,9 @@ WTForms as before. tests/test_wizard_controls.py compares the two for every slot
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from markupsafe import Markup, escape
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import core as widgets
@@ -80,8 +83,27 @@ def _option(choice) -> str:
         else f'<option value="{value}">{label}</option>'
 
 
+# The page plan being made (wizard.flow.plan), if one is: a control's value, checked state and
+# choices belong to one request, so while a plan is made each control is a marker the plan fills
+# in on every request, by calling this module again with that request's field.
+_planner: ContextVar = ContextVar("controls_planner", default=None)
+
+
+@contextmanager
+def planning(planner):
+    """While a page plan is made with `planner` (a wizard.flow.plan.Planner), or with None, not."""
+    token = _planner.set(planner)
+    try:
+        yield
+    finally:
+        _planner.reset(token)
+
+
 def render(field, render_kw: dict) -> Markup:
     """What `field.widget(field, **render_kw)` after DefaultMeta.render_field returns."""
+    planner = _planner.get()
+    if planner is not None:
+        return planner.field(field.name, lambda f: render(f, render_kw))
     widget = field.widget
     kind = type(widget)
     flags = vars(field.flags)
@@ -128,7 +150,15 @@ def choice_controls(field, described=()) -> list[tuple[str, Markup, str]]:
     building a field for each choice, which cost more than the whole part. Any other option
     widget, or attributes on the field or a choice, go to those subfields as before.
     `described`: per choice, in order, whether a description follows it (an account's identity
-    and date on the auth slot): its control's aria-describedby is then the control's id + "-meta"."""
+    and date on the auth slot): its control's aria-describedby is then the control's id + "-meta".
+    While a page plan is made, the ids and labels (the field's fixed choices) are written into it and
+    each control is a marker filled in on every request."""
+    planner = _planner.get()
+    if planner is not None:
+        with planning(None):
+            listed = choice_controls(field, described)
+        return [(id_, planner.field(field.name, lambda f: choice_controls(f, described), index=i), label)
+                for i, (id_, _control, label) in enumerate(listed)]
     described = dict(enumerate(described))
     widget = getattr(field, "option_widget", None)
     choices = list(field._iter_choices_normalized())

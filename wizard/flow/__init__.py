@@ -8,7 +8,7 @@ import json
 from markupsafe import escape
 
 from ..web.security import allowed_origins
-from . import page_read, views
+from . import page_read, render, views
 
 
 def register(app) -> None:
@@ -16,5 +16,5 @@ def register(app) -> None:
     page_read.install(app)  # the session's read brings the instance and progress (one statement)
     # The embedding page's origins, for the script's postMessage targets (a data-* attribute).
     app.jinja_env.globals["allowed_origins_json"] = lambda: json.dumps(list(dict.fromkeys(allowed_origins())))
-    app.jinja_env.globals["announce_ready"] = views.announce_ready
+    app.jinja_env.globals["announce_ready"] = render.announce_ready
     app.jinja_env.filters["json_attr"] = lambda value: escape(json.dumps(value))

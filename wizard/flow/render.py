@@ -6,17 +6,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request, session
 from markupsafe import Markup
 
 from ..texts import T, localize_definition, message
 from .. import slot_types
 from ..core import NotFound
 from .. import controls, i18n
+from .. import session_keys as keys
+from ..themes.views import page_theme
+from ..web.security import allowed_origins
 from ..i18n import _, numberformat
 from ..solutions.values import is_empty
 from ..web import user_accounts
-from . import forms
+from . import cache, forms, plan
 from .context import WizardContext, validation_timeout_ms
 from .engine import NeedsAuth, OptionsError, Options, Screen
 from .progress import Progress
@@ -33,31 +36,35 @@ class ScreenPage:
     extra: dict = field(default_factory=dict)
 
     def items(self, shown: set[str]) -> list[dict]:
-        """Each slot of the screen as its part needs it, the part's HTML (`html`) included."""
+        """Each slot of the screen as its part needs it (its HTML, `html`, is added by the page)."""
         out = []
         kept = self.ctx.secrets_kept  # (a property: works the set out on each read)
-        env = current_app.jinja_env
-        words = i18n.template_gettext(i18n.catalogue().translations)
         for slot in self.slots:
             slot_id = slot["externalId"]
             name = forms.field_name(slot_id)
             stype = slot_types.get(slot["type"]) if slot["kind"] == "config" else slot_types.AUTH
-            item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name], "shown": slot_id in shown,
+            specs = stype.option_specs(slot) if slot["kind"] == "config" else {}
+            item = {"slot": slot, "id": slot_id, "name": name, "field": self.form[name],
+                    "hidden": "" if slot_id in shown else HIDDEN,
                     "type": slot.get("type", "auth") if slot["kind"] == "config" else "auth",
                     "reads": stype.reads, "secret": stype.secret,
                     "required": bool(slot.get("required")), "note": self.notes.get(slot_id),
                     "saved_secret": slot_id in kept, "part": stype.part, "new": self.ctx.engine.upgrade_reason(slot_id)}
             item.update(self.extra.get(slot_id, {}))
+            # a part written on every request: its type says so (accounts, rows), or what it shows
+            # comes from a service (fetched options) or is said about this request (a note)
+            item["per_request"] = (not stype.planned or item["note"] is not None
+                                   or any(isinstance(spec, dict) for spec in specs.values()))
             item["describedby"] = describedby(item)
             omap = self.maps.get(slot_id, {}).get("options")
             if omap is not None:  # JSON values of the choices, for customValidation in the script
                 item["option_values"] = json.dumps({k: v for k, v in omap.by_key.items()})
-            item["html"] = part_html(env, item, self.ctx, self.screen, words)
             out.append(item)
         return out
 
-    def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200,
-               problem: str | None = None, news: dict | None = None, page_kind: str = "screen"):
+    def context(self, *, errors: dict | None, info, focus: str | None, problem, news: dict | None,
+                page_kind: str) -> dict:
+        """The template context of the page (wizard/screen.html), every value this request's."""
         ctx, engine = self.ctx, self.ctx.engine
         if self.form_has_data:
             config, _, _ = forms.convert(self.form, self.slots, self.maps)
@@ -71,16 +78,135 @@ class ScreenPage:
         if forms.NAME_FIELD in errors and forms.NAME_FIELD in self.form:  # the instance's name, above the slots
             summary.insert(0, (forms.NAME_FIELD, T("Name of this integration"), errors[forms.NAME_FIELD]))
         active = engine.active()  # once: the step list, "Step n of m", Back and Next
-        return render_template(
-            "wizard/screen.html", ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
+        ready = page_kind in ("screen", "review") and announce_ready()
+        return dict(
+            ctx=ctx, screen=self.screen, form=self.form, items=items, errors=errors,
             summary=summary, info=info, focus=focus, problem=problem, news=news_lines(news),
             steps=step_list(ctx, active, self.screen.number),
             step_count=step_count(engine.position(self.screen, active), active),
             prev=engine.prev(self.screen, active), next=engine.next(self.screen, active),
-            name_field=forms.NAME_FIELD in self.form, page_kind=page_kind,
-        ), status
+            name_field=forms.NAME_FIELD in self.form, page_kind=page_kind, announce_ready=lambda: ready,
+        )
+
+    def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200,
+               problem: str | None = None, news: dict | None = None, page_kind: str = "screen"):
+        """The page: joined from its plan (made once, then kept in flow.cache: `plan_key`), or, for
+        a page not kept (the console's preview), rendered."""
+        context = self.context(errors=errors, info=info, focus=focus, problem=problem, news=news, page_kind=page_kind)
+        key = plan_key(context)
+        if key is None:
+            words = i18n.template_gettext(i18n.catalogue().translations)
+            for item in context["items"]:
+                item["html"] = part_html(current_app.jinja_env, item, self.ctx, self.screen, words)
+            return render_template("wizard/screen.html", **context), status
+        page_plan = cache.kept().get(key, lambda: plan.make(lambda planner: planned(context, planner)))
+        return page_plan.page(context), status
 
     form_has_data: bool = False
+
+
+HIDDEN = Markup(" hidden")  # a field whose condition does not hold (its wrapper's attribute)
+
+
+def announce_ready() -> bool:
+    """Called once by a screen's or the review's page (the layout's `announce_ready()`): True on the
+    first one shown after entry, which alone posts tray.configPopup.ready (docs/events.md: "the
+    first screen is shown")."""
+    return bool(session.pop(keys.READY, False))
+
+
+# -- the page plan: the screen's page rendered once, filled in on each request ----------------------
+
+def plan_key(context: dict) -> tuple | None:
+    """The name of a screen page's plan (wizard.flow.plan): everything the page's markup depends on
+    besides its fills. The definition by its name in the page's language and theme, the screen, and
+    the page's shape: what changes its structure and is rare or small (which fields have errors,
+    the notes, info, problem and news present, upgrade mode and each field's "new" reason, the
+    step list's done screens, saved secrets, the first page after entry). None: the page is not
+    kept (a definition without a name, the console's preview)."""
+    ctx, items = context["ctx"], context["items"]
+    if ctx.definition_key is None or context["page_kind"] == "preview":
+        return None
+    theme = page_theme()
+    form = context["form"]
+    return ("page", ctx.definition_key, i18n.language(), i18n.direction(),
+            (theme.product_name, theme.custom, theme.stylesheet_url, theme.logo_url),
+            request.script_root, tuple(allowed_origins()), current_app.config["WIZARD_VALIDATION_TIMEOUT_MS"],
+            context["page_kind"], context["screen"].number, ctx.mode, bool(ctx.options.custom_validation),
+            context["announce_ready"](), context["step_count"],
+            tuple((s["number"], s["done"], s["url"] is None) for s in context["steps"]),
+            context["prev"] is not None, context["next"] is not None,
+            context["name_field"] and bool(form[forms.NAME_FIELD].errors),
+            tuple((i["id"], i["new"], i["saved_secret"], bool(i["field"].errors), i["per_request"],
+                   i["note"]["kind"] if i["note"] else None) for i in items),
+            bool(context["info"]), bool(context["problem"]), len(context["news"] or ()), bool(context["focus"]))
+
+
+def planned(context: dict, planner: plan.Planner) -> str:
+    """The page rendered through its templates with each part of this request a marker (`planner`):
+    the ids in URLs and attributes, the texts of errors, info, problem and news, the focus, the
+    fields hidden by their condition, the form's controls (wizard.controls writes their markers), and
+    the parts rendered on every request (`per_request`)."""
+    p, screen, form = planner, context["screen"], context["form"]
+    ctx = _PlanContext(context["ctx"], p)
+    words = i18n.template_gettext(i18n.catalogue().translations)
+    items = []
+    for n, item in enumerate(context["items"]):
+        mine = dict(item, hidden=p.fill(lambda c, _m, n=n: c["items"][n]["hidden"]))
+        if item["per_request"]:
+            mine["html"] = p.fill(lambda c, m, n=n: _part_now(c, m, n))
+            if "option_values" in item:
+                mine["option_values"] = p.text(lambda c, n=n: c["items"][n]["option_values"])
+        items.append(mine)
+    marked = {}  # an error's text is this request's: the plan has a marker in its place
+    names = [i["name"] for i in items if not i["per_request"]] + ([forms.NAME_FIELD] if context["name_field"] else [])
+    for name in names:
+        if form[name].errors:
+            marked[name] = form[name].errors
+            form[name].errors = [p.text(lambda c, name=name: c["form"][name].errors[0])]
+    try:
+        for mine in items:
+            if not mine["per_request"]:
+                mine["html"] = part_html(current_app.jinja_env, mine, ctx, screen, words)
+        return render_template(
+            "wizard/screen.html", **{
+                **context, "ctx": ctx, "items": items,
+                "summary": [(name, title, p.text(lambda c, k=k: c["summary"][k][2]))
+                            for k, (name, title, _message) in enumerate(context["summary"])],
+                "info": context["info"] and p.text(lambda c: c["info"]),
+                "problem": context["problem"] and p.text(lambda c: c["problem"]),
+                "focus": context["focus"] and p.text(lambda c: c["focus"]),
+                "news": context["news"] and [p.text(lambda c, k=k: c["news"][k]) for k in range(len(context["news"]))],
+                "steps": [dict(s, url=s["url"] and p.text(lambda c, k=k: c["steps"][k]["url"]))
+                          for k, s in enumerate(context["steps"])]})
+    finally:
+        for name, errors in marked.items():
+            form[name].errors = errors
+
+
+def _part_now(context: dict, memo: dict, n: int) -> str:
+    """The part of item `n`, rendered for this request (one whose part is `per_request`)."""
+    if "words" not in memo:
+        memo["words"] = i18n.template_gettext(i18n.catalogue().translations)
+    return str(part_html(current_app.jinja_env, context["items"][n], context["ctx"], context["screen"], memo["words"]))
+
+
+class _PlanContext:
+    """The wizard context as the plan's render sees it: the instance's id and the routes' URLs (which
+    hold the instance and the session) are markers; everything else is the context's."""
+
+    def __init__(self, ctx: WizardContext, planner: plan.Planner):
+        self._ctx, self._planner = ctx, planner
+
+    @property
+    def iid(self) -> Markup:
+        return self._planner.text(lambda c: c["ctx"].iid)
+
+    def url(self, endpoint: str, **kw) -> Markup:
+        return self._planner.text(lambda c: c["ctx"].url(endpoint, **kw))
+
+    def __getattr__(self, name: str):
+        return getattr(self._ctx, name)
 
 
 def part_html(env, item: dict, ctx: WizardContext, screen: Screen, words: dict) -> Markup:
@@ -105,7 +231,7 @@ def step_list(ctx: WizardContext, active: list[Screen], current: int | None) -> 
     whether it is done, and its link (None for the screen shown, `current`). Worked out here, as
     plain values: the template's loop over screens cost more than its markup."""
     done = set(ctx.progress.done)
-    return [{"title": s.title, "done": s.number in done,
+    return [{"title": s.title, "number": s.number, "done": s.number in done,
              "url": None if s.number == current else ctx.url("wizard.screen", n=s.number)} for s in active]
 
 

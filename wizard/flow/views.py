@@ -41,12 +41,6 @@ def frameable():
     allow_framing()
 
 
-def announce_ready() -> bool:
-    """Called by the layout of a screen or the review: True on the first one shown after entry,
-    which alone posts tray.configPopup.ready (docs/events.md: "the first screen is shown")."""
-    return bool(session.pop(keys.READY, False))
-
-
 # -- entry ---------------------------------------------------------------------------------------
 
 @bp.get("/configure/<iid>")

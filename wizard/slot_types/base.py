@@ -83,6 +83,10 @@ class SlotType:
     name = ""
     part = "input"          # its template part: templates/wizard/slots/<part>.html (docs/solution-format.md)
     keys = frozenset()      # definition keys of this type besides COMMON_KEYS
+    # Whether its part shows only what the definition says, besides its control's value and its
+    # error: it is then rendered once into the screen's page plan (wizard.flow.render). False: the
+    # part is rendered on every request (its structure follows the value, e.g. a mapping's rows).
+    planned = True
     secret = False          # never shown again, masked on the review, encrypted at rest, never sent to
                             # the ISV (webhooks, the host page): everything asks this, never the name
     # How static/wizard.js reads the value on the page (the field's data-read): "text" (as typed),
@@ -180,6 +184,7 @@ class _Auth(SlotType):
     name = "auth"
     part = "auth"
     reads = "radio"
+    planned = False  # the user's own accounts
 
 
 AUTH = _Auth()

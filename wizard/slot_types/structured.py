@@ -76,6 +76,7 @@ class Mapping(SlotType):
     name = "mapping"
     reads = "rows"
     part = "mapping"
+    planned = False  # one row per entry of the value
     keys = frozenset({"lhs", "rhs"})
 
     def definition(self, rules):
