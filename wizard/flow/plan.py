@@ -17,7 +17,7 @@ from typing import Callable
 
 from markupsafe import Markup, escape
 
-from .. import controls, i18n
+from .. import controls
 
 _TOKEN = secrets.token_hex(12)
 _MARK = re.compile("\ue000" + _TOKEN + r":(\d+)" + "\ue001")
@@ -27,9 +27,9 @@ Fill = Callable[[dict, dict], str]
 
 
 def text(value) -> str:
-    """A value as `{{ value }}` writes it: in the page's language (the environment's `finalize`,
-    i18n.localize), escaped."""
-    return str(escape(i18n.localize(value)))
+    """A value as `{{ value }}` writes it: escaped (a lazy `Text` is translated by its `__html__`,
+    wizard.texts)."""
+    return str(escape(value))
 
 
 class Planner:
