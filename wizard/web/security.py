@@ -55,8 +55,8 @@ def cacheable() -> None:
     g.cacheable = True
 
 
-_CSP_FIXED = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
-              "connect-src 'self'; object-src 'none'; base-uri 'none'; ")
+_CSP_HEAD = "default-src 'self'; script-src 'self' 'nonce-"  # + the nonce + _CSP_TAIL
+_CSP_TAIL = "'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
 _SECRET_PARAMS = ("code", "token", "access_token", "state")
 # what g holds for one request only: the security state above, a page's theme, Flask-WTF's token
 _PER_REQUEST = ("csp_nonce", "frame_ancestors", "frame_src", "cacheable", "data_fonts", "page_theme",
@@ -70,20 +70,24 @@ def set_security_headers(response):
     state = g._get_current_object()
     headers = response.headers
     present = {name.lower() for name, _ in headers}
+
+    def put(name: str, value: str) -> None:  # set: in place of the view's own, if it gave one
+        (headers.set if name.lower() in present else headers.add)(name, value)
+
     html = response.mimetype == "text/html"
     if html:
         ancestors = state.get("frame_ancestors")
         frame_src = state.get("frame_src")
-        headers["Content-Security-Policy"] = (
-            _CSP_FIXED.format(nonce=csp_nonce())
+        put("Content-Security-Policy", (
+            _CSP_HEAD + csp_nonce() + _CSP_TAIL
             + ("font-src 'self' data:; " if state.get("data_fonts") else "")
             + ("frame-src 'self' " + " ".join(frame_src) + "; " if frame_src else "")
             + "frame-ancestors " + (" ".join(ancestors) if ancestors else "'none'")
-        )
+        ))
     if html or (getattr(session._get_current_object(), "sid", None) and not state.get("cacheable")):
         # Pages carry session references, CSRF tokens, codes or keys: never kept by a cache or
         # the browser's history (a shared computer's Back button must not show them).
-        headers["Cache-Control"] = "no-store"
+        put("Cache-Control", "no-store")
     if "referrer-policy" not in present:
         args = request._get_current_object().args
         secret_in_url = bool(args) and any(k in args for k in _SECRET_PARAMS)
@@ -96,6 +100,6 @@ def set_security_headers(response):
 def reset_request_state():
     """Called before each request: per-request state never outlives its request (an app context
     kept open around several requests, as in tests, would otherwise carry it over)."""
-    state = g._get_current_object()
+    held = vars(g._get_current_object())
     for name in _PER_REQUEST:
-        state.pop(name, None)
+        held.pop(name, None)
