@@ -57,6 +57,7 @@ class RequestMetrics:
         self.exceptions = Counter("wizard_http_request_exceptions_total",
                                   "Total number of HTTP requests which resulted in an exception", by_status,
                                   registry=self.registry)
+        self._children = {}  # (method, endpoint, status): the duration's and the total's child
 
     def answered(self, req, status: int) -> None:
         """Called for each answer; counts a request once (the after-request hooks run again on the
@@ -64,10 +65,16 @@ class RequestMetrics:
         if req.path == "/metrics" or getattr(req, "wizard_counted", False):
             return
         req.wizard_counted = True
+        key = (req.method, req.endpoint, status)
+        children = self._children.get(key)
+        if children is None:  # (prometheus_client's labels() validates and locks on every call)
+            children = (self.duration.labels(*key), self.total.labels(req.method, status))
+            if len(self._children) < 1000:  # routes x methods x statuses: a client may invent methods
+                self._children[key] = children
         started = getattr(req, "wizard_started", None)
         if started is not None:
-            self.duration.labels(req.method, req.endpoint, status).observe(max(time.perf_counter() - started, 0))
-        self.total.labels(req.method, status).inc()
+            children[0].observe(max(time.perf_counter() - started, 0))
+        children[1].inc()
 
     def failed(self, req) -> None:
         """Called at the end of a request whose exception no error handler answered."""
