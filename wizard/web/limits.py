@@ -97,18 +97,19 @@ def _hooks_added(app: Flask, init) -> tuple[list, list, list]:
 def _on_limited_views(app: Flask, before: list, after: list, teardown: list) -> None:
     """Flask-Limiter's request hooks, run for the limited views (`limit_views`) only."""
     limited = app.extensions.setdefault(LIMITED, set())
+    # (request._get_current_object(): the proxy looked up once, the hooks run on every request)
 
     @app.before_request
     def limiter_before():
         """Before every request: Flask-Limiter's check, on a limited view."""
-        if request.endpoint in limited:
+        if request._get_current_object().endpoint in limited:
             for hook in before:
                 hook()
 
     @app.after_request
     def limiter_after(response):
         """After every request: Flask-Limiter's X-RateLimit-* headers, on a limited view's answer (a 429 too)."""
-        if request.endpoint in limited:
+        if request._get_current_object().endpoint in limited:
             for hook in reversed(after):
                 response = hook(response)
         return response
@@ -116,7 +117,7 @@ def _on_limited_views(app: Flask, before: list, after: list, teardown: list) -> 
     @app.teardown_request
     def limiter_teardown(exc=None):
         """At every request's end: Flask-Limiter's reset, after a limited view."""
-        if request.endpoint in limited:
+        if request._get_current_object().endpoint in limited:
             for hook in reversed(teardown):
                 hook(exc)
 
