@@ -66,7 +66,8 @@ def remember_lang() -> None:
     if "_flask_babel" in state:
         refresh()
     state.pop("wizard_catalogue", None)  # and so does catalogue()
-    lang = match(req.args.get("lang"))
+    args = req.args
+    lang = match(args["lang"]) if "lang" in args else None  # (a missing key's get() raises and catches inside)
     if lang and session.get(keys.LANG) != lang:
         session[keys.LANG] = lang
     if lang and req.cookies.get(COOKIE) != lang:
