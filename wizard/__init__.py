@@ -22,8 +22,8 @@ class WizardFlask(Flask):
     """Flask, asking once per hook whether it is a coroutine function: Flask's `ensure_sync` runs
     `inspect.iscoroutinefunction` on every before/after/teardown hook and view of every request
     (about twenty a request here; asked once, 50 k instructions fewer a request, 7% of one that does
-    nothing). The hooks and views are
-    the app's own, fixed once it is set up; the answer is kept per function (bounded all the same)."""
+    nothing). The hooks and views are the app's own, fixed once it is set up; the answer is kept per
+    function (bounded all the same)."""
 
     _SYNC_MAX = 1024
 
