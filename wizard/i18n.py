@@ -69,13 +69,18 @@ def remember_lang() -> None:
     """Before every request: a `lang` parameter the server speaks is kept in the session, so that
     the pages after the entry (which carry no `lang`) speak it too, and in a first-party cookie
     for the popup's pages that have no wizard session (the provider's consent, the result)."""
-    refresh()  # Flask-Babel caches the locale in `g`, which outlives a request inside an app context
-    g.pop("wizard_catalogue", None)  # and so does catalogue()
-    lang = match(request.args.get("lang"))
+    state, req = g._get_current_object(), request._get_current_object()  # each proxy looked up once
+    # Flask-Babel caches the locale in `g` (under _flask_babel), which outlives a request inside an
+    # app context; a request's own app context has none yet, and nothing to refresh
+    if "_flask_babel" in state:
+        refresh()
+    state.pop("wizard_catalogue", None)  # and so does catalogue()
+    args = req.args
+    lang = match(args["lang"]) if "lang" in args else None  # (a missing key's get() raises and catches inside)
     if lang and session.get(keys.LANG) != lang:
         session[keys.LANG] = lang
-    if lang and request.cookies.get(COOKIE) != lang:
-        g.wizard_lang_cookie = lang
+    if lang and req.cookies.get(COOKIE) != lang:
+        state.wizard_lang_cookie = lang
 
 
 def set_lang_cookie(response):

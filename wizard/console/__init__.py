@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import models  # noqa: F401  (register the tables)
+from ..web.limits import limit_views
 from .cli import console_cli
 from .views import RATE_LIMITED, bp
 
@@ -21,5 +22,4 @@ def register(app: Flask) -> None:
     limiter = app.extensions.get("wizard_limiter")
     if limiter is not None:
         limit = limiter.shared_limit(lambda: app.config["WIZARD_RATE_LIMIT_CONSOLE_SIGN_IN"], scope="console-sign-in")
-        for endpoint in RATE_LIMITED:
-            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+        limit_views(app, limit, RATE_LIMITED)

@@ -18,11 +18,12 @@ class HostileInput(BadRequest):
 
 def check_request() -> None:
     """Called before every request (API bodies are JSON, checked by the API itself)."""
-    if text_problem(request.path):
+    req = request._get_current_object()  # the proxy looked up once
+    if text_problem(req.path):
         raise HostileInput()
     # a GET or HEAD has no form to check (reading request.form would parse the body all the same)
-    posted = request.method not in ("GET", "HEAD") and request.mimetype != "application/json"
-    for source in (request.args, request.form) if posted else (request.args,):
+    posted = req.method not in ("GET", "HEAD") and req.mimetype != "application/json"
+    for source in (req.args, req.form) if posted else (req.args,):
         for key in source.keys():
             if form_problem(key, source.getlist(key)):
                 raise HostileInput()

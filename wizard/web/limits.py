@@ -15,6 +15,11 @@ in this process's memory (Flask-Limiter's in-memory fallback, logged once by its
 `flask-limiter` logger) and go back to Redis when it answers again; /readyz says "degraded". WIZARD_RATE_LIMITS=0 turns them off (load tests; the test suite, except
 the tests of the limits themselves). A refused request gets 429 with `Retry-After`; the API
 answers it as a GraphQL error (RATE_LIMITED).
+
+Every limit is declared on its view (`limit_views`), whose wrapper checks it; there are no default,
+application or meta limits. Flask-Limiter's own request hooks (a check before every request, its
+X-RateLimit-* headers after it, a reset at its teardown) then have nothing to do for any other view,
+yet cost about a fifth of a request that does nothing: they run for the limited views only.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from ..identity import request_principal
 CODE_ENTRY_ENDPOINTS = ("wizard.entry", "wizard.entry_external", "connect.dialog_for_instance",
                         "connect.dialog_create", "connect.dialog_edit")
 API_ENDPOINT = "api.graphql"
+LIMITED = "wizard_limited_endpoints"  # app.extensions: the endpoints whose views carry a limit
 
 
 def api_key() -> str:
@@ -66,6 +72,56 @@ def _too_many(exc: RateLimitExceeded):
     return response
 
 
+def limit_views(app: Flask, limit, endpoints) -> None:
+    """Puts `limit` (a Flask-Limiter decorator) on the views of those endpoints the app has, and
+    runs Flask-Limiter's request hooks for them."""
+    limited = app.extensions.setdefault(LIMITED, set())
+    for endpoint in endpoints:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+            limited.add(endpoint)
+
+
+def _hooks_added(app: Flask, init) -> tuple[list, list, list]:
+    """Calls `init()` and takes back off the app the request hooks it added: (before, after, teardown)."""
+    lists = (app.before_request_funcs.setdefault(None, []), app.after_request_funcs.setdefault(None, []),
+             app.teardown_request_funcs.setdefault(None, []))
+    sizes = [len(funcs) for funcs in lists]
+    init()
+    added = tuple(funcs[size:] for funcs, size in zip(lists, sizes))
+    for funcs, size in zip(lists, sizes):
+        del funcs[size:]
+    return added
+
+
+def _on_limited_views(app: Flask, before: list, after: list, teardown: list) -> None:
+    """Flask-Limiter's request hooks, run for the limited views (`limit_views`) only."""
+    limited = app.extensions.setdefault(LIMITED, set())
+    # (request._get_current_object(): the proxy looked up once, the hooks run on every request)
+
+    @app.before_request
+    def limiter_before():
+        """Before every request: Flask-Limiter's check, on a limited view."""
+        if request._get_current_object().endpoint in limited:
+            for hook in before:
+                hook()
+
+    @app.after_request
+    def limiter_after(response):
+        """After every request: Flask-Limiter's X-RateLimit-* headers, on a limited view's answer (a 429 too)."""
+        if request._get_current_object().endpoint in limited:
+            for hook in reversed(after):
+                response = hook(response)
+        return response
+
+    @app.teardown_request
+    def limiter_teardown(exc=None):
+        """At every request's end: Flask-Limiter's reset, after a limited view."""
+        if request._get_current_object().endpoint in limited:
+            for hook in reversed(teardown):
+                hook(exc)
+
+
 def register(app: Flask) -> None:
     """Called by create_app after the blueprints: put the limits on their endpoints."""
     cfg = app.config
@@ -73,18 +129,17 @@ def register(app: Flask) -> None:
     if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
         # a Redis that hangs must not hold requests: give up on it quickly, count in memory
         cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
-    limiter = Limiter(get_remote_address, app=app, headers_enabled=True, strategy="fixed-window",
-                      in_memory_fallback_enabled=True,
+    limiter = Limiter(get_remote_address, headers_enabled=True, strategy="fixed-window", in_memory_fallback_enabled=True,
                       enabled=cfg.get("RATELIMIT_ENABLED", True), key_prefix=cfg.get("RATELIMIT_KEY_PREFIX", "wizard"))
+    hooks = _hooks_added(app, lambda: limiter.init_app(app))
+    if any(hooks):  # none when the limits are off
+        _on_limited_views(app, *hooks)
     app.extensions["wizard_limiter"] = limiter
     codes = limiter.shared_limit(lambda: app.config["WIZARD_RATE_LIMIT_CODES"], scope="code-entry",
                                  key_func=get_remote_address)
     api = limiter.limit(lambda: app.config["WIZARD_RATE_LIMIT_API"], key_func=api_key, exempt_when=is_master_request)
     api_master = limiter.limit(lambda: app.config["WIZARD_RATE_LIMIT_API_MASTER"], key_func=api_key,
                                exempt_when=lambda: not is_master_request())
-    for endpoint in CODE_ENTRY_ENDPOINTS:
-        if endpoint in app.view_functions:
-            app.view_functions[endpoint] = codes(app.view_functions[endpoint])
-    if API_ENDPOINT in app.view_functions:
-        app.view_functions[API_ENDPOINT] = api_master(api(app.view_functions[API_ENDPOINT]))
+    limit_views(app, codes, CODE_ENTRY_ENDPOINTS)
+    limit_views(app, lambda view: api_master(api(view)), [API_ENDPOINT])
     app.register_error_handler(RateLimitExceeded, _too_many)

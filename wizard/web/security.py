@@ -17,9 +17,12 @@ from flask import current_app, g, request, session
 
 
 def csp_nonce() -> str:
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    """The request's CSP nonce (made on first use)."""
+    state = g._get_current_object()  # g looked up once: each use of the proxy costs a look-up
+    nonce = state.get("csp_nonce")
+    if nonce is None:
+        nonce = state.csp_nonce = secrets.token_urlsafe(16)
+    return nonce
 
 
 def allowed_origins() -> list[str]:
@@ -27,8 +30,12 @@ def allowed_origins() -> list[str]:
 
 
 def allow_framing(origins: list[str] | None = None) -> None:
-    """Called by views whose page may be framed: by default by the allowed origins."""
-    g.frame_ancestors = origins if origins is not None else allowed_origins()
+    """Called by views whose page may be framed: by default by the allowed origins; in development
+    by the server's own origin too."""
+    ancestors = list(origins) if origins is not None else allowed_origins()
+    if current_app.config["WIZARD_ENV"] != "production":
+        ancestors = list(dict.fromkeys(ancestors + ["'self'"]))
+    g.frame_ancestors = ancestors
 
 
 def allow_frame_src(origins: list[str]) -> None:
@@ -48,47 +55,51 @@ def cacheable() -> None:
     g.cacheable = True
 
 
-_CSP_FIXED = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
-              "connect-src 'self'; object-src 'none'; base-uri 'none'; ")
+_CSP_HEAD = "default-src 'self'; script-src 'self' 'nonce-"  # + the nonce + _CSP_TAIL
+_CSP_TAIL = "'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
 _SECRET_PARAMS = ("code", "token", "access_token", "state")
+# what g holds for one request only: the security state above, a page's theme, Flask-WTF's token
+_PER_REQUEST = ("csp_nonce", "frame_ancestors", "frame_src", "cacheable", "data_fonts", "page_theme",
+                "csrf_token")
 
 
 def set_security_headers(response):
-    """Called for every answer (after_request)."""
+    """Called for every answer (after_request). Reads g, the request and the session once each, and
+    asks the headers once which are there (werkzeug's `in` and `get` raise, and catch, an exception
+    for every header that is not)."""
     state = g._get_current_object()
     headers = response.headers
+    present = {name.lower() for name, _ in headers}
+
+    def put(name: str, value: str) -> None:  # set: in place of the view's own, if it gave one
+        (headers.set if name.lower() in present else headers.add)(name, value)
+
     html = response.mimetype == "text/html"
     if html:
-        ancestors = getattr(state, "frame_ancestors", None)
-        if ancestors is not None and current_app.config["WIZARD_ENV"] != "production":
-            ancestors = list(dict.fromkeys(ancestors + ["'self'"]))
-        frame = " ".join(ancestors) if ancestors else "'none'"
-        frame_src = getattr(state, "frame_src", None)
-        headers["Content-Security-Policy"] = (
-            _CSP_FIXED.format(nonce=csp_nonce())
-            + ("font-src 'self' data:; " if getattr(state, "data_fonts", False) else "")
+        ancestors = state.get("frame_ancestors")
+        frame_src = state.get("frame_src")
+        put("Content-Security-Policy", (
+            _CSP_HEAD + csp_nonce() + _CSP_TAIL
+            + ("font-src 'self' data:; " if state.get("data_fonts") else "")
             + ("frame-src 'self' " + " ".join(frame_src) + "; " if frame_src else "")
-            + f"frame-ancestors {frame}"
-        )
-    if html or (getattr(session, "sid", None) and not getattr(state, "cacheable", False)):
+            + "frame-ancestors " + (" ".join(ancestors) if ancestors else "'none'")
+        ))
+    if html or (getattr(session._get_current_object(), "sid", None) and not state.get("cacheable")):
         # Pages carry session references, CSRF tokens, codes or keys: never kept by a cache or
         # the browser's history (a shared computer's Back button must not show them).
-        headers["Cache-Control"] = "no-store"
-    if "Referrer-Policy" not in headers:
-        args = request.args
+        put("Cache-Control", "no-store")
+    if "referrer-policy" not in present:
+        args = request._get_current_object().args
         secret_in_url = bool(args) and any(k in args for k in _SECRET_PARAMS)
-        headers["Referrer-Policy"] = "no-referrer" if secret_in_url else "same-origin"
-    if "X-Content-Type-Options" not in headers:
-        headers["X-Content-Type-Options"] = "nosniff"
+        headers.add("Referrer-Policy", "no-referrer" if secret_in_url else "same-origin")
+    if "x-content-type-options" not in present:
+        headers.add("X-Content-Type-Options", "nosniff")
     return response
 
 
 def reset_request_state():
-    """Called before each request: per-request security state never outlives its request (an app
-    context kept open around several requests, as in tests, would otherwise carry it over)."""
-    g.pop("csp_nonce", None)
-    g.pop("frame_ancestors", None)
-    g.pop("cacheable", None)
-    g.pop("data_fonts", None)
-    g.pop("page_theme", None)
-    g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the session's token
+    """Called before each request: per-request state never outlives its request (an app context
+    kept open around several requests, as in tests, would otherwise carry it over)."""
+    held = vars(g._get_current_object())
+    for name in _PER_REQUEST:
+        held.pop(name, None)

@@ -35,6 +35,7 @@ ENDED = keys.ENDED
 AFTER_END = re.compile(r"/s/[A-Za-z0-9_-]+/(done|finish)$")
 SID_IN_PATH = re.compile(r"/s/([A-Za-z0-9_-]{40,64})(?=/|$)")
 HEADER = "X-Wizard-Session"
+HEADER_KEY = "HTTP_X_WIZARD_SESSION"  # the header in the WSGI environ
 COOKIE = "wizard_sid"
 
 
@@ -71,7 +72,7 @@ def end_session(session) -> None:
 def check_store() -> None:
     """Before every request: a session whose store did not answer (open_session) is refused with
     503, "try again", like a core that does not answer; nothing is lost."""
-    if getattr(current_session, "unavailable", False):
+    if getattr(current_session._get_current_object(), "unavailable", False):
         raise refusal("core_unavailable")
 
 
@@ -107,10 +108,11 @@ class ServerSessionInterface(SessionInterface):
         sid = sid_from_path(request.path)
         if sid:
             return sid, "path"
-        sid = request.headers.get(HEADER)
+        environ = request.environ  # asked directly: most requests carry neither header nor cookies
+        sid = environ.get(HEADER_KEY)
         if sid:
             return sid, "header"
-        sid = request.cookies.get(COOKIE)
+        sid = request.cookies.get(COOKIE) if "HTTP_COOKIE" in environ else None
         return (sid, "cookie") if sid else (None, None)
 
     def open_session(self, app, request):
