@@ -19,16 +19,26 @@ Column guard. Before every flush, each new or changed row's String(n) columns ar
 length and, like its text and JSON columns, for NUL, lone surrogates and numbers PostgreSQL or
 JSON cannot hold (wizard.textcheck). The flush is refused with an InputError naming the field:
 the database never sees the value, whatever path it came by.
+
+Round trips. A request's own reads and its one-statement writes run on the request's connection
+(`request_connection`) in autocommit: each statement is a transaction of its own, which the
+server commits before it answers (synchronous_commit stays on: a write is durable once it has
+returned). No BEGIN and no COMMIT round trip: a wizard page's read is one round trip, and a Next
+(the read, the progress UPDATE) two instead of four. What must hold together (Finish, the core's
+locked writes) runs in the ORM session's transaction, and `writing` joins it when it is going.
 """
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
+from flask import g, has_request_context, request_tearing_down
 from sqlalchemy import JSON, String, event
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from .extensions import db
 from .textcheck import check_data, check_length
 
 BUSY_TIMEOUT_MS = 30000
@@ -79,6 +89,44 @@ def hold_lock(session, obj) -> None:
 def locked_already(session, model, ident):
     """The row this transaction already holds locked (see hold_lock), or None."""
     return session.info.get("locked_rows", {}).get((model, ident))
+
+
+_G_CONNECTION = "wizard_request_connection"
+
+
+def request_connection() -> Connection:
+    """This request's pooled connection in autocommit, taken at its first use (the page's read)
+    and given back when the request ends (`_give_back`). Every engine listener sees its
+    statements as any other's (both cursor events, with their connection)."""
+    conn = g.get(_G_CONNECTION)
+    if conn is None or conn.closed:
+        conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        setattr(g, _G_CONNECTION, conn)
+    return conn
+
+
+@request_tearing_down.connect
+def _give_back(_app, **_kw):
+    """Called when any request ends: its connection (request_connection) goes back to the pool."""
+    conn = g.pop(_G_CONNECTION, None)
+    if conn is not None:
+        conn.close()
+
+
+@contextmanager
+def writing():
+    """Where a write goes, committed when the block ends: into the ORM session's transaction
+    when one is going (what the request changed and the rows it locked commit with it), else on
+    the request's connection in autocommit, each statement committed alone (`request_connection`):
+    for a write that is one statement, or statements that need not stand or fall together.
+    Outside a request (the CLI, a test's app context), the ORM session's."""
+    going = db.session.registry.has() and db.session().in_transaction()  # no session made only to ask
+    if going or not has_request_context():
+        db.session.flush()  # the session's own changes first, as its execute would (autoflush)
+        yield db.session.connection()
+        db.session.commit()
+    else:
+        yield request_connection()
 
 
 def ping_when_idle(engine, seconds: float) -> None:

@@ -64,11 +64,15 @@ _RUNNING = SolutionVersion.__table__.alias("running")
 # (the definition cache's key) and the newest one's id. A wizard page reads it with its progress,
 # and its session, in one statement (flow.page_read, through `EmbeddedCore.instance_read`) as a
 # plain row: building ORM objects for a row read once cost more than the rest of the read.
-INSTANCE_COLUMNS = (*_I.c, _RUNNING.c.version.label("version_number"), _RUNNING.c.created.label("version_created"),
+# Only the columns `_data` reads: each one more costs the driver and SQLAlchemy on every page.
+INSTANCE_COLUMNS = (_I.c.id, _I.c.solution_id, _I.c.version_id, _I.c.owner_id, _I.c.name, _I.c.enabled,
+                    _I.c.config_values, _I.c.auth_values, _I.c.created,
+                    _RUNNING.c.version.label("version_number"), _RUNNING.c.created.label("version_created"),
                     NEWEST_VERSION_ID.label("newest_version_id"))
-# ... and the wizard's progress of it (this core keeps that table in its database too)
+# ... and the wizard's progress of it (this core keeps that table in its database too): its data
+# is NOT NULL, so a NULL says the outer join found no progress row
 _PROGRESS = WizardProgress.__table__
-WITH_PROGRESS = (*INSTANCE_COLUMNS, _PROGRESS.c.instance_id.label("progress_of"), _PROGRESS.c.data.label("progress_data"))
+WITH_PROGRESS = (*INSTANCE_COLUMNS, _PROGRESS.c.data.label("progress_data"))
 
 
 def _versions_and_progress(instances):
@@ -254,7 +258,7 @@ class EmbeddedCore(Core):
             return None, None
         current = VersionRef(row.version_id, row.version_number, definition_of(row.version_id, row.version_created),
                              row.version_created)
-        return cls._data(row, current, newest_version_for(row, current)), (row.progress_data if row.progress_of else None)
+        return cls._data(row, current, newest_version_for(row, current)), row.progress_data
 
     # -- values ------------------------------------------------------------------------------
 

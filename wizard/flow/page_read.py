@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import g
 from sqlalchemy import bindparam, select
 
 from ..core import InstanceData, InstanceRead, get_core
-from ..extensions import db, per_app
+from ..dbsafety import request_connection
+from ..extensions import per_app
 from ..models import BrowserSession
 
 _G_KEY = "wizard_page_read"
@@ -44,14 +45,11 @@ def _session_statement(parts: InstanceRead):
 
 def _first(statement, params: dict):
     """The first row of a read, through SQLAlchemy (every engine listener sees it, both cursor
-    events with their connection). A GET reads on a pooled connection in autocommit: PostgreSQL's
-    READ COMMITTED gives each statement its own snapshot anyway, so a transaction adds nothing to
-    one read, and a page that only reads pays no BEGIN and ROLLBACK round trips. Any other request
-    is about to write: it reads in the ORM session's transaction, on the connection its writes use."""
-    if request.method in ("GET", "HEAD"):
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return conn.execute(statement, params).first()
-    return db.session.connection().execute(statement, params).first()
+    events with their connection), on the request's connection in autocommit
+    (dbsafety.request_connection): PostgreSQL's READ COMMITTED gives each statement its own
+    snapshot anyway, so a transaction adds nothing to one read, and the page pays no BEGIN and
+    ROLLBACK round trips. A Next's progress UPDATE then goes on the same connection."""
+    return request_connection().execute(statement, params).first()
 
 
 def read_session(key: str):

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, g
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import joinedload
 
 from .. import slot_types
 from ..crypto import seal, unseal
-from ..dbsafety import WRITE_LOCK, hold_lock
+from ..dbsafety import WRITE_LOCK, hold_lock, writing
 from ..extensions import db
 from ..models import SolutionInstance, WizardProgress, utcnow
 from .forms import raw_without, secret_fields
@@ -135,8 +135,12 @@ def load(instance_id: str, *, lock: bool = False, data=_UNREAD) -> Progress:
     )
 
 
+_TABLE = WizardProgress.__table__
+_SAVE = update(_TABLE).where(_TABLE.c.instance_id == bindparam("iid"))  # the values are the parameters
+
+
 def save(progress: Progress, definition: dict, *, release: bool = False) -> None:
-    """Write the progress (commits); `release` also drops the Finish claim."""
+    """Write the progress (committed: dbsafety.writing); `release` also drops the Finish claim."""
     data = {
         "format": FORMAT, "mode": progress.mode, "version": progress.version, "name": progress.name,
         "config": seal(progress.config, slot_types.secret_ids(definition)), "auth": progress.auth,
@@ -149,11 +153,9 @@ def save(progress: Progress, definition: dict, *, release: bool = False) -> None
     }
     values = {"data": data, "updated": utcnow(), **({"finishing_since": None} if release else {})}
     # one UPDATE, no re-read (the row is replaced whole); the first save of an instance inserts
-    written = db.session.execute(update(WizardProgress).where(WizardProgress.instance_id == progress.instance_id)
-                                 .values(**values).execution_options(synchronize_session=False)).rowcount
-    if not written:
-        db.session.add(WizardProgress(instance_id=progress.instance_id, data=data))
-    db.session.commit()
+    with writing() as conn:
+        if not conn.execute(_SAVE, {"iid": progress.instance_id, **values}).rowcount:
+            conn.execute(insert(_TABLE), {"instance_id": progress.instance_id, **values})
 
 
 def begin(instance, definition: dict, *, mode: str, version: int, config: dict, auth: dict) -> Progress:

@@ -24,6 +24,7 @@ from werkzeug.datastructures import CallbackDict
 
 from .. import session_keys as keys
 from ..crypto import hash_secret, new_secret
+from ..dbsafety import writing
 from ..extensions import db
 from ..models import BrowserSession, utcnow
 from .errors import refusal
@@ -93,6 +94,11 @@ _READ = select(_T.c.data.label("session_data"), _T.c.expires_at.label("session_e
                _T.c.created.label("session_created")).where(_T.c.sid_hash == bindparam("key"))
 
 
+# the session's row replaced by the parameters (data, instance_id, expires_at), by the hash "key"
+_WRITE = update(_T).where(_T.c.sid_hash == bindparam("key"))
+_WRITE_UNLESS_ENDED = _WRITE.where(_T.c.data[ENDED].as_boolean().is_not(True))
+
+
 def read_session(key: str):
     """The session's row (session_data, session_expires, session_created) by the hash of its id."""
     return db.session.execute(_READ, {"key": key}).first()
@@ -159,20 +165,16 @@ class ServerSessionInterface(SessionInterface):
                 if unfinished:
                     JOURNEYS_ABANDONED.labels("replaced").inc(unfinished)
             db.session.add(BrowserSession(sid_hash=key, data=data, expires_at=expires, instance_id=instance_id))
+            db.session.commit()
         else:
             # ONE statement, no re-read: the row is written unless it has ended meanwhile (a twin
             # Finish); an ended row keeps ENDED whatever this request saves; a row deleted meanwhile
-            # (a newer session of the instance began) is not made again.
-            stored_ended = BrowserSession.data[ENDED].as_boolean()
-            values = {"data": data, "instance_id": instance_id, "expires_at": expires}
-            written = db.session.execute(
-                update(BrowserSession).where(BrowserSession.sid_hash == key, stored_ended.is_not(True))
-                .values(**values).execution_options(synchronize_session=False)).rowcount
-            if not written:
-                db.session.execute(update(BrowserSession).where(BrowserSession.sid_hash == key)
-                                   .values(**{**values, "data": {**data, ENDED: True}})
-                                   .execution_options(synchronize_session=False))
-        db.session.commit()
+            # (a newer session of the instance began) is not made again. Committed at once
+            # (dbsafety.writing: alone, in autocommit, unless the request's transaction is going).
+            values = {"key": key, "data": data, "instance_id": instance_id, "expires_at": expires}
+            with writing() as conn:
+                if not conn.execute(_WRITE_UNLESS_ENDED, values).rowcount:
+                    conn.execute(_WRITE, {**values, "data": {**data, ENDED: True}})
         if session.via in (None, "cookie"):
             # Top-level first-party pages only: Lax is enough and safer than None.
             response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Lax",
