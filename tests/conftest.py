@@ -6,7 +6,6 @@ the suite once each way). The schema is built once per run; every test starts fr
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 
@@ -18,19 +17,13 @@ from werkzeug.serving import make_server
 from wizard import create_app
 from wizard.extensions import db
 
-from support import DEMO_SOLUTION, MASTER  # noqa: F401  (shared with test modules)
+from support import DEMO_SOLUTION, MASTER, free_port  # noqa: F401  (shared with test modules)
 from i18n_support import LANGUAGES, PSEUDO, compile_catalogues, pseudo_catalogue
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def live_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture(scope="session")

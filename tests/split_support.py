@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,13 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE_MASTER = "mt_core_master_token_fedcba9876543210"
 CORE_KEY = "bG9uZy1rZXktZm9yLXRoZS1jb3JlLW9ubHktMDEyMzQ="  # not the front end's
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def core_database(tmp: Path) -> str:

@@ -2,6 +2,7 @@
 importable unambiguously when several folders have one)."""
 import json
 import os
+import socket
 import time
 
 import requests
@@ -31,3 +32,34 @@ def wait_until_ready(proc, base: str, log, seconds: float = 60) -> None:
             pass
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
         time.sleep(0.2)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StatementCounter:
+    """The SQL statements a piece of work runs (a `before_cursor_execute` listener)."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args):
+        self.statements.append(statement)
+
+    def run(self, fn):
+        """`fn()` as a request of its own (a fresh ORM session); returns (its result, the statements it ran)."""
+        from sqlalchemy import event
+
+        from wizard.extensions import db
+        db.session.remove()
+        self.statements = []
+        event.listen(db.engine, "before_cursor_execute", self)
+        try:
+            result = fn()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", self)
+        return result, list(self.statements)

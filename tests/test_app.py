@@ -9,6 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import request, session
 
+from support import free_port
 from wizard import create_app, identity
 from wizard.config import check_production, load_config
 from wizard.crypto import decrypt, encrypt, hash_secret
@@ -282,14 +283,6 @@ def test_cli_keys_rotate(runner, app, core, user):
 
 # -- production server ----------------------------------------------------------------------
 
-def _free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_gunicorn_serves_the_app_and_production_refuses_missing_settings(tmp_path):
     import subprocess
     import sys
@@ -298,7 +291,7 @@ def test_gunicorn_serves_the_app_and_production_refuses_missing_settings(tmp_pat
     import requests
 
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "WIZARD_INSTANCE_PATH": str(tmp_path), "PORT": str(port)}
     env.pop("WIZARD_ENV", None)
     proc = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"], env=env,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import MASTER, wait_until_ready
+from support import MASTER, free_port, wait_until_ready
 
 from wizard import identity
 from wizard.extensions import db
@@ -26,17 +25,13 @@ UPDATE = ("mutation($input: UpdateSolutionInstanceInput!) { updateSolutionInstan
 WRITES = 50
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def gunicorn(app, tmp_path):
     """gunicorn -w 4 serving app:app on the suite's database; yields its base URL and log.
     --preload imports the app once, before the workers fork (a quicker start on a busy CI)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ,
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "WIZARD_INSTANCE_PATH": str(tmp_path),

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 from console_support import console_token, sign_in
-from sqlalchemy import event, select
+from sqlalchemy import select
+from support import StatementCounter
 from wizard_support import simple_solution
 
 from wizard import identity
@@ -301,26 +302,14 @@ def test_operators_are_managed_by_admins(admin, client):
 
 # -- statements per list page ------------------------------------------------------------------
 
-class Counter:
+class Counter(StatementCounter):
     last: dict = {}
 
-    def __init__(self):
-        self.statements = []
-
-    def __call__(self, _conn, _cursor, statement, *_args):
-        self.statements.append(statement)
-
     def get(self, client, path):
-        db.session.remove()
-        self.statements = []
-        event.listen(db.engine, "before_cursor_execute", self)
-        try:
-            resp = client.get(path)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", self)
+        resp, statements = self.run(lambda: client.get(path))
         assert resp.status_code == 200, (path, resp.status_code)
-        Counter.last.setdefault(path, []).append([s[:120] for s in self.statements])
-        return len(self.statements)
+        Counter.last.setdefault(path, []).append([s[:120] for s in statements])
+        return len(statements)
 
 
 LIST_PAGES = ["/console/users", "/console/users?q=ext-0001", "/console/instances", "/console/instances?enabled=no",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from support import MASTER, wait_until_ready
+from support import MASTER, free_port, wait_until_ready
 
 from wizard.extensions import db
 from wizard.models import SolutionInstance
@@ -29,10 +28,6 @@ ONE_SCREEN = {"id": "one", "title": "One", "screens": [{"title": "Only", "slots"
     {"externalId": "channel", "title": "Channel", "type": "string", "required": True}]}]}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -62,7 +57,7 @@ def holding_validator(app):
 @pytest.fixture
 def one_worker(app, tmp_path, holding_validator):
     """gunicorn with one sync worker on the suite's database, asking holding_validator."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ,
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "WIZARD_INSTANCE_PATH": app.instance_path,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
+from support import StatementCounter
 from wizard_support import simple_solution
 
 from wizard import identity, manage
@@ -15,22 +16,6 @@ from wizard.crypto import encrypt
 from wizard.webhooks.models import WebhookDelivery, WebhookEvent
 
 
-class Counter:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def __call__(self, _conn, _cursor, statement, *_args):
-        self.statements.append(statement)
-
-    def run(self, fn):
-        db.session.remove()
-        self.statements = []
-        event.listen(db.engine, "before_cursor_execute", self)
-        try:
-            result = fn()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", self)
-        return result, list(self.statements)
 
 
 def _notes(core):
@@ -56,7 +41,7 @@ def test_every_list_is_one_statement_per_page_at_any_size(core, lister):
     _notes(core)
     fn = {"users": manage.list_users, "instances": manage.list_instances,
           "accounts": manage.list_accounts, "tokens": manage.list_tokens}[lister]
-    count = Counter()
+    count = StatementCounter()
     seen_counts = []
     for start, more in ((0, 6), (6, 34)):  # 6 users, then 40: the same statements per page
         _fill(core, more, per_user=2, start=start)
@@ -85,7 +70,7 @@ def test_instance_filters_and_overview_count(core, user):
     assert ids(solution_id="nope") == []
     item = manage.list_instances(instance_id=b.id).items[0]
     assert item["version"] == 1 and item["newest_version"] == 2 and item["needs_upgrade"]
-    counts, seen = Counter().run(manage.overview)
+    counts, seen = StatementCounter().run(manage.overview)
     assert len(seen) == 1
     assert counts["users"] == 1 and counts["instances"] == 2 and counts["enabled"] == 1
     assert counts["disabled"] == 1 and counts["waiting_upgrade"] == 1

@@ -8,14 +8,13 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import requests
-from support import MASTER, wait_until_ready
+from support import MASTER, free_port, wait_until_ready
 from wizard_support import Wizard, simple_solution
 
 from wizard import identity
@@ -95,10 +94,6 @@ def test_metrics_are_behind_a_token_and_count_journeys_and_latency_per_route(app
         app.config["WIZARD_METRICS_TOKEN"] = None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Alternating(requests.Session):
@@ -121,7 +116,7 @@ def two_servers(app, tmp_path):
     ports and instance folders, sharing the suite's database."""
     procs, bases = [], []
     for k in range(2):
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                "WIZARD_INSTANCE_PATH": str(tmp_path / f"server{k}"), "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
                "WIZARD_TRUSTED_HOSTS": "127.0.0.1", "WIZARD_MASTER_TOKEN": MASTER, "SECRET_KEY": "test-secret",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import MASTER, wait_until_ready
+from support import MASTER, free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -23,15 +23,11 @@ SLOW_CLIENTS = 4
 WORKERS = 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def gunicorn(app, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "WIZARD_INSTANCE_PATH": str(tmp_path), "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "WIZARD_MASTER_TOKEN": MASTER, "SECRET_KEY": "test-secret",
@@ -59,7 +55,7 @@ def gunicorn(app, tmp_path):
 def nginx(gunicorn, tmp_path):
     """Debian's nginx (`make test-deps` installs it) with the repository's proxy settings."""
     assert os.path.exists(NGINX), "nginx is missing: run `make test-deps` (it installs Debian's nginx)"
-    port = _free_port()
+    port = free_port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(f"""
 worker_processes 1;

@@ -3,7 +3,6 @@ Werkzeug in a thread, whose instances this app reads and changes through its /gr
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import uuid
@@ -11,6 +10,7 @@ import uuid
 import pytest
 from werkzeug.serving import make_server
 
+from support import free_port
 from wizard import create_app, identity
 from wizard.core import (
     CoreUnavailable, InvalidValues, MissingValues, NotFound, embedded_core, get_core,
@@ -30,14 +30,10 @@ SOLUTION = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve(wsgi_app):
-    port = _free_port()
+    port = free_port()
     server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{port}"
@@ -152,7 +148,7 @@ def test_upgrade(rcore, remote, remote_instance):
 
 
 def test_a_closed_port_is_core_unavailable():
-    port = _free_port()  # bound and released: nothing listens there
+    port = free_port()  # bound and released: nothing listens there
     with pytest.raises(CoreUnavailable):
         RemoteCore(f"http://127.0.0.1:{port}", REMOTE_MASTER).get_instance("x")
 

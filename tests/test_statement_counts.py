@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
-from support import MASTER
+
+from support import MASTER, StatementCounter
 from wizard_support import Wizard, csrf_of, simple_solution
 
 from wizard.extensions import db
@@ -18,23 +18,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import wizard_journey as journey  # noqa: E402  (the bench's journey and queries)
 
 
-class Counter:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def __call__(self, _conn, _cursor, statement, *_args):
-        self.statements.append(statement)
-
-    def run(self, fn):
-        """`fn()` as a request of its own; returns (its result, the statements it ran)."""
-        db.session.remove()
-        self.statements = []
-        event.listen(db.engine, "before_cursor_execute", self)
-        try:
-            result = fn()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", self)
-        return result, list(self.statements)
 
 
 def show(statements) -> str:
@@ -43,7 +26,7 @@ def show(statements) -> str:
 
 @pytest.fixture
 def count():
-    return Counter()
+    return StatementCounter()
 
 
 def test_a_journey_runs_few_statements_per_request(client, core, user, count):
