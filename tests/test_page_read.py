@@ -52,3 +52,76 @@ def test_the_read_is_the_instance_of_the_session_only(client, core, user):
     wiz.open(mine)
     resp = client.get(wiz.base.replace(mine, other) + "/screen/1")
     assert resp.status_code == 403
+
+
+# -- the request's connection, kept between requests (dbsafety.request_connection) -------------
+
+def _kept(app):
+    from wizard import dbsafety
+
+    return [conn for conn, _ in app.extensions.get(dbsafety._KEPT, [])]
+
+
+def _kill(conn) -> None:
+    """The kept connection dies as in a database restart (tests/test_operations.py does the same
+    to a pooled one): its server process ends (PostgreSQL), or it is closed under it (SQLite)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name != "postgresql":
+        dbapi.close()
+        return
+    admin = create_engine(conn.engine.url, poolclass=NullPool)
+    with admin.connect() as c:
+        assert c.execute(text("select pg_terminate_backend(:p)"), {"p": dbapi.info.backend_pid}).scalar()
+    admin.dispose()
+
+
+def test_the_kept_connection_sees_what_was_committed_since(app, client, core, user):
+    """The next request reads on the same connection, in autocommit: no snapshot of its own, so
+    a change another connection (another worker) committed in between is seen at once."""
+    from datetime import timedelta
+
+    from wizard.models import BrowserSession, utcnow
+
+    wiz = Wizard(client, core, user)
+    wiz.publish(simple_solution())
+    wiz.open(wiz.instance("notes").id)
+    wiz.get(f"{wiz.base}/screen/1")
+    assert wiz.resp.status_code == 200 and "Channel" in wiz.page
+    kept = _kept(app)
+    assert len(kept) == 1 and kept[0].dialect.detect_autocommit_setting(kept[0].connection.dbapi_connection)
+    db.session.query(BrowserSession).update({"expires_at": utcnow() - timedelta(seconds=1)})
+    db.session.commit()
+    wiz.get(f"{wiz.base}/screen/1")
+    assert "Channel" not in wiz.page  # the session ended elsewhere: this request knows it
+    assert _kept(app) == kept  # on the same connection
+
+
+def test_a_kept_connection_that_died_while_idle_is_replaced_unnoticed(app, client, core, user, monkeypatch):
+    wiz = Wizard(client, core, user)
+    wiz.publish(simple_solution())
+    wiz.open(wiz.instance("notes").id)
+    [dead] = _kept(app)
+    _kill(dead)
+    monkeypatch.setitem(app.config, "WIZARD_DB_PING_AFTER", 0)  # idle long enough to be checked
+    wiz.get(f"{wiz.base}/screen/1")
+    assert wiz.resp.status_code == 200 and "Channel" in wiz.page
+    assert dead.closed and _kept(app) and dead not in _kept(app)
+
+
+def test_a_kept_connection_found_dead_fails_one_request_only(app, client, core, user, monkeypatch):
+    """Within WIZARD_DB_PING_AFTER a dead connection is not checked: the request that gets it
+    answers "try again" (503, as with a pooled one), and the next one reads on a new connection."""
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    wiz = Wizard(client, core, user)
+    wiz.publish(simple_solution())
+    wiz.open(wiz.instance("notes").id)
+    [dead] = _kept(app)
+    _kill(dead)
+    wiz.get(f"{wiz.base}/screen/1")
+    assert wiz.resp.status_code == 503
+    assert dead.closed and not _kept(app)
+    wiz.get(f"{wiz.base}/screen/1")
+    assert wiz.resp.status_code == 200 and "Channel" in wiz.page
