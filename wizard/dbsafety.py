@@ -163,7 +163,7 @@ def _keeps(conn: Connection) -> bool:
     dbapi = conn.connection.dbapi_connection
     if _is_sqlite(dbapi):
         return not dbapi.in_transaction
-    return dbapi.info.transaction_status == TransactionStatus.IDLE  # psycopg
+    return dbapi.pgconn.transaction_status == TransactionStatus.IDLE  # psycopg (its `info` makes an enum)
 
 
 @contextmanager

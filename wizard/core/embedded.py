@@ -9,6 +9,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
@@ -519,7 +520,14 @@ class EmbeddedCore(Core):
 def _version_key(version) -> str:
     """A version's name for what is made from its definition (InstanceData.definition_key): its
     row, by id and creation time (as the definition cache, models.solutions, keys it)."""
-    return f"version:{version.id}@{version.created.isoformat()}"
+    return _version_name(version.id, version.created)
+
+
+@lru_cache(maxsize=1024)
+def _version_name(version_id: int, created: datetime) -> str:
+    """Made once per version and process: writing the time (isoformat) cost a wizard page more
+    than the rest of its instance's data. Keyed by the two values the name is made of."""
+    return f"version:{version_id}@{created.isoformat()}"
 
 
 _INSTANCE_READ = InstanceRead(columns=WITH_PROGRESS, outerjoin=instance_outerjoin, by_id=INSTANCE_READ,
