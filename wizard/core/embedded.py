@@ -50,10 +50,18 @@ def _encrypt_values(definition: dict, values: dict) -> dict:
 def newest_version_for(instance, current=None) -> SolutionVersion | None:
     """A user-specific version of this instance when one exists, else the solution's latest
     (found in the instance's own statement: SolutionInstance.newest_version_id). `current` is
-    the running version when the caller has it (a plain row has no `version` to follow)."""
+    the running version when the caller has it."""
     newest_id = instance.newest_version_id
     if newest_id is None or newest_id == instance.version_id:
         return (current or instance.version) if newest_id is not None else None
+    return db.session.get(SolutionVersion, newest_id)
+
+
+def _newest_of_row(row, current: VersionRef):
+    """newest_version_for, of a plain row's mapping (which has no `version` to follow)."""
+    newest_id = row["newest_version_id"]
+    if newest_id is None or newest_id == current.id:
+        return current if newest_id is not None else None
     return db.session.get(SolutionVersion, newest_id)
 
 
@@ -74,6 +82,8 @@ INSTANCE_COLUMNS = (_I.c.id, _I.c.solution_id, _I.c.version_id, _I.c.owner_id, _
 # is NOT NULL, so a NULL says the outer join found no progress row
 _PROGRESS = WizardProgress.__table__
 WITH_PROGRESS = (*INSTANCE_COLUMNS, _PROGRESS.c.data.label("progress_data"))
+# What InstanceData takes of the instance's own columns (`EmbeddedCore._data`)
+_DATA_COLUMNS = ("id", "solution_id", "owner_id", "name", "enabled", "created", "config_values", "auth_values")
 
 
 def _versions_and_progress(instances):
@@ -223,18 +233,20 @@ class EmbeddedCore(Core):
         return row
 
     def to_data(self, row: SolutionInstance) -> InstanceData:
-        return self._data(row, row.version, newest_version_for(row))
+        return self._data({name: getattr(row, name) for name in _DATA_COLUMNS}, row.version, newest_version_for(row))
 
     @staticmethod
-    def _data(row, current, newest) -> InstanceData:
-        """InstanceData of an instance (an ORM object or a plain row) and its versions."""
+    def _data(columns, current, newest) -> InstanceData:
+        """InstanceData of an instance's columns (_DATA_COLUMNS, by name: an ORM object's, or a
+        plain row's mapping) and its versions."""
         definition = current.definition
-        config = _decrypt_values(definition, row.config_values)
-        flags = flags_for(current, newest, config, row.auth_values or {})
+        auth = columns["auth_values"] or {}
+        config = _decrypt_values(definition, columns["config_values"])
+        flags = flags_for(current, newest, config, auth)
         return InstanceData(
-            id=row.id, solution_id=row.solution_id, owner_id=row.owner_id, name=row.name,
-            enabled=row.enabled, created=row.created, version=current.version,
-            definition=definition, config_values=config, auth_values=dict(row.auth_values or {}),
+            id=columns["id"], solution_id=columns["solution_id"], owner_id=columns["owner_id"],
+            name=columns["name"], enabled=columns["enabled"], created=columns["created"], version=current.version,
+            definition=definition, config_values=config, auth_values=dict(auth),
             flags=flags, newest_version=newest.version if newest else None,
             newest_definition=newest.definition if newest else None,
             definition_key=_version_key(current), newest_definition_key=_version_key(newest) if newest else None,
@@ -253,13 +265,15 @@ class EmbeddedCore(Core):
 
     @classmethod
     def _of_row(cls, row) -> tuple[InstanceData | None, dict | None]:
-        """(InstanceData, the progress's data) of a row with WITH_PROGRESS's columns; None for an
-        instance the outer join did not find, or whose progress has no row."""
-        if row.id is None or row.version_number is None:
+        """(InstanceData, the progress's data) of a row's mapping (flow.page_read) with
+        WITH_PROGRESS's columns; None for an instance the outer join did not find, or whose
+        progress has no row."""
+        number = row["version_number"]
+        if row["id"] is None or number is None:
             return None, None
-        current = VersionRef(row.version_id, row.version_number, definition_of(row.version_id, row.version_created),
-                             row.version_created)
-        return cls._data(row, current, newest_version_for(row, current)), row.progress_data
+        version_id, created = row["version_id"], row["version_created"]
+        current = VersionRef(version_id, number, definition_of(version_id, created), created)
+        return cls._data(row, current, _newest_of_row(row, current)), row["progress_data"]
 
     # -- values ------------------------------------------------------------------------------
 

@@ -100,12 +100,15 @@ _WRITE_UNLESS_ENDED = _WRITE.where(_T.c.data[ENDED].as_boolean().is_not(True))
 
 
 def read_session(key: str):
-    """The session's row (session_data, session_expires, session_created) by the hash of its id."""
-    return db.session.execute(_READ, {"key": key}).first()
+    """The session's row as a mapping (session_data, session_expires, session_created) by the
+    hash of its id, or None."""
+    row = db.session.execute(_READ, {"key": key}).first()
+    return row._mapping if row is not None else None
 
 
 class ServerSessionInterface(SessionInterface):
-    #: Called with the hash of a session id when a request opens its session: its row, or None.
+    #: Called with the hash of a session id when a request opens its session: its row as a
+    #: mapping (its columns by name), or None.
     #: The wizard installs its page's read here (flow.page_read), which reads, in the same
     #: statement, the instance the session is bound to and its progress.
     read = staticmethod(read_session)
@@ -135,10 +138,11 @@ class ServerSessionInterface(SessionInterface):
             now = utcnow()
             max_age = timedelta(seconds=app.config["WIZARD_SESSION_MAX_AGE"])
             # idle timeout (expires_at slides) and an absolute one: a forwarded link dies anyway
-            if row is not None and row.session_expires > now and row.session_created > now - max_age:
-                if (row.session_data or {}).get(ENDED) and not AFTER_END.search(request.path):
+            if row is not None and row["session_expires"] > now and row["session_created"] > now - max_age:
+                data = row["session_data"] or {}
+                if data.get(ENDED) and not AFTER_END.search(request.path):
                     return ServerSession(via=None)
-                return ServerSession(dict(row.session_data or {}), sid=sid, via=via)
+                return ServerSession(data, sid=sid, via=via)  # a copy: CallbackDict copies it
         # Unknown or expired: a fresh session (never adopt an id chosen by the client).
         return ServerSession(via=None)
 
