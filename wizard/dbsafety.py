@@ -26,6 +26,8 @@ server commits before it answers (synchronous_commit stays on: a write is durabl
 returned). No BEGIN and no COMMIT round trip: a wizard page's read is one round trip, and a Next
 (the read, the progress UPDATE) two instead of four. What must hold together (Finish, the core's
 locked writes) runs in the ORM session's transaction, and `writing` joins it when it is going.
+The process keeps the request connection for the next request, still in autocommit, instead of
+giving it back to the pool, which would switch it back to transactions (`request_connection`).
 """
 from __future__ import annotations
 
