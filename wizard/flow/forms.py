@@ -88,6 +88,31 @@ class ScreenForm(FlaskForm):
         def get_translations(self, form):
             return wtforms_translations()
 
+        def bind_field(self, form, unbound_field, options):
+            """A field of a form class is bound (WTForms' constructor: label, flags, the validators'
+            and the widget's checks) once, kept with the class, and each form gets a copy of it with
+            its own form and meta: what that constructor makes depends on the class's field and the
+            options alone, and what a form changes (data, errors, choices, rows) it sets anew
+            (`process`, build_form). The CSRF field, made for each form, and a list's entries (a
+            mapping's rows, made as the form is filled in) are bound as WTForms binds them."""
+            bind = super().bind_field
+            if unbound_field.field_class is _ShownToken or "prefix" not in options:
+                return bind(form, unbound_field, options)
+            cls = type(form)
+            bound = cls.__dict__.get("_bound")
+            if bound is None:
+                bound = cls._bound = {}
+            key = (options["name"], options["prefix"])
+            kept = bound.get(key)
+            if kept is None or kept[0] is not options["translations"] or kept[1] is not unbound_field:
+                prototype = bind(form, unbound_field, options)
+                prototype._form = prototype.meta = None  # no form kept alive by the class
+                kept = bound[key] = (options["translations"], unbound_field, prototype)
+            field = object.__new__(type(kept[2]))  # Field.__new__ would make an UnboundField
+            field.__dict__.update(kept[2].__dict__)
+            field._form, field.meta = form, self
+            return field
+
 
 def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, names: tuple | None = None,
                formdata=None, data: dict | None = None, csrf: bool = True) -> ScreenForm:
