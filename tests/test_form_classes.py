@@ -83,3 +83,35 @@ def test_the_render_cache_is_bounded_and_keyed_by_names(app, monkeypatch):
             forms.build_form(SLOTS, maps([], []), name_field=False, names=(f"version:{version}@x", "en"))
         assert len(kept) <= 3
         assert all(isinstance(part, (str, int, bool, tuple)) for key in kept._entries for part in key)
+
+
+def test_a_kept_class_binds_its_fields_once_and_each_form_its_own_copy(app):
+    """Forms of a kept class take copies of fields bound once (ScreenForm.Meta.bind_field): each
+    copy is its own form's, what one form holds (data, errors, choices, rows) never reaches the
+    next nor the kept fields, and its controls are what a freshly bound form writes."""
+    secret_words = ("Alice", "typed-by-alice", "wrong-for-alice", "c9")
+    with app.test_request_context("/"):
+        alice = forms.build_form(SLOTS, maps([("c9", "Alice's channel")], [("a1", "Alice")]), name_field=True,
+                                 names=NAMES, formdata=MultiDict({"note": "typed-by-alice", "channel": "c9",
+                                                                  "routes-0-lhs": "c9", "routes-1-rhs": "x",
+                                                                  "tags": "c9", "wizard_name": "typed-by-alice"}))
+        alice["note"].errors = ["wrong-for-alice"]
+        bob = forms.build_form(SLOTS, maps([("c1", "General")], [("b1", "Bob's")]), name_field=True, names=NAMES,
+                               data={"note": "bob"})
+        assert type(alice) is type(bob)
+        for name in ("note", "channel", "account", "tags", "routes", "wizard_name", "wizard_screen"):
+            assert alice[name] is not bob[name] and alice[name]._form is alice and bob[name]._form is bob
+            assert alice[name].meta is alice.meta and bob[name].meta is bob.meta
+        assert bob["note"].data == "bob" and not bob["note"].errors and bob["note"].raw_data is None
+        assert len(bob["routes"].entries) == 1 and bob["routes"].entries[0].form["lhs"].data is None
+        html = "".join(str(f()) for f in bob if not hasattr(f, "entries"))
+        assert not any(word in html for word in secret_words)
+        kept = repr([vars(f) for _t, _u, f in vars(type(alice))["_bound"].values()])
+        assert not any(word in kept for word in secret_words + ("General", "bob"))
+        assert all(f._form is None for _t, _u, f in vars(type(alice))["_bound"].values())
+        # the same controls as the fields of a class bound for this form alone
+        fresh = forms.build_form(SLOTS, maps([("c1", "General")], [("b1", "Bob's")]), name_field=True,
+                                 data={"note": "bob"})
+        assert type(fresh) is not type(bob)
+        assert [str(f()) for f in fresh if not hasattr(f, "entries")] == \
+            [str(f()) for f in bob if not hasattr(f, "entries")]

@@ -165,3 +165,44 @@ def test_other_forms_of_the_process_keep_wtforms_own_html_params(app):
         a = StringField()
 
     assert Plain(data={"a": "x"}).a(data_x="1") == Markup('<input data-x="1" id="a" name="a" type="text" value="x">')
+
+
+class _Planner:
+    """Stands for wizard.flow.plan.Planner: keeps each marker's compute."""
+
+    def __init__(self):
+        self.computes = []
+
+    def field(self, name, compute, index=None):
+        self.computes.append((name, compute, index))
+        return Markup("")
+
+
+@pytest.mark.parametrize("planned_with", ["", "1", 'say "hi" & <go>'])
+def test_a_control_planned_once_writes_every_request_s_field_as_wtforms_does(app, monkeypatch, planned_with):
+    """A page plan works out a control's writing from the field it was made with (wizard.controls
+    `_writer`), then writes each request's field of the same form class with it: every value, checked
+    state and choice of that request's field, as WTForms writes it."""
+    with app.test_request_context("/"):
+        planning_forms = list(forms_to_compare(app, planned_with))
+        for value in NASTY + ["1", "y"]:
+            for planning_form, form in zip(planning_forms, forms_to_compare(app, value)):
+                planning_form["s_string"].errors = form["s_string"].errors = ["wrong"]
+                form.wizard_screen.data = value
+                for field in planning_form:
+                    if hasattr(field, "entries"):
+                        continue  # a mapping's rows are written on every request (slot_types.structured)
+                    group = isinstance(getattr(field, "option_widget", None), (widgets.CheckboxInput, widgets.RadioInput))
+                    for attrs in ATTRS:
+                        planner = _Planner()
+                        with controls.planning(planner):
+                            controls.choice_controls(field) if group else field(**attrs)
+                        mine = form[field.name]
+                        with monkeypatch.context() as m:
+                            m.setattr(controls, "DefaultMeta", NoFallback)
+                            written = [compute(mine) for _name, compute, _index in planner.computes]
+                        if group:
+                            expected = [(o.id, DefaultMeta.render_field(o.meta, o, {}), o.label.text) for o in mine]
+                            assert all(w == expected for w in written), field.name
+                        else:
+                            assert written == [original(mine, attrs, monkeypatch)], (field.name, attrs, value)

@@ -7,6 +7,11 @@ wizard.slot_types.structured): every `{{ field(...) }}` of the templates comes h
 the wizard uses are written here; any other widget, a field with validation flags (required,
 maxlength... that the widget would add as attributes) or a select with option groups goes to
 WTForms as before. tests/test_wizard_controls.py compares the two for every slot type's control.
+
+A control is written in two steps (`_writer`): what its field's class, the template and the field's
+own attributes fix (the tag, the attributes but the value and checked state, the id and name) once,
+then the value, checked state and options of the field at hand. A page plan (wizard.flow.plan) does
+the first once, when it is made, and only the second on each request.
 """
 from __future__ import annotations
 
@@ -28,20 +33,52 @@ def html_params(**kwargs) -> Markup:
 
 
 def _params(kwargs: dict) -> str:
-    out = []
-    for key, value in sorted(kwargs.items()):
-        if value is False:
-            continue
-        name = _names.get(key)
-        if name is None:
-            name = _names[key] = str(escape(widgets.clean_key(key)))
-        if value is True:
-            out.append(name)
-        elif hasattr(value, "__html__"):  # escape() leaves Markup as it is: its quotes must not end the attribute
-            out.append(f'{name}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
-        else:  # escaped text has no quote left
-            out.append(f'{name}="{escape(value)}"')
-    return " ".join(out)
+    return " ".join(a for a in (_attr(k, v) for k, v in sorted(kwargs.items())) if a)
+
+
+def _attr(key: str, value) -> str:
+    """One attribute as html_params writes it; "" for False."""
+    if value is False:
+        return ""
+    name = _names.get(key)
+    if name is None:
+        name = _names[key] = str(escape(widgets.clean_key(key)))
+    if value is True:
+        return name
+    if hasattr(value, "__html__"):  # escape() leaves Markup as it is: its quotes must not end the attribute
+        return f'{name}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"'
+    return f'{name}="{escape(value)}"'  # escaped text has no quote left
+
+
+class _Attrs:
+    """A control's attributes as html_params writes them (sorted by name), those named `varying`
+    given on each `write` (in that order, which is theirs by name), the others (`fixed`) written
+    once, here."""
+
+    def __init__(self, fixed: dict, varying: tuple[str, ...]):
+        if list(varying) != sorted(varying):
+            raise ValueError("the varying attributes are given in order")
+        # the fixed attributes' text before, between and after the varying ones, and those names
+        self.pieces: list[str] = []
+        run: list[str] = []
+        for key in sorted([*fixed, *varying]):
+            if key in varying:
+                self.pieces += [" ".join(run), key]
+                run = []
+            elif fixed[key] is not False:
+                run.append(_attr(key, fixed[key]))
+        self.pieces.append(" ".join(run))
+
+    def write(self, values) -> str:
+        pieces = self.pieces
+        out = [pieces[0]] if pieces[0] else []
+        for k, value in enumerate(values):
+            a = _attr(pieces[2 * k + 1], value)
+            if a:
+                out.append(a)
+            if pieces[2 * k + 2]:
+                out.append(pieces[2 * k + 2])
+        return " ".join(out)
 
 
 # Attribute names as html_params writes them (cleaned, escaped), remembered: a handful are used.
@@ -100,48 +137,69 @@ def planning(planner):
 
 
 def render(field, render_kw: dict) -> Markup:
-    """What `field.widget(field, **render_kw)` after DefaultMeta.render_field returns."""
+    """What `field.widget(field, **render_kw)` after DefaultMeta.render_field returns. While a page
+    plan is made, a marker whose fill writes the request's field (the same field of the same form
+    class) with what was worked out here once (`_writer`)."""
     planner = _planner.get()
     if planner is not None:
-        return planner.field(field.name, lambda f: render(f, render_kw))
+        return planner.field(field.name, _writer(field, render_kw))
+    return _writer(field, render_kw)(field)
+
+
+def _writer(field, render_kw: dict):
+    """How `field` is written with `render_kw`: a function of the field (this one, or the same field
+    of another form of its class) -> its control. What does not change between such fields (the
+    widget, its attributes, the template's, the id and name) is written here, once; what does (the
+    value, the checked state, the options) by the function."""
     widget = field.widget
     kind = type(widget)
     flags = vars(field.flags)
     if (flags and not _FLAG_ATTRS.isdisjoint(flags)) or getattr(field, "_datalist", None) is not None \
             or "name" in render_kw:
-        return DefaultMeta.render_field(field.meta, field, render_kw)
+        return lambda f: DefaultMeta.render_field(f.meta, f, render_kw)
     kw = _cleaned(render_kw)
     if field.render_kw:
         kw = {**_cleaned(field.render_kw), **kw}
     if kind in _INPUTS:
         if kind is widgets.NumberInput and (widget.step is not None or widget.min is not None or widget.max is not None):
-            return DefaultMeta.render_field(field.meta, field, render_kw)
+            return lambda f: DefaultMeta.render_field(f.meta, f, render_kw)
         if kind is widgets.PasswordInput and widget.hide_value:
             kw["value"] = ""
-        elif kind is widgets.CheckboxInput and getattr(field, "checked", field.data):
-            kw.setdefault("checked", True)
-        elif kind is widgets.RadioInput and field.checked:
-            kw.setdefault("checked", True)
+        checkable = kind in (widgets.CheckboxInput, widgets.RadioInput) and "checked" not in kw
+        valued = "value" not in kw
         kw.setdefault("id", field.id)
         kw.setdefault("type", widget.input_type)
-        if "value" not in kw:
-            kw["value"] = field._value()
         kw["name"] = field.name
-        return Markup(f"<input {_params(kw)}>")
+        attrs = _Attrs(kw, ("checked",) * checkable + ("value",) * valued)
+        checkbox = kind is widgets.CheckboxInput
+
+        def write_input(f) -> Markup:
+            values = []
+            if checkable:  # checked: True; not: the attribute left out
+                values.append(bool(getattr(f, "checked", f.data) if checkbox else f.checked))
+            if valued:
+                values.append(f._value())
+            return Markup(f"<input {attrs.write(values)}>")
+        return write_input
     if kind is widgets.TextArea:
         kw.setdefault("id", field.id)
         kw["name"] = field.name
-        return Markup(f"<textarea {_params(kw)}>\r\n{escape(field._value())}</textarea>")
-    if kind is widgets.Select and not field.has_groups():
+        head = f"<textarea {_params(kw)}>\r\n"
+        return lambda f: Markup(f"{head}{escape(f._value())}</textarea>")
+    if kind is widgets.Select:
         kw.setdefault("id", field.id)
         if widget.multiple:
             kw["multiple"] = True
         kw["name"] = field.name
-        choices = list(field._iter_choices_normalized())
-        if any(c.render_kw for c in choices):
-            return DefaultMeta.render_field(field.meta, field, render_kw)
-        return Markup(f"<select {_params(kw)}>{''.join(_option(c) for c in choices)}</select>")
-    return DefaultMeta.render_field(field.meta, field, render_kw)
+        head = f"<select {_params(kw)}>"
+
+        def write_select(f) -> Markup:
+            choices = None if f.has_groups() else list(f._iter_choices_normalized())
+            if choices is None or any(c.render_kw for c in choices):  # the request's choices: WTForms writes them
+                return DefaultMeta.render_field(f.meta, f, render_kw)
+            return Markup(f"{head}{''.join(_option(c) for c in choices)}</select>")
+        return write_select
+    return lambda f: DefaultMeta.render_field(f.meta, f, render_kw)
 
 
 def choice_controls(field, described=()) -> list[tuple[str, Markup, str]]:
@@ -153,28 +211,50 @@ def choice_controls(field, described=()) -> list[tuple[str, Markup, str]]:
     and date on the auth slot): its control's aria-describedby is then the control's id + "-meta".
     While a page plan is made, the ids and labels (the field's fixed choices) are written into it and
     each control is a marker filled in on every request."""
+    write = _group_writer(field, described)
     planner = _planner.get()
-    if planner is not None:
-        with planning(None):
-            listed = choice_controls(field, described)
-        return [(id_, planner.field(field.name, lambda f: choice_controls(f, described), index=i), label)
-                for i, (id_, _control, label) in enumerate(listed)]
+    if planner is None:
+        return write(field)
+    return [(id_, planner.field(field.name, write, index=i), label)
+            for i, (id_, _control, label) in enumerate(write(field))]
+
+
+def _group_writer(field, described):
+    """choice_controls' `_writer`: a function of the field (this one, or the same field of another
+    form of its class) -> its controls; each choice's attributes but its checked state and value
+    written here, once."""
     described = dict(enumerate(described))
     widget = getattr(field, "option_widget", None)
-    choices = list(field._iter_choices_normalized())
-    if type(widget) not in (widgets.CheckboxInput, widgets.RadioInput) or field.render_kw \
-            or any(c.render_kw for c in choices) or vars(field.flags):
-        return [(option.id, option(**({"aria-describedby": option.id + "-meta"} if described.get(i) else {})),
-                 option.label.text) for i, option in enumerate(field)]
+    if type(widget) not in (widgets.CheckboxInput, widgets.RadioInput) or field.render_kw or vars(field.flags):
+        return lambda f: _subfields(f, described)
     name, kind, prefix = field.name, widget.input_type, field.id
-    out = []
-    for i, choice in enumerate(choices):
-        kw = {"checked": bool(choice.selected), "id": f"{prefix}-{i}", "name": name, "type": kind,
-              "value": str(choice.value)}
+
+    def attrs(i: int) -> tuple[str, _Attrs]:
+        id_ = f"{prefix}-{i}"
+        fixed = {"id": id_, "name": name, "type": kind}
         if described.get(i):
-            kw["aria-describedby"] = kw["id"] + "-meta"
-        out.append((kw["id"], Markup(f"<input {_params(kw)}>"), choice.label or choice.value))
-    return out
+            fixed["aria-describedby"] = id_ + "-meta"
+        return id_, _Attrs(fixed, ("checked", "value"))
+
+    made = [attrs(i) for i, _choice in enumerate(field._iter_choices_normalized())]
+
+    def write(f) -> list[tuple[str, Markup, str]]:
+        choices = list(f._iter_choices_normalized())
+        if any(c.render_kw for c in choices):
+            return _subfields(f, described)
+        out = []
+        for i, choice in enumerate(choices):
+            id_, a = made[i] if i < len(made) else attrs(i)
+            out.append((id_, Markup(f"<input {a.write((bool(choice.selected), str(choice.value)))}>"),
+                        choice.label or choice.value))
+        return out
+    return write
+
+
+def _subfields(field, described: dict) -> list[tuple[str, Markup, str]]:
+    """A group's controls as WTForms' option subfields write them."""
+    return [(option.id, option(**({"aria-describedby": option.id + "-meta"} if described.get(i) else {})),
+             option.label.text) for i, option in enumerate(field)]
 
 
 class FastMeta:

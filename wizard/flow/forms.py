@@ -9,13 +9,16 @@ wizard.solutions.values, and `apply_errors` puts its messages back beside their 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, StringField
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice
 
 from .. import slot_types
 from .. import controls
 from . import cache
+from ..extensions import csrf_token
 from ..i18n import wtforms_translations
 from ..slot_types import option_key
 from ..solutions.values import MAX_INSTANCE_NAME
@@ -49,6 +52,29 @@ class OptionMap:
         return self.by_key.get(key, key)
 
 
+class _ShownToken(CSRFTokenField):
+    """The CSRF token field, whose token is had when the page shows it (WTForms' makes it as the
+    form is filled in: a Next's form, answered by a redirect, never shows it)."""
+
+    def process(self, *args, **kwargs):
+        HiddenField.process(self, *args, **kwargs)
+
+    def _value(self):
+        if self.current_token is None:
+            self.current_token = self.csrf_impl.generate_csrf_token(self)
+        return self.current_token
+
+
+class _ScreenCSRF(_FlaskFormCSRF):
+    """Flask-WTF's CSRF of a form, its token the session's kept one (extensions.csrf_token: signed
+    once per session secret, not on every page); checked by extensions.check_csrf as before."""
+
+    field_class = _ShownToken
+
+    def generate_csrf_token(self, csrf_token_field):
+        return csrf_token()
+
+
 class ScreenForm(FlaskForm):
     """Every screen form: CSRF (Flask-WTF) and the hidden current-screen field. Its controls are
     written by wizard.controls (the form's own Meta: no other form of the process is touched);
@@ -57,8 +83,35 @@ class ScreenForm(FlaskForm):
     wizard_screen = HiddenField()
 
     class Meta(controls.FastMeta):
+        csrf_class = _ScreenCSRF
+
         def get_translations(self, form):
             return wtforms_translations()
+
+        def bind_field(self, form, unbound_field, options):
+            """A field of a form class is bound (WTForms' constructor: label, flags, the validators'
+            and the widget's checks) once, kept with the class, and each form gets a copy of it with
+            its own form and meta: what that constructor makes depends on the class's field and the
+            options alone, and what a form changes (data, errors, choices, rows) it sets anew
+            (`process`, build_form). The CSRF field, made for each form, and a list's entries (a
+            mapping's rows, made as the form is filled in) are bound as WTForms binds them."""
+            bind = super().bind_field
+            if unbound_field.field_class is _ShownToken or "prefix" not in options:
+                return bind(form, unbound_field, options)
+            cls = type(form)
+            bound = cls.__dict__.get("_bound")
+            if bound is None:
+                bound = cls._bound = {}
+            key = (options["name"], options["prefix"])
+            kept = bound.get(key)
+            if kept is None or kept[0] is not options["translations"] or kept[1] is not unbound_field:
+                prototype = bind(form, unbound_field, options)
+                prototype._form = prototype.meta = None  # no form kept alive by the class
+                kept = bound[key] = (options["translations"], unbound_field, prototype)
+            field = object.__new__(type(kept[2]))  # Field.__new__ would make an UnboundField
+            field.__dict__.update(kept[2].__dict__)
+            field._form, field.meta = form, self
+            return field
 
 
 def build_form(slot_list: list[dict], maps: dict, *, name_field: bool, names: tuple | None = None,
