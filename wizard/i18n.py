@@ -29,7 +29,7 @@ from babel import Locale, UnknownLocaleError, support
 from babel.numbers import format_decimal
 from babel.dates import format_date as _format_date, format_time as _format_time
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations, refresh
+from flask_babel import Babel, force_locale, get_locale, get_translations, refresh
 from jinja2 import pass_eval_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
@@ -38,6 +38,7 @@ from wtforms.i18n import messages_path
 
 from . import session_keys as keys
 from .config import DEFAULT_LANGUAGES
+from .extensions import per_app
 from . import texts
 from .texts import T, Text
 
@@ -98,14 +99,27 @@ class Catalogue(NamedTuple):
 
 
 def catalogue() -> Catalogue:
-    """The request's language and catalogue, found once per request: Flask-Babel's own
-    get_locale and get_translations look them up in `g` again on every call (get_translations
-    about 6 µs each), and a page asks for them dozens of times. Forgotten where Flask-Babel's are
-    (remember_lang, at the start of each request)."""
-    found = g.get("wizard_catalogue")
+    """The request's language and catalogue, found once per request (`select_locale`) and kept in
+    `g`: a page asks for them dozens of times. Forgotten at the start of each request
+    (remember_lang)."""
+    state = g._get_current_object()  # the proxy looked up once
+    found = state.get("wizard_catalogue")
     if found is None:
-        locale = get_locale()
-        found = g.wizard_catalogue = Catalogue(locale, str(locale), get_translations())
+        found = state.wizard_catalogue = _catalogue_of(select_locale())
+    return found
+
+
+def _catalogue_of(lang: str) -> Catalogue:
+    """The catalogue of one of the app's languages (what `select_locale` picks), made once per app
+    through Flask-Babel (its locale and its translations, which it loads once per process):
+    Flask-Babel's own get_locale parses the language again on every request, and looks itself up
+    in `g` on every call. Bounded: only the languages of WIZARD_LANGUAGES are ever picked."""
+    made = per_app("wizard_catalogues", dict)
+    found = made.get(lang)
+    if found is None:
+        with force_locale(lang):
+            locale = get_locale()
+            found = made[lang] = Catalogue(locale, str(locale), get_translations())
     return found
 
 
