@@ -156,6 +156,11 @@ class ScreenResult:
         return not self.errors and not self.appeared
 
 
+def _hashable(value):
+    """A config value as part of a key: a list (a multiselect's) as a tuple, marked as a list."""
+    return (list, tuple(value)) if isinstance(value, list) else value
+
+
 class State:
     """The smallest store the engine works with: values and finished screens, in memory. The
     wizard's own store is the saved progress (wizard.flow.progress.Progress), which has these
@@ -192,6 +197,13 @@ class WizardEngine:
         self._check_scopes = check_scopes
         self.slots = all_slots(definition)
         self.config_by_id = {s["externalId"]: s for s in definition["config"]}
+        # the definition's screens: fixed for the engine's life (one request), so built once
+        self._screens = [Screen(n, s["title"], s.get("description", ""),
+                                [self.slots[i] for i in s["slots"] if i in self.slots])
+                         for n, s in enumerate(definition["screens"], 1)]
+        # the config slots a showIf names: which slots are shown depends on their values alone
+        self._deciding = tuple(sorted({other for s in definition["config"] for other in (s.get("showIf") or {})}))
+        self._shown: dict = {}  # those values -> the shown slots of every screen (`shown_slots`)
         if upgrade_from is not None and self.store.asked is None:
             self.store.asked = versions.needing_input(upgrade_from, definition, self.config, self.auth)
         self._upgrade_ids = set(self.store.asked) if upgrade_from is not None else None
@@ -214,22 +226,33 @@ class WizardEngine:
     # -- steps ---------------------------------------------------------------------------------
 
     def screens(self) -> list[Screen]:
-        """Every screen of the definition, active or not."""
-        return [Screen(n, s["title"], s.get("description", ""), [self.slots[i] for i in s["slots"] if i in self.slots])
-                for n, s in enumerate(self.definition["screens"], 1)]
+        """Every screen of the definition, active or not (callers must not change them)."""
+        return self._screens
 
     def shown_slots(self, screen: Screen, config: dict | None = None) -> list[dict]:
         """The slots of a screen that the values (default: the known ones) show: not `hidden`,
-        showIf holding. In upgrade mode some of them are not asked (`asks`)."""
-        eff = effective_values(self.definition, self.config if config is None else config)
-        out = []
-        for slot in screen.slots:
-            if slot.get("hidden"):
-                continue
-            if slot["kind"] == "config" and not is_shown(slot, eff, self.config_by_id):
-                continue
-            out.append(slot)
-        return out
+        showIf holding. In upgrade mode some of them are not asked (`asks`).
+        A request asks this of every screen several times (the active list, the page, Next) with
+        the same values: the answer for all screens is worked out once per values of the slots
+        that conditions name (`_deciding`) and kept for the engine's life (one request)."""
+        values = self.config if config is None else config
+        key = tuple(_hashable(values.get(k)) for k in self._deciding)
+        try:
+            shown = self._shown.get(key)
+        except TypeError:  # a value that cannot be a key (a mapping's rows): worked out each time
+            return self._shown_now(values)[screen.number - 1]
+        if shown is None:
+            if len(self._shown) >= 32:  # bounded (a request sees a few sets of values)
+                self._shown.clear()
+            shown = self._shown[key] = self._shown_now(values)
+        return list(shown[screen.number - 1])
+
+    def _shown_now(self, values: dict) -> list[list[dict]]:
+        """The shown slots of every screen (by position) for `values`."""
+        eff = effective_values(self.definition, values)
+        return [[slot for slot in screen.slots if not slot.get("hidden")
+                 and (slot["kind"] != "config" or is_shown(slot, eff, self.config_by_id))]
+                for screen in self._screens]
 
     def asks(self, screen: Screen, slot: dict) -> bool:
         """True when the user is asked for `slot` on `screen`: always, except in upgrade mode,
