@@ -33,6 +33,8 @@ from flask_babel import Babel, force_locale, get_locale, get_translations, refre
 from jinja2 import pass_eval_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from wtforms.i18n import messages_path
 
@@ -135,18 +137,32 @@ def wtforms_translations():
 
 
 def select_locale() -> str:
-    """Called by Flask-Babel once per request, the first time text is translated."""
-    default = current_app.config["WIZARD_DEFAULT_LANGUAGE"]
+    """The request's language: found once per request by `catalogue` (and by Flask-Babel, should
+    anything ask it)."""
+    config = current_app.config
+    default = config["WIZARD_DEFAULT_LANGUAGE"]
     if not has_request_context():
         return default
-    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
+    req, state = request._get_current_object(), session._get_current_object()  # each proxy looked up once
+    bound = state.get(keys.WIZARD) or state.get(keys.AUTH_DIALOG) or {}  # keys.binding(), of either kind
     # the cookie only speaks for the popup's pages that have no wizard or dialog session
-    cookie = None if bound else request.cookies.get(COOKIE)
-    for tag in (request.args.get("lang"), session.get(keys.LANG), (bound.get("options") or {}).get("lang"), cookie):
+    cookie = None if bound else req.cookies.get(COOKIE)
+    args = req.args  # (a missing key's get() raises and catches inside)
+    for tag in (args["lang"] if "lang" in args else None, state.get(keys.LANG),
+                (bound.get("options") or {}).get("lang"), cookie):
         lang = match(tag)
         if lang:
             return lang
-    return request.accept_languages.best_match(supported()) or default
+    # the browser's languages: the header as request.accept_languages reads it (HTTP_ACCEPT_LANGUAGE)
+    return _accepted(req.environ.get("HTTP_ACCEPT_LANGUAGE"), tuple(config["WIZARD_LANGUAGES"])) or default
+
+
+@lru_cache(maxsize=256)
+def _accepted(header: str | None, langs: tuple[str, ...]) -> str | None:
+    """The best of `langs` for an Accept-Language header, remembered per header (bounded): a
+    browser sends the same one on every request, and parsing it is most of choosing the
+    language."""
+    return parse_accept_header(header, LanguageAccept).best_match(langs)
 
 
 # Outside an app (no request, no catalogue): the English text, as Flask-Babel gives it there.
