@@ -49,6 +49,8 @@ def test_shown_slots_worked_out_once_per_values_still_follow_every_change():
     assert e.shown_slots(two) == [] and e.count == 2
     e.shown_slots(two).append("changed by a caller")  # a copy: the kept answer stays
     assert e.shown_slots(two) == []
+    e.active().clear()  # a copy too
+    assert [s.number for s in e.active()] == [1, 4]
     # a multiselect's list, and a value that cannot be a key, count as values too
     multi = validate_definition({"id": "m", "title": "M", "screens": [{"title": "S", "slots": [
         {"externalId": "tags", "type": "multiselect", "options": [{"value": "a"}, {"value": "b"}]},

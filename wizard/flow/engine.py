@@ -156,6 +156,14 @@ class ScreenResult:
         return not self.errors and not self.appeared
 
 
+def _keep(memo: dict, key, value):
+    """`value` kept in an engine's memo under `key`, bounded (a request sees a few sets of values)."""
+    if len(memo) >= 32:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 def _hashable(value):
     """A config value as part of a key: a list (a multiselect's) as a tuple, marked as a list."""
     return (list, tuple(value)) if isinstance(value, list) else value
@@ -204,6 +212,7 @@ class WizardEngine:
         # the config slots a showIf names: which slots are shown depends on their values alone
         self._deciding = tuple(sorted({other for s in definition["config"] for other in (s.get("showIf") or {})}))
         self._shown: dict = {}  # those values -> the shown slots of every screen (`shown_slots`)
+        self._active: dict = {}  # those values and the screens opened to change -> `active()`
         if upgrade_from is not None and self.store.asked is None:
             self.store.asked = versions.needing_input(upgrade_from, definition, self.config, self.auth)
         self._upgrade_ids = set(self.store.asked) if upgrade_from is not None else None
@@ -236,16 +245,22 @@ class WizardEngine:
         the same values: the answer for all screens is worked out once per values of the slots
         that conditions name (`_deciding`) and kept for the engine's life (one request)."""
         values = self.config if config is None else config
+        key = self._values_key(values)
+        if key is None:  # a value that cannot be a key (a mapping's rows): worked out each time
+            return self._shown_now(values)[screen.number - 1]
+        shown = self._shown.get(key)
+        if shown is None:
+            shown = _keep(self._shown, key, self._shown_now(values))
+        return list(shown[screen.number - 1])
+
+    def _values_key(self, values: dict) -> tuple | None:
+        """The values of the slots conditions name (`_deciding`), as a key; None when one cannot be."""
         key = tuple(_hashable(values.get(k)) for k in self._deciding)
         try:
-            shown = self._shown.get(key)
-        except TypeError:  # a value that cannot be a key (a mapping's rows): worked out each time
-            return self._shown_now(values)[screen.number - 1]
-        if shown is None:
-            if len(self._shown) >= 32:  # bounded (a request sees a few sets of values)
-                self._shown.clear()
-            shown = self._shown[key] = self._shown_now(values)
-        return list(shown[screen.number - 1])
+            hash(key)
+        except TypeError:
+            return None
+        return key
 
     def _shown_now(self, values: dict) -> list[list[dict]]:
         """The shown slots of every screen (by position) for `values`."""
@@ -276,8 +291,17 @@ class WizardEngine:
         return bool(self.visible_slots(screen))
 
     def active(self) -> list[Screen]:
-        """The active screens, in order; computed on each call, never stored."""
-        return [s for s in self.screens() if self.condition(s)]
+        """The active screens, in order; worked out from the values, never stored in the progress.
+        Kept for the engine's life (one request) per the values conditions read and the screens
+        opened to change (what `condition` depends on besides the engine's fixed options)."""
+        key = self._values_key(self.config)
+        if key is None:
+            return [s for s in self._screens if self.condition(s)]
+        key = (key, tuple(self.store.editing))
+        found = self._active.get(key)
+        if found is None:
+            found = _keep(self._active, key, [s for s in self._screens if self.condition(s)])
+        return list(found)
 
     @property
     def count(self) -> int:
