@@ -24,7 +24,7 @@ from ..web import guard, user_accounts
 from . import carry as carry_store
 from . import cache, page_read
 from . import progress as progress_store
-from .engine import OptionsError, Options, WizardEngine
+from .engine import Layout, OptionsError, Options, WizardEngine
 
 def upgrade_mode(instance: InstanceData, options: Options, progress: progress_store.Progress | None = None) -> bool:
     """Upgrade when asked (upgrade=true) or, by default, when the newer version needs input, or
@@ -106,11 +106,16 @@ class WizardContext:
                  scopes=", ".join(lacking))
 
     def build_engine(self) -> WizardEngine:
+        # what the engine reads from the definition alone (its slots, screens, conditions) is made
+        # once per (definition, language), as the definition in that language is (`in_language`)
+        layout = None if self.definition_key is None else cache.kept().get(
+            ("layout", self.definition_key, i18n.language()), lambda: Layout.of(self.definition))
         self.engine = WizardEngine(
             self.definition, store=self.progress, options=self.options,
             upgrade_from=in_language(self.instance.definition_key, self.instance.definition)
             if self.mode == "upgrade" else None,
-            load_options=self.load_options, check_auth=self.check_auth, check_scopes=self.check_scopes)
+            load_options=self.load_options, check_auth=self.check_auth, check_scopes=self.check_scopes,
+            layout=layout)
         return self.engine
 
     # -- helpers for views -------------------------------------------------------------------

@@ -182,20 +182,42 @@ class State:
         self.editing: list[int] = []     # upgrade mode: screens the user opened to change anyway
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What the engine reads from a definition alone: its slots by externalId, its screens, and
+    the config slots a showIf names (which slots are shown depends on their values alone). The
+    same for every request of a definition, so a caller may make it once and keep it with the
+    definition (flow.context does); nothing changes it."""
+
+    slots: dict
+    config_by_id: dict
+    screens: tuple
+    deciding: tuple
+
+    @classmethod
+    def of(cls, definition: dict) -> "Layout":
+        slots = all_slots(definition)
+        return cls(slots=slots, config_by_id={s["externalId"]: s for s in definition["config"]},
+                   screens=tuple(Screen(n, s["title"], s.get("description", ""), [slots[i] for i in s["slots"] if i in slots])
+                                 for n, s in enumerate(definition["screens"], 1)),
+                   deciding=tuple(sorted({other for s in definition["config"] for other in (s.get("showIf") or {})})))
+
+
 class WizardEngine:
     """The screens of one instance's definition and the rules between them.
 
     The values known so far and the screens already submitted live in `store` (the saved
     progress, in the manner of formtools' storage): the engine reads them there on every call and
     `merge` writes accepted values there, so there is one owner and nothing to copy back.
-    `config=`, `auth=`, `done=` build an in-memory store instead (tests, tools).
+    `config=`, `auth=`, `done=` build an in-memory store instead (tests, tools). `layout`: the
+    definition's `Layout` when the caller keeps one (it is made here otherwise).
     """
 
     def __init__(self, definition: dict, *, store=None, config: dict | None = None, auth: dict | None = None,
                  done: list[int] | None = None, options: Options | None = None, upgrade_from: dict | None = None,
                  load_options: Callable[[dict, dict], list] | None = None,
                  check_auth: Callable[[str, str], str | None] | None = None,
-                 check_scopes: Callable[[dict, str], str | None] | None = None):
+                 check_scopes: Callable[[dict, str], str | None] | None = None, layout: "Layout | None" = None):
         self.definition = definition
         self.store = store if store is not None else State(config, auth, done)
         self.options = options or Options()
@@ -203,14 +225,9 @@ class WizardEngine:
         self._load_options = load_options
         self._check_auth = check_auth
         self._check_scopes = check_scopes
-        self.slots = all_slots(definition)
-        self.config_by_id = {s["externalId"]: s for s in definition["config"]}
-        # the definition's screens: fixed for the engine's life (one request), so built once
-        self._screens = [Screen(n, s["title"], s.get("description", ""),
-                                [self.slots[i] for i in s["slots"] if i in self.slots])
-                         for n, s in enumerate(definition["screens"], 1)]
-        # the config slots a showIf names: which slots are shown depends on their values alone
-        self._deciding = tuple(sorted({other for s in definition["config"] for other in (s.get("showIf") or {})}))
+        layout = layout or Layout.of(definition)
+        self.slots, self.config_by_id = layout.slots, layout.config_by_id
+        self._screens, self._deciding = layout.screens, layout.deciding
         self._shown: dict = {}  # those values -> the shown slots of every screen (`shown_slots`)
         self._active: dict = {}  # those values and the screens opened to change -> `active()`
         if upgrade_from is not None and self.store.asked is None:
@@ -234,8 +251,8 @@ class WizardEngine:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def screens(self) -> list[Screen]:
-        """Every screen of the definition, active or not (callers must not change them)."""
+    def screens(self) -> tuple[Screen, ...]:
+        """Every screen of the definition, active or not (the layout's: callers must not change them)."""
         return self._screens
 
     def shown_slots(self, screen: Screen, config: dict | None = None) -> list[dict]:
