@@ -129,7 +129,8 @@ def plan_key(context: dict) -> tuple | None:
         return None
     theme = page_theme()
     form = context["form"]
-    return ("page", ctx.definition_key, i18n.language(), i18n.direction(),
+    # the language by its tag (which says its direction too)
+    return ("page", ctx.definition_key, i18n.catalogue().tag,
             (theme.product_name, theme.custom, theme.stylesheet_url, theme.logo_url),
             request.script_root, tuple(allowed_origins()), current_app.config["WIZARD_VALIDATION_TIMEOUT_MS"],
             context["page_kind"], context["screen"].number, ctx.mode, bool(ctx.options.custom_validation),
