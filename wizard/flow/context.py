@@ -123,7 +123,7 @@ class WizardContext:
     @property
     def secrets_kept(self) -> set[str]:
         """Secret slots with a value: saved in the instance, or typed earlier in this wizard."""
-        secret_ids = slot_types.secret_ids(self.definition)
+        secret_ids = self.engine.secret_ids if self.engine is not None else slot_types.secret_ids(self.definition)
         return set(self.progress.secrets_saved) | {k for k in self.progress.config if k in secret_ids}
 
     def save(self) -> None:

@@ -193,6 +193,7 @@ class Layout:
     config_by_id: dict
     screens: tuple
     deciding: tuple
+    secret_ids: frozenset  # the secret slots (slot_types.secret_ids)
 
     @classmethod
     def of(cls, definition: dict) -> "Layout":
@@ -200,7 +201,8 @@ class Layout:
         return cls(slots=slots, config_by_id={s["externalId"]: s for s in definition["config"]},
                    screens=tuple(Screen(n, s["title"], s.get("description", ""), [slots[i] for i in s["slots"] if i in slots])
                                  for n, s in enumerate(definition["screens"], 1)),
-                   deciding=tuple(sorted({other for s in definition["config"] for other in (s.get("showIf") or {})})))
+                   deciding=tuple(sorted({other for s in definition["config"] for other in (s.get("showIf") or {})})),
+                   secret_ids=frozenset(slot_types.secret_ids(definition)))
 
 
 class WizardEngine:
@@ -228,6 +230,7 @@ class WizardEngine:
         layout = layout or Layout.of(definition)
         self.slots, self.config_by_id = layout.slots, layout.config_by_id
         self._screens, self._deciding = layout.screens, layout.deciding
+        self.secret_ids = layout.secret_ids
         self._shown: dict = {}  # those values -> the shown slots of every screen (`shown_slots`)
         self._active: dict = {}  # those values and the screens opened to change -> `active()`
         if upgrade_from is not None and self.store.asked is None:
