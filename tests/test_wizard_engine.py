@@ -35,6 +35,35 @@ def test_active_screens_follow_the_values_on_every_call():
     assert e.next(e.get(1)).number == 2 and e.prev(e.get(4)).number == 2 and e.count == 3
 
 
+def test_shown_slots_worked_out_once_per_values_still_follow_every_change():
+    """The engine keeps the shown slots per values of the slots conditions name: a value changed
+    in the store (directly or by merge), or given for one call, is seen at once."""
+    e = engine()
+    two = e.screens()[1]
+    assert e.shown_slots(two) == []
+    assert [s["externalId"] for s in e.shown_slots(two, {"mode": "expert"})] == ["depth"]
+    assert e.shown_slots(two) == []  # the values given for one call are not the store's
+    e.merge(e.validate_screen(e.get(1), {"mode": "expert"}, {}))
+    assert [s["externalId"] for s in e.shown_slots(two)] == ["depth"] and e.count == 3
+    e.config["mode"] = "simple"
+    assert e.shown_slots(two) == [] and e.count == 2
+    e.shown_slots(two).append("changed by a caller")  # a copy: the kept answer stays
+    assert e.shown_slots(two) == []
+    e.active().clear()  # a copy too
+    assert [s.number for s in e.active()] == [1, 4]
+    # a multiselect's list, and a value that cannot be a key, count as values too
+    multi = validate_definition({"id": "m", "title": "M", "screens": [{"title": "S", "slots": [
+        {"externalId": "tags", "type": "multiselect", "options": [{"value": "a"}, {"value": "b"}]},
+        {"externalId": "more", "type": "string", "showIf": {"tags": ["b"]}}]}]})
+    m = WizardEngine(multi, config={}, auth={})
+    screen = m.screens()[0]
+    assert [s["externalId"] for s in m.shown_slots(screen)] == ["tags"]
+    m.config["tags"] = ["a", "b"]
+    assert [s["externalId"] for s in m.shown_slots(screen)] == ["tags", "more"]
+    m.config["tags"] = [{"not": "hashable"}]
+    assert [s["externalId"] for s in m.shown_slots(screen)] == ["tags"]
+
+
 def test_show_start_and_first_unfinished():
     e = engine(done=[1], options=Options(show=[1, 4]))
     assert [s.number for s in e.active()] == [1, 4]

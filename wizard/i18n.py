@@ -29,15 +29,18 @@ from babel import Locale, UnknownLocaleError, support
 from babel.numbers import format_decimal
 from babel.dates import format_date as _format_date, format_time as _format_time
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations, refresh
+from flask_babel import Babel, force_locale, get_locale, get_translations, refresh
 from jinja2 import pass_eval_context
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from wtforms.i18n import messages_path
 
 from . import session_keys as keys
 from .config import DEFAULT_LANGUAGES
+from .extensions import per_app
 from . import texts
 from .texts import T, Text
 
@@ -98,14 +101,27 @@ class Catalogue(NamedTuple):
 
 
 def catalogue() -> Catalogue:
-    """The request's language and catalogue, found once per request: Flask-Babel's own
-    get_locale and get_translations look them up in `g` again on every call (get_translations
-    about 6 µs each), and a page asks for them dozens of times. Forgotten where Flask-Babel's are
-    (remember_lang, at the start of each request)."""
-    found = g.get("wizard_catalogue")
+    """The request's language and catalogue, found once per request (`select_locale`) and kept in
+    `g`: a page asks for them dozens of times. Forgotten at the start of each request
+    (remember_lang)."""
+    state = g._get_current_object()  # the proxy looked up once
+    found = state.get("wizard_catalogue")
     if found is None:
-        locale = get_locale()
-        found = g.wizard_catalogue = Catalogue(locale, str(locale), get_translations())
+        found = state.wizard_catalogue = _catalogue_of(select_locale())
+    return found
+
+
+def _catalogue_of(lang: str) -> Catalogue:
+    """The catalogue of one of the app's languages (what `select_locale` picks), made once per app
+    through Flask-Babel (its locale and its translations, which it loads once per process):
+    Flask-Babel's own get_locale parses the language again on every request, and looks itself up
+    in `g` on every call. Bounded: only the languages of WIZARD_LANGUAGES are ever picked."""
+    made = per_app("wizard_catalogues", dict)
+    found = made.get(lang)
+    if found is None:
+        with force_locale(lang):
+            locale = get_locale()
+            found = made[lang] = Catalogue(locale, str(locale), get_translations())
     return found
 
 
@@ -121,18 +137,32 @@ def wtforms_translations():
 
 
 def select_locale() -> str:
-    """Called by Flask-Babel once per request, the first time text is translated."""
-    default = current_app.config["WIZARD_DEFAULT_LANGUAGE"]
+    """The request's language: found once per request by `catalogue` (and by Flask-Babel, should
+    anything ask it)."""
+    config = current_app.config
+    default = config["WIZARD_DEFAULT_LANGUAGE"]
     if not has_request_context():
         return default
-    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
+    req, state = request._get_current_object(), session._get_current_object()  # each proxy looked up once
+    bound = state.get(keys.WIZARD) or state.get(keys.AUTH_DIALOG) or {}  # keys.binding(), of either kind
     # the cookie only speaks for the popup's pages that have no wizard or dialog session
-    cookie = None if bound else request.cookies.get(COOKIE)
-    for tag in (request.args.get("lang"), session.get(keys.LANG), (bound.get("options") or {}).get("lang"), cookie):
+    cookie = None if bound else req.cookies.get(COOKIE)
+    args = req.args  # (a missing key's get() raises and catches inside)
+    for tag in (args["lang"] if "lang" in args else None, state.get(keys.LANG),
+                (bound.get("options") or {}).get("lang"), cookie):
         lang = match(tag)
         if lang:
             return lang
-    return request.accept_languages.best_match(supported()) or default
+    # the browser's languages: the header as request.accept_languages reads it (HTTP_ACCEPT_LANGUAGE)
+    return _accepted(req.environ.get("HTTP_ACCEPT_LANGUAGE"), tuple(config["WIZARD_LANGUAGES"])) or default
+
+
+@lru_cache(maxsize=256)
+def _accepted(header: str | None, langs: tuple[str, ...]) -> str | None:
+    """The best of `langs` for an Accept-Language header, remembered per header (bounded): a
+    browser sends the same one on every request, and parsing it is most of choosing the
+    language."""
+    return parse_accept_header(header, LanguageAccept).best_match(langs)
 
 
 # Outside an app (no request, no catalogue): the English text, as Flask-Babel gives it there.

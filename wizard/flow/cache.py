@@ -1,9 +1,9 @@
 """The render path's one cache: what a wizard page builds that depends only on names — a
-version's definition in a language, a screen's form class, a route's URL, a screen's page plan
-— made once and kept, bounded, in one object per app (`kept()`).
+version's definition in a language and the engine's layout of it, a screen's form class, a
+route's URL, a screen's page plan — made once and kept, bounded, in one object per app (`kept()`).
 
 Every key is a tuple of names, never an object's id: ("definition", definition name,
-language), ("form", definition name, language, slot ids, ...), ("url", script root, endpoint,
+language), ("layout", definition name, language), ("form", definition name, language, slot ids, ...), ("url", script root, endpoint,
 arguments), ("page", definition name, language, theme, ..., screen, the page's shape:
 flow.render.plan_key). A definition's name (InstanceData.definition_key) names its content: a version's
 row (id and creation time) in the embedded core, a digest of its JSON from a remote core. A

@@ -24,7 +24,7 @@ from ..web import guard, user_accounts
 from . import carry as carry_store
 from . import cache, page_read
 from . import progress as progress_store
-from .engine import OptionsError, Options, WizardEngine
+from .engine import Layout, OptionsError, Options, WizardEngine
 
 def upgrade_mode(instance: InstanceData, options: Options, progress: progress_store.Progress | None = None) -> bool:
     """Upgrade when asked (upgrade=true) or, by default, when the newer version needs input, or
@@ -66,6 +66,7 @@ class WizardContext:
     row: object = None  # Finish: the instance locked with its progress, held while used (weak identity map)
     definition_key: str | None = None  # the definition's name (InstanceData.definition_key), for the render cache
     _options_cache: dict = field(default_factory=dict)
+    _routes: tuple | None = None  # url(): the script root, the render cache, the ids quoted
 
     # -- engine callables --------------------------------------------------------------------
 
@@ -105,11 +106,16 @@ class WizardContext:
                  scopes=", ".join(lacking))
 
     def build_engine(self) -> WizardEngine:
+        # what the engine reads from the definition alone (its slots, screens, conditions) is made
+        # once per (definition, language), as the definition in that language is (`in_language`)
+        layout = None if self.definition_key is None else cache.kept().get(
+            ("layout", self.definition_key, i18n.language()), lambda: Layout.of(self.definition))
         self.engine = WizardEngine(
             self.definition, store=self.progress, options=self.options,
             upgrade_from=in_language(self.instance.definition_key, self.instance.definition)
             if self.mode == "upgrade" else None,
-            load_options=self.load_options, check_auth=self.check_auth, check_scopes=self.check_scopes)
+            load_options=self.load_options, check_auth=self.check_auth, check_scopes=self.check_scopes,
+            layout=layout)
         return self.engine
 
     # -- helpers for views -------------------------------------------------------------------
@@ -117,7 +123,7 @@ class WizardContext:
     @property
     def secrets_kept(self) -> set[str]:
         """Secret slots with a value: saved in the instance, or typed earlier in this wizard."""
-        secret_ids = slot_types.secret_ids(self.definition)
+        secret_ids = self.engine.secret_ids if self.engine is not None else slot_types.secret_ids(self.definition)
         return set(self.progress.secrets_saved) | {k for k in self.progress.config if k in secret_ids}
 
     def save(self) -> None:
@@ -125,9 +131,20 @@ class WizardContext:
         progress_store.save(self.progress, self.definition)
 
     def url(self, endpoint: str, **kw) -> str:
-        if not has_request_context():
-            return url_for(endpoint, iid=self.iid, sid=self.sid, **kw)
-        return _route_url(request.script_root, endpoint, self.iid, self.sid, tuple(sorted(kw.items())))
+        """url_for of a wizard route: a screen links its action, Cancel and each step, and url_for
+        builds every one through werkzeug's rules. The URL with the instance and session left
+        open is built once per (script root, endpoint, arguments) and kept (flow.cache); the ids
+        are then written in (quoted as url_for quotes a path segment). What that needs of the
+        request (its script root, the app's cache, the ids quoted) is found on the first call:
+        the context lives for one request."""
+        if self._routes is None:
+            if not has_request_context():
+                return url_for(endpoint, iid=self.iid, sid=self.sid, **kw)
+            self._routes = (request.script_root, cache.kept(), _quoted(self.iid), _quoted(self.sid))
+        root, kept, iid, sid = self._routes
+        pattern = kept.get(("url", root, endpoint, tuple(sorted(kw.items()))),
+                           lambda: url_for(endpoint, iid=_IID, sid=_SID, **kw))
+        return pattern.replace(_IID, iid).replace(_SID, sid)
 
     def connect_urls(self, slot_id: str, reconnect: str | None = None) -> tuple[str | None, str | None]:
         """The connect popup's routes (wizard.connect), when they exist; `reconnect` names an
@@ -259,16 +276,6 @@ def validation_timeout_ms() -> int:
 
 
 _IID, _SID = "wizardiidslot", "wizardsidslot"  # placeholders: letters only, which url_for leaves as they are
-
-
-def _route_url(script_root: str, endpoint: str, iid: str, sid: str, args: tuple) -> str:
-    """url_for of a wizard route: a screen links its action, Cancel and each step, and url_for
-    builds every one through werkzeug's rules. The URL with the instance and session left open is
-    built once per (script root, endpoint, arguments) and kept (flow.cache); the ids are then
-    written in (quoted as url_for quotes a path segment)."""
-    pattern = cache.kept().get(("url", script_root, endpoint, args),
-                               lambda: url_for(endpoint, iid=_IID, sid=_SID, **dict(args)))
-    return pattern.replace(_IID, _quoted(iid)).replace(_SID, _quoted(sid))
 
 
 _SAFE = "!$&'()*+,/:;=@"  # as werkzeug's converters quote a path segment

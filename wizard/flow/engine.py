@@ -156,6 +156,19 @@ class ScreenResult:
         return not self.errors and not self.appeared
 
 
+def _keep(memo: dict, key, value):
+    """`value` kept in an engine's memo under `key`, bounded (a request sees a few sets of values)."""
+    if len(memo) >= 32:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _hashable(value):
+    """A config value as part of a key: a list (a multiselect's) as a tuple, marked as a list."""
+    return (list, tuple(value)) if isinstance(value, list) else value
+
+
 class State:
     """The smallest store the engine works with: values and finished screens, in memory. The
     wizard's own store is the saved progress (wizard.flow.progress.Progress), which has these
@@ -169,20 +182,44 @@ class State:
         self.editing: list[int] = []     # upgrade mode: screens the user opened to change anyway
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What the engine reads from a definition alone: its slots by externalId, its screens, and
+    the config slots a showIf names (which slots are shown depends on their values alone). The
+    same for every request of a definition, so a caller may make it once and keep it with the
+    definition (flow.context does); nothing changes it."""
+
+    slots: dict
+    config_by_id: dict
+    screens: tuple
+    deciding: tuple
+    secret_ids: frozenset  # the secret slots (slot_types.secret_ids)
+
+    @classmethod
+    def of(cls, definition: dict) -> "Layout":
+        slots = all_slots(definition)
+        return cls(slots=slots, config_by_id={s["externalId"]: s for s in definition["config"]},
+                   screens=tuple(Screen(n, s["title"], s.get("description", ""), [slots[i] for i in s["slots"] if i in slots])
+                                 for n, s in enumerate(definition["screens"], 1)),
+                   deciding=tuple(sorted({other for s in definition["config"] for other in (s.get("showIf") or {})})),
+                   secret_ids=frozenset(slot_types.secret_ids(definition)))
+
+
 class WizardEngine:
     """The screens of one instance's definition and the rules between them.
 
     The values known so far and the screens already submitted live in `store` (the saved
     progress, in the manner of formtools' storage): the engine reads them there on every call and
     `merge` writes accepted values there, so there is one owner and nothing to copy back.
-    `config=`, `auth=`, `done=` build an in-memory store instead (tests, tools).
+    `config=`, `auth=`, `done=` build an in-memory store instead (tests, tools). `layout`: the
+    definition's `Layout` when the caller keeps one (it is made here otherwise).
     """
 
     def __init__(self, definition: dict, *, store=None, config: dict | None = None, auth: dict | None = None,
                  done: list[int] | None = None, options: Options | None = None, upgrade_from: dict | None = None,
                  load_options: Callable[[dict, dict], list] | None = None,
                  check_auth: Callable[[str, str], str | None] | None = None,
-                 check_scopes: Callable[[dict, str], str | None] | None = None):
+                 check_scopes: Callable[[dict, str], str | None] | None = None, layout: "Layout | None" = None):
         self.definition = definition
         self.store = store if store is not None else State(config, auth, done)
         self.options = options or Options()
@@ -190,8 +227,12 @@ class WizardEngine:
         self._load_options = load_options
         self._check_auth = check_auth
         self._check_scopes = check_scopes
-        self.slots = all_slots(definition)
-        self.config_by_id = {s["externalId"]: s for s in definition["config"]}
+        layout = layout or Layout.of(definition)
+        self.slots, self.config_by_id = layout.slots, layout.config_by_id
+        self._screens, self._deciding = layout.screens, layout.deciding
+        self.secret_ids = layout.secret_ids
+        self._shown: dict = {}  # those values -> the shown slots of every screen (`shown_slots`)
+        self._active: dict = {}  # those values and the screens opened to change -> `active()`
         if upgrade_from is not None and self.store.asked is None:
             self.store.asked = versions.needing_input(upgrade_from, definition, self.config, self.auth)
         self._upgrade_ids = set(self.store.asked) if upgrade_from is not None else None
@@ -213,23 +254,40 @@ class WizardEngine:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def screens(self) -> list[Screen]:
-        """Every screen of the definition, active or not."""
-        return [Screen(n, s["title"], s.get("description", ""), [self.slots[i] for i in s["slots"] if i in self.slots])
-                for n, s in enumerate(self.definition["screens"], 1)]
+    def screens(self) -> tuple[Screen, ...]:
+        """Every screen of the definition, active or not (the layout's: callers must not change them)."""
+        return self._screens
 
     def shown_slots(self, screen: Screen, config: dict | None = None) -> list[dict]:
         """The slots of a screen that the values (default: the known ones) show: not `hidden`,
-        showIf holding. In upgrade mode some of them are not asked (`asks`)."""
-        eff = effective_values(self.definition, self.config if config is None else config)
-        out = []
-        for slot in screen.slots:
-            if slot.get("hidden"):
-                continue
-            if slot["kind"] == "config" and not is_shown(slot, eff, self.config_by_id):
-                continue
-            out.append(slot)
-        return out
+        showIf holding. In upgrade mode some of them are not asked (`asks`).
+        A request asks this of every screen several times (the active list, the page, Next) with
+        the same values: the answer for all screens is worked out once per values of the slots
+        that conditions name (`_deciding`) and kept for the engine's life (one request)."""
+        values = self.config if config is None else config
+        key = self._values_key(values)
+        if key is None:  # a value that cannot be a key (a mapping's rows): worked out each time
+            return self._shown_now(values)[screen.number - 1]
+        shown = self._shown.get(key)
+        if shown is None:
+            shown = _keep(self._shown, key, self._shown_now(values))
+        return list(shown[screen.number - 1])
+
+    def _values_key(self, values: dict) -> tuple | None:
+        """The values of the slots conditions name (`_deciding`), as a key; None when one cannot be."""
+        key = tuple(_hashable(values.get(k)) for k in self._deciding)
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _shown_now(self, values: dict) -> list[list[dict]]:
+        """The shown slots of every screen (by position) for `values`."""
+        eff = effective_values(self.definition, values)
+        return [[slot for slot in screen.slots if not slot.get("hidden")
+                 and (slot["kind"] != "config" or is_shown(slot, eff, self.config_by_id))]
+                for screen in self._screens]
 
     def asks(self, screen: Screen, slot: dict) -> bool:
         """True when the user is asked for `slot` on `screen`: always, except in upgrade mode,
@@ -253,8 +311,17 @@ class WizardEngine:
         return bool(self.visible_slots(screen))
 
     def active(self) -> list[Screen]:
-        """The active screens, in order; computed on each call, never stored."""
-        return [s for s in self.screens() if self.condition(s)]
+        """The active screens, in order; worked out from the values, never stored in the progress.
+        Kept for the engine's life (one request) per the values conditions read and the screens
+        opened to change (what `condition` depends on besides the engine's fixed options)."""
+        key = self._values_key(self.config)
+        if key is None:
+            return [s for s in self._screens if self.condition(s)]
+        key = (key, tuple(self.store.editing))
+        found = self._active.get(key)
+        if found is None:
+            found = _keep(self._active, key, [s for s in self._screens if self.condition(s)])
+        return list(found)
 
     @property
     def count(self) -> int:

@@ -55,10 +55,9 @@ class ScreenPage:
             # comes from a service (fetched options) or is said about this request (a note)
             item["per_request"] = (not stype.planned or item["note"] is not None
                                    or any(isinstance(spec, dict) for spec in specs.values()))
-            item["describedby"] = describedby(item)
             omap = self.maps.get(slot_id, {}).get("options")
-            if omap is not None:  # JSON values of the choices, for customValidation in the script
-                item["option_values"] = json.dumps({k: v for k, v in omap.by_key.items()})
+            if omap is not None:  # its choices (their JSON values for the script: `option_values`)
+                item["option_map"] = omap
             out.append(item)
         return out
 
@@ -98,6 +97,7 @@ class ScreenPage:
             words = i18n.template_gettext(i18n.catalogue().translations)
             for item in context["items"]:
                 item["html"] = part_html(current_app.jinja_env, item, self.ctx, self.screen, words)
+                item["option_values"] = option_values(item)
             return render_template("wizard/screen.html", **context), status
         page_plan = cache.kept().get(key, lambda: plan.make(lambda planner: planned(context, planner)))
         return page_plan.page(context), status
@@ -129,7 +129,8 @@ def plan_key(context: dict) -> tuple | None:
         return None
     theme = page_theme()
     form = context["form"]
-    return ("page", ctx.definition_key, i18n.language(), i18n.direction(),
+    # the language by its tag (which says its direction too)
+    return ("page", ctx.definition_key, i18n.catalogue().tag,
             (theme.product_name, theme.custom, theme.stylesheet_url, theme.logo_url),
             request.script_root, tuple(allowed_origins()), current_app.config["WIZARD_VALIDATION_TIMEOUT_MS"],
             context["page_kind"], context["screen"].number, ctx.mode, bool(ctx.options.custom_validation),
@@ -155,8 +156,10 @@ def planned(context: dict, planner: plan.Planner) -> str:
         mine = dict(item, hidden=p.fill(lambda c, _m, n=n: c["items"][n]["hidden"]))
         if item["per_request"]:
             mine["html"] = p.fill(lambda c, m, n=n: _part_now(c, m, n))
-            if "option_values" in item:
-                mine["option_values"] = p.text(lambda c, n=n: c["items"][n]["option_values"])
+            if "option_map" in item:  # fetched choices: this request's
+                mine["option_values"] = p.text(lambda c, n=n: option_values(c["items"][n]))
+        else:
+            mine["option_values"] = option_values(item)
         items.append(mine)
     marked = {}  # an error's text is this request's: the plan has a marker in its place
     names = [i["name"] for i in items if not i["per_request"]] + ([forms.NAME_FIELD] if context["name_field"] else [])
@@ -214,7 +217,7 @@ def part_html(env, item: dict, ctx: WizardContext, screen: Screen, words: dict) 
     (templates/wizard/slots/<part>.html), rendered with only what a part uses (item, f, name, s,
     desc, attrs, ctx, screen, choice_controls and the page's `_`), not the page's whole context,
     which an include would copy for every field."""
-    f, desc = item["field"], item["describedby"]
+    f, desc = item["field"], describedby(item)
     attrs = {"aria-describedby": desc or False, "aria-invalid": "true" if f.errors else False,
              "aria-required": "true" if item["required"] else False}
     template = env.get_template(f"wizard/slots/{item['part']}.html")
@@ -241,6 +244,14 @@ def step_count(number: int, steps: list) -> str:
     counter and the list always agree. Written here, not by a template macro: importing one costs a
     page more than the text."""
     return _("Step %(number)s of %(count)s", number=numberformat(number), count=numberformat(len(steps) + 1))
+
+
+def option_values(item: dict) -> str | None:
+    """The JSON values of a slot's choices, for customValidation in the script (the field's
+    data-option-values); None for a slot without choices. Worked out where the page is written
+    (a kept plan holds those of its planned parts), not for every request."""
+    omap = item.get("option_map")
+    return None if omap is None else json.dumps({k: v for k, v in omap.by_key.items()})
 
 
 def describedby(item: dict) -> str:

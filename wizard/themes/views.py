@@ -42,9 +42,10 @@ def page_embedded_id() -> str | None:
     was opened with, else WIZARD_EMBEDDED_ID (plain /configure/... URLs), else the one the last
     OAuth popup started with (`remember_for_popup`). The cookie only speaks for the popup's pages
     that have no wizard or dialog session: a plain wizard page of another ISV keeps its own look."""
-    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
-    return ((request.view_args or {}).get("embedded_id") or session.get(keys.THEME)
-            or current_app.config.get("WIZARD_EMBEDDED_ID") or (None if bound else request.cookies.get(COOKIE)))
+    state, req = session._get_current_object(), request._get_current_object()  # each proxy looked up once
+    bound = state.get(keys.WIZARD) or state.get(keys.AUTH_DIALOG)  # keys.binding(), of either kind
+    return ((req.view_args or {}).get("embedded_id") or state.get(keys.THEME)
+            or current_app.config.get("WIZARD_EMBEDDED_ID") or (None if bound else req.cookies.get(COOKIE)))
 
 
 def remember_for_popup(response) -> None:
@@ -59,16 +60,18 @@ def remember_for_popup(response) -> None:
 
 
 def page_theme() -> PageTheme:
-    """Called by templates (`theme()`), once per request."""
-    if "page_theme" not in g:
+    """Called by templates (`theme()`) and the page plan's key; found once per request (kept in `g`)."""
+    state = g._get_current_object()  # the proxy looked up once
+    theme = state.get("page_theme")
+    if theme is None:
         try:
             row = store.get(page_embedded_id())
         except SQLAlchemyError:  # an error page after a failed transaction still renders
             current_app.logger.warning("theme not read; the default look is used", exc_info=True)
             db.session.rollback()
             row = None
-        g.page_theme = theme_of(row)
-    return g.page_theme
+        theme = state.page_theme = theme_of(row)
+    return theme
 
 
 def theme_of(row) -> PageTheme:
