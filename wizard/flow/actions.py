@@ -96,7 +96,9 @@ def shown_after_post(ctx, screen: Screen, *, raw: dict | None = None, errors: di
 # -- Next and Back -------------------------------------------------------------------------------
 
 def _submit(ctx, screen: Screen, *, forward: bool):
-    page = screen_page(ctx, screen, formdata=request.form)
+    # the posted form is read, never shown (every outcome redirects), and its token was checked
+    # before the view (extensions.check_csrf): no fresh CSRF token is signed for it
+    page = screen_page(ctx, screen, formdata=request.form, csrf=False)
     rendered = [s["externalId"] for s in ctx.engine.visible_slots(screen)]
     config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
     result = ctx.engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept, rendered=rendered)
