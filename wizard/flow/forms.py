@@ -71,8 +71,17 @@ class _ScreenCSRF(_FlaskFormCSRF):
 
     field_class = _ShownToken
 
+    def setup_form(self, form):
+        """The token field: one for every screen form (bound once per form class, as their other
+        fields: ScreenForm.Meta.bind_field, which gives each form's copy this form's CSRF)."""
+        self.meta = form.meta
+        return [(form.meta.csrf_field_name, _TOKEN_FIELD)]
+
     def generate_csrf_token(self, csrf_token_field):
         return csrf_token()
+
+
+_TOKEN_FIELD = _ShownToken(label="CSRF Token", csrf_impl=None)
 
 
 class ScreenForm(FlaskForm):
@@ -93,10 +102,10 @@ class ScreenForm(FlaskForm):
             and the widget's checks) once, kept with the class, and each form gets a copy of it with
             its own form and meta: what that constructor makes depends on the class's field and the
             options alone, and what a form changes (data, errors, choices, rows) it sets anew
-            (`process`, build_form). The CSRF field, made for each form, and a list's entries (a
-            mapping's rows, made as the form is filled in) are bound as WTForms binds them."""
+            (`process`, build_form; the CSRF field's copy is given the form's CSRF). A list's entries
+            (a mapping's rows, made as the form is filled in) are bound as WTForms binds them."""
             bind = super().bind_field
-            if unbound_field.field_class is _ShownToken or "prefix" not in options:
+            if "prefix" not in options:
                 return bind(form, unbound_field, options)
             cls = type(form)
             bound = cls.__dict__.get("_bound")
@@ -111,6 +120,8 @@ class ScreenForm(FlaskForm):
             field = object.__new__(type(kept[2]))  # Field.__new__ would make an UnboundField
             field.__dict__.update(kept[2].__dict__)
             field._form, field.meta = form, self
+            if unbound_field is _TOKEN_FIELD:
+                field.csrf_impl = form._csrf
             return field
 
 
