@@ -8,6 +8,8 @@ wizard.solutions.values, and `apply_errors` puts its messages back beside their 
 """
 from __future__ import annotations
 
+import json
+
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from werkzeug.datastructures import MultiDict
@@ -36,15 +38,29 @@ def field_name(external_id: str) -> str:
 
 
 class OptionMap:
-    """Options as (key, text) choices and the way back from a posted key to the JSON value."""
+    """Options as (key, text) choices and the way back from a posted key to the JSON value. Made
+    once for a definition's own (static) options and kept (flow.render.screen_page): its choices
+    and JSON values are worked out once, on first use; WTForms never changes a choice."""
 
     def __init__(self, options: list[dict] | None):
         self.options = list(options or [])
         self.by_key = {option_key(o["value"]): o["value"] for o in self.options}
+        self._choices: tuple[SelectChoice, ...] | None = None
+        self._values_json: str | None = None
 
     @property
     def choices(self) -> list[SelectChoice]:
-        return [SelectChoice(option_key(o["value"]), str(o.get("text", o["value"]))) for o in self.options]
+        if self._choices is None:
+            self._choices = tuple(SelectChoice(option_key(o["value"]), str(o.get("text", o["value"])))
+                                  for o in self.options)
+        return list(self._choices)
+
+    @property
+    def values_json(self) -> str:
+        """The JSON values by key, for customValidation in the page's script."""
+        if self._values_json is None:
+            self._values_json = json.dumps(self.by_key)
+        return self._values_json
 
     def value(self, key: str):
         """The option's JSON value; an unknown key is passed on as text, for the value rules to
