@@ -99,9 +99,10 @@ def test_a_kept_class_binds_its_fields_once_and_each_form_its_own_copy(app):
         bob = forms.build_form(SLOTS, maps([("c1", "General")], [("b1", "Bob's")]), name_field=True, names=NAMES,
                                data={"note": "bob"})
         assert type(alice) is type(bob)
-        for name in ("note", "channel", "account", "tags", "routes", "wizard_name", "wizard_screen"):
+        for name in ("note", "channel", "account", "tags", "routes", "wizard_name", "wizard_screen", "csrf_token"):
             assert alice[name] is not bob[name] and alice[name]._form is alice and bob[name]._form is bob
             assert alice[name].meta is alice.meta and bob[name].meta is bob.meta
+        assert alice.csrf_token.csrf_impl is alice._csrf and bob.csrf_token.csrf_impl is bob._csrf
         assert bob["note"].data == "bob" and not bob["note"].errors and bob["note"].raw_data is None
         assert len(bob["routes"].entries) == 1 and bob["routes"].entries[0].form["lhs"].data is None
         html = "".join(str(f()) for f in bob if not hasattr(f, "entries"))

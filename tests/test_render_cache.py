@@ -193,3 +193,25 @@ def test_the_plan_writes_what_the_templates_write(client, core, user, app, monke
     assert 'id="api_key-saved"' in page
     page = both(f"{w.base}/screen/2?lang=ar")
     assert 'dir="rtl"' in page
+
+
+def test_a_definition_s_own_options_are_kept_per_version_and_language(client, core, user, app):
+    """A static option list's map (flow.render._options) is kept by the definition's name and the
+    language: a new version's options and another language's texts show at once."""
+    w = Wizard(client, core, user)
+    first = simple_solution()
+    first["screens"][0]["slots"][1]["options"] = [{"value": "all", "text": {"en": "Everything", "de": "Alles"}},
+                                                  {"value": "errors", "text": "Errors only"}]
+    w.publish(first)
+    w.open(w.instance("notes").id)
+    assert ">Everything<" in w.page and "Alles" not in w.page
+    w.get(f"{w.base}/screen/1?lang=de")
+    assert ">Alles<" in w.page and "Everything" not in w.page
+    second = simple_solution()
+    second["screens"][0]["slots"][1]["options"] = [{"value": "all", "text": "All of it"},
+                                                   {"value": "errors", "text": "Errors only"},
+                                                   {"value": "none", "text": "Nothing"}]
+    w.publish(second)
+    w.open(w.instance("notes").id)
+    assert ">All of it<" in w.page and ">Nothing<" in w.page and "Everything" not in w.page
+    assert "&#34;none&#34;: &#34;none&#34;" in w.page  # the choices' JSON values too

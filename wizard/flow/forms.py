@@ -8,6 +8,8 @@ wizard.solutions.values, and `apply_errors` puts its messages back beside their 
 """
 from __future__ import annotations
 
+import json
+
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from werkzeug.datastructures import MultiDict
@@ -36,15 +38,29 @@ def field_name(external_id: str) -> str:
 
 
 class OptionMap:
-    """Options as (key, text) choices and the way back from a posted key to the JSON value."""
+    """Options as (key, text) choices and the way back from a posted key to the JSON value. Made
+    once for a definition's own (static) options and kept (flow.render.screen_page): its choices
+    and JSON values are worked out once, on first use; WTForms never changes a choice."""
 
     def __init__(self, options: list[dict] | None):
         self.options = list(options or [])
         self.by_key = {option_key(o["value"]): o["value"] for o in self.options}
+        self._choices: tuple[SelectChoice, ...] | None = None
+        self._values_json: str | None = None
 
     @property
     def choices(self) -> list[SelectChoice]:
-        return [SelectChoice(option_key(o["value"]), str(o.get("text", o["value"]))) for o in self.options]
+        if self._choices is None:
+            self._choices = tuple(SelectChoice(option_key(o["value"]), str(o.get("text", o["value"])))
+                                  for o in self.options)
+        return list(self._choices)
+
+    @property
+    def values_json(self) -> str:
+        """The JSON values by key, for customValidation in the page's script."""
+        if self._values_json is None:
+            self._values_json = json.dumps(self.by_key)
+        return self._values_json
 
     def value(self, key: str):
         """The option's JSON value; an unknown key is passed on as text, for the value rules to
@@ -71,8 +87,17 @@ class _ScreenCSRF(_FlaskFormCSRF):
 
     field_class = _ShownToken
 
+    def setup_form(self, form):
+        """The token field: one for every screen form (bound once per form class, as their other
+        fields: ScreenForm.Meta.bind_field, which gives each form's copy this form's CSRF)."""
+        self.meta = form.meta
+        return [(form.meta.csrf_field_name, _TOKEN_FIELD)]
+
     def generate_csrf_token(self, csrf_token_field):
         return csrf_token()
+
+
+_TOKEN_FIELD = _ShownToken(label="CSRF Token", csrf_impl=None)
 
 
 class ScreenForm(FlaskForm):
@@ -93,10 +118,10 @@ class ScreenForm(FlaskForm):
             and the widget's checks) once, kept with the class, and each form gets a copy of it with
             its own form and meta: what that constructor makes depends on the class's field and the
             options alone, and what a form changes (data, errors, choices, rows) it sets anew
-            (`process`, build_form). The CSRF field, made for each form, and a list's entries (a
-            mapping's rows, made as the form is filled in) are bound as WTForms binds them."""
+            (`process`, build_form; the CSRF field's copy is given the form's CSRF). A list's entries
+            (a mapping's rows, made as the form is filled in) are bound as WTForms binds them."""
             bind = super().bind_field
-            if unbound_field.field_class is _ShownToken or "prefix" not in options:
+            if "prefix" not in options:
                 return bind(form, unbound_field, options)
             cls = type(form)
             bound = cls.__dict__.get("_bound")
@@ -111,6 +136,8 @@ class ScreenForm(FlaskForm):
             field = object.__new__(type(kept[2]))  # Field.__new__ would make an UnboundField
             field.__dict__.update(kept[2].__dict__)
             field._form, field.meta = form, self
+            if unbound_field is _TOKEN_FIELD:
+                field.csrf_impl = form._csrf
             return field
 
 

@@ -251,7 +251,7 @@ def option_values(item: dict) -> str | None:
     data-option-values); None for a slot without choices. Worked out where the page is written
     (a kept plan holds those of its planned parts), not for every request."""
     omap = item.get("option_map")
-    return None if omap is None else json.dumps({k: v for k, v in omap.by_key.items()})
+    return None if omap is None else omap.values_json
 
 
 def describedby(item: dict) -> str:
@@ -280,8 +280,12 @@ def _reconnect_note(ctx: WizardContext, spec: dict, exc: OptionsError) -> dict |
             "link_text": T("Reconnect and allow it")}
 
 
-def _options(ctx: WizardContext, slot_id: str, spec, notes: dict) -> forms.OptionMap:
-    """Static or fetched options; a note for the page when they cannot be had."""
+def _options(ctx: WizardContext, slot_id: str, side: str, spec, notes: dict, names: tuple | None) -> forms.OptionMap:
+    """Static or fetched options; a note for the page when they cannot be had. A definition's own
+    (static) options are the same for every user: with `names` (the definition's name and the
+    language) their map is made once and kept (flow.cache)."""
+    if isinstance(spec, list) and names is not None:
+        return cache.kept().get(("options", *names, slot_id, side), lambda: forms.OptionMap(spec))
     try:
         return forms.OptionMap(ctx.engine.options_for(spec))
     except NeedsAuth as exc:
@@ -309,6 +313,8 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None, csrf: bool
     without a CSRF token (the preview's, which posts nowhere and must not start a session)."""
     slots = [s for s in screen.slots if not s.get("hidden") and ctx.engine.asks(screen, s)]
     maps, notes, extra, preselect = {}, {}, {}, {}
+    # where the slots come from: the definition (by its name) in a language; None: not kept
+    names = (ctx.definition_key, i18n.language()) if ctx.definition_key else None
     for slot in slots:
         slot_id = slot["externalId"]
         if slot["kind"] == "auth":
@@ -326,11 +332,9 @@ def screen_page(ctx: WizardContext, screen: Screen, *, formdata=None, csrf: bool
             if len(found) == 1 and found[0].status != "needs_reconnect":
                 preselect[slot_id] = found[0].id  # the only account that fits: chosen unless another was
         else:
-            maps[slot_id] = {side: _options(ctx, slot_id, spec, notes)
+            maps[slot_id] = {side: _options(ctx, slot_id, side, spec, notes, names)
                          for side, spec in slot_types.get(slot["type"]).option_specs(slot).items()}
     name_field = ctx.engine.shows_name_field(screen)
-    # where the slots come from: the definition (by its name) in a language; None: not kept
-    names = (ctx.definition_key, i18n.language()) if ctx.definition_key else None
     if formdata is not None:
         form = forms.build_form(slots, maps, name_field=name_field, names=names, formdata=formdata, csrf=csrf)
     else:

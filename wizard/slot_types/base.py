@@ -11,12 +11,14 @@ from . import safe
 from ..texts import T, set_text
 
 EMPTY_CHOICE = ""
+# one for every select (WTForms never changes a choice; the text is translated where it is shown)
+_CHOOSE = SelectChoice(EMPTY_CHOICE, T("— Choose —"))
 
 
 def single_choices(omap) -> list:
     """A single-choice select's choices (a `choices` hook's): "— Choose —" first, then the options
     of `omap` (an OptionMap)."""
-    return [SelectChoice(EMPTY_CHOICE, T("— Choose —"))] + omap.choices
+    return [_CHOOSE, *omap.choices]
 
 # Keys every config slot may carry, whatever its type.
 COMMON_KEYS = frozenset({
