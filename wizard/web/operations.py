@@ -126,15 +126,16 @@ def register(app: Flask) -> None:
     def _request_started():
         """Called early in each request: its id (in g, for the log records) and its start time."""
         req = request._get_current_object()
-        sent = req.environ.get("HTTP_X_REQUEST_ID", "")
-        g._get_current_object().request_id = sent if REQUEST_ID.match(sent) else secrets.token_hex(16)
+        sent = req.environ.get("HTTP_X_REQUEST_ID")
+        g._get_current_object().request_id = sent if sent and REQUEST_ID.match(sent) else secrets.token_hex(16)
         req.wizard_started = time.perf_counter()
 
     @app.after_request
     def _request_done(response):
         """Called for each answer: the id goes back, the answer is counted, and one access line is logged."""
         req = request._get_current_object()
-        response.headers["X-Request-ID"] = g._get_current_object().get("request_id", "")
+        # added, not set (set scans the headers): no view sends its own, and an answer passes here once
+        response.headers.add("X-Request-ID", vars(g._get_current_object()).get("request_id", ""))
         request_metrics.answered(req, response.status_code)
         if app.config.get("WIZARD_ACCESS_LOG"):
             started = getattr(req, "wizard_started", None)
