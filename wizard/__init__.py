@@ -78,7 +78,8 @@ def configure_extensions(app: Flask) -> None:
             dbsafety.ping_when_idle(engine, app.config["WIZARD_DB_PING_AFTER"])
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # check_csrf instead, first of the request's hooks
-    csrf.init_app(app)
+    # Flask-WTF's own before-request hook does nothing with WTF_CSRF_CHECK_DEFAULT off: taken off
+    limits.hooks_added(app, lambda: csrf.init_app(app))
     app.before_request(check_csrf)
     i18n.init_app(app)
 
