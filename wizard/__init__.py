@@ -27,8 +27,12 @@ class WizardFlask(Flask):
 
     _SYNC_MAX = 1024
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._wizard_sync = {}  # made here, not on first use: asked about twenty times a request
+
     def ensure_sync(self, func):
-        kept = self.__dict__.setdefault("_wizard_sync", {})
+        kept = self._wizard_sync
         try:
             return kept[func]
         except (KeyError, TypeError):  # not seen yet, or not hashable
