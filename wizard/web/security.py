@@ -105,5 +105,6 @@ def reset_request_state():
     """Called before each request: per-request state never outlives its request (an app context
     kept open around several requests, as in tests, would otherwise carry it over)."""
     held = vars(g._get_current_object())
-    for name in _PER_REQUEST:
-        held.pop(name, None)
+    if not held.keys().isdisjoint(_PER_REQUEST):  # a request's own app context holds none of them
+        for name in _PER_REQUEST:
+            held.pop(name, None)
