@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, g, request
 
 from . import api, connect, console, dbsafety, demo, flow, i18n, models, sandbox, services, themes, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
 from .cli import register as register_cli
@@ -90,14 +90,32 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_web(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
-    operations.register(app)  # request id first, then everything else; JSON logs, /metrics
+    request_done = operations.register(app)  # request id first, then everything else; JSON logs, /metrics
     app.before_request(reset_request_state)
     app.before_request(check_store)
-    app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     register_error_handlers(app)
     boundary.register(app)
-    static.register(app)  # hashed, pre-compressed, immutable static files; compressed pages
+    compressed = static.register(app)  # hashed, pre-compressed, immutable static files; compressed pages
+    app.after_request(answer_steps(compressed, set_security_headers, request_done))
+
+
+def answer_steps(*steps):
+    """The app's own work on every answer, as one after-request hook running `steps` in order
+    (each `step(response, request, g's names, present) -> response`): compression, the security
+    headers, the request id and metrics. The request, g's names (a dict) and the headers the
+    view's answer came with (`present`: lower-case name to value) are read once for all of them,
+    as three hooks read them three times: every hook, proxy look-up and scan of the headers is
+    paid on every request. A step asks `present` only about names no step before it adds."""
+
+    def answered(response):
+        req, held = request._get_current_object(), vars(g._get_current_object())
+        present = {name.lower(): value for name, value in response.headers}
+        for step in steps:
+            response = step(response, req, held, present)
+        return response
+
+    return answered
 
 
 def configure_blueprints(app: Flask) -> None:

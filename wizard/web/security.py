@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g, request, session
+from flask import current_app, g, session
 
 
 def csp_nonce() -> str:
@@ -67,16 +67,14 @@ _PER_REQUEST = ("csp_nonce", "frame_ancestors", "frame_src", "cacheable", "data_
                 "csrf_token")
 
 
-def set_security_headers(response):
-    """Called for every answer (after_request). Every answer pays for it, so it reads g, the
-    request and the session once each and only when it needs them, g's names as a plain dict
-    (g.get is a Python method), and the answer's headers in one pass: which are there and the
-    type (werkzeug's `in`, `get` and `mimetype` each scan them, and raise and catch an exception
-    for a name that is not there). A header the view set itself is replaced (CSP, Cache-Control)
-    or kept (Referrer-Policy, X-Content-Type-Options)."""
-    held = vars(g._get_current_object())
+def set_security_headers(response, req, held: dict, present: dict):
+    """A step of the app's one after-request hook (wizard.answer_steps), for every answer: `req`
+    the request, `held` g's names (a dict: g.get is a Python method), `present` the headers the
+    view's answer came with (werkzeug's `in`, `get` and `mimetype` each scan them, and raise and
+    catch an exception for a name that is not there). Every answer pays for it, so the session
+    and the query are read only when needed. A header the view set itself is replaced (CSP,
+    Cache-Control) or kept (Referrer-Policy, X-Content-Type-Options)."""
     headers = response.headers
-    present = {name.lower(): value for name, value in headers}
     html = present.get("content-type", "").split(";")[0].strip() == "text/html"  # response.mimetype
     if html:
         ancestors = held.get("frame_ancestors")
@@ -92,7 +90,6 @@ def set_security_headers(response):
         # the browser's history (a shared computer's Back button must not show them).
         (headers.set if "cache-control" in present else headers.add)("Cache-Control", "no-store")
     if "referrer-policy" not in present:
-        req = request._get_current_object()
         # (no query string, no arguments: most requests have none, and need not parse them)
         secret_in_url = bool(req.environ.get("QUERY_STRING")) and any(k in req.args for k in _SECRET_PARAMS)
         headers.add("Referrer-Policy", "no-referrer" if secret_in_url else "same-origin")
