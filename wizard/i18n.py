@@ -87,7 +87,7 @@ def remember_lang() -> None:
 
 
 def set_lang_cookie(response):
-    lang = g.pop("wizard_lang_cookie", None)
+    lang = vars(g._get_current_object()).pop("wizard_lang_cookie", None)  # g.pop through the proxy: ~4x the cost
     if lang:
         response.set_cookie(COOKIE, lang, httponly=True, samesite="Lax", max_age=24 * 3600,
                             secure=current_app.config["WIZARD_PUBLIC_URL"].startswith("https://"))
