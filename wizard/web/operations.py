@@ -130,11 +130,12 @@ def register(app: Flask):
         g._get_current_object().request_id = sent if sent and REQUEST_ID.match(sent) else secrets.token_hex(16)
         req.wizard_started = time.perf_counter()
 
-    def request_done(response, req, held, _present):
+    def request_done(response, req, held, present):
         """A step of the app's one after-request hook (wizard.answer_steps), for each answer: the id
         goes back, the answer is counted, and one access line is logged."""
-        # added, not set (set scans the headers): no view sends its own, and an answer passes here once
-        response.headers.add("X-Request-ID", held.get("request_id", ""))
+        # added, unless the answer has one (set scans the headers)
+        (response.headers.set if "x-request-id" in present else response.headers.add)(
+            "X-Request-ID", held.get("request_id", ""))
         request_metrics.answered(req, response.status_code)
         if app.config.get("WIZARD_ACCESS_LOG"):
             started = getattr(req, "wizard_started", None)
