@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, g, request
 
 from . import api, connect, console, dbsafety, demo, flow, i18n, models, sandbox, services, themes, webhooks  # noqa: F401  (models: register the tables; dbsafety: serialised writes, column guard)
 from .cli import register as register_cli
@@ -27,8 +27,12 @@ class WizardFlask(Flask):
 
     _SYNC_MAX = 1024
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._wizard_sync = {}  # made here, not on first use: asked about twenty times a request
+
     def ensure_sync(self, func):
-        kept = self.__dict__.setdefault("_wizard_sync", {})
+        kept = self._wizard_sync
         try:
             return kept[func]
         except (KeyError, TypeError):  # not seen yet, or not hashable
@@ -78,21 +82,40 @@ def configure_extensions(app: Flask) -> None:
             dbsafety.ping_when_idle(engine, app.config["WIZARD_DB_PING_AFTER"])
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # check_csrf instead, first of the request's hooks
-    csrf.init_app(app)
+    # Flask-WTF's own before-request hook does nothing with WTF_CSRF_CHECK_DEFAULT off: taken off
+    limits.hooks_added(app, lambda: csrf.init_app(app))
     app.before_request(check_csrf)
     i18n.init_app(app)
 
 
 def configure_web(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
-    operations.register(app)  # request id first, then everything else; JSON logs, /metrics
+    request_done = operations.register(app)  # request id first, then everything else; JSON logs, /metrics
     app.before_request(reset_request_state)
     app.before_request(check_store)
-    app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     register_error_handlers(app)
     boundary.register(app)
-    static.register(app)  # hashed, pre-compressed, immutable static files; compressed pages
+    compressed = static.register(app)  # hashed, pre-compressed, immutable static files; compressed pages
+    app.after_request(answer_steps(compressed, set_security_headers, request_done))
+
+
+def answer_steps(*steps):
+    """The app's own work on every answer, as one after-request hook running `steps` in order
+    (each `step(response, request, g's names, present) -> response`): compression, the security
+    headers, the request id and metrics. The request, g's names (a dict) and the headers the
+    view's answer came with (`present`: lower-case name to value) are read once for all of them,
+    as three hooks read them three times: every hook, proxy look-up and scan of the headers is
+    paid on every request. A step asks `present` only about names no step before it adds."""
+
+    def answered(response):
+        req, held = request._get_current_object(), vars(g._get_current_object())
+        present = {name.lower(): value for name, value in response.headers}
+        for step in steps:
+            response = step(response, req, held, present)
+        return response
+
+    return answered
 
 
 def configure_blueprints(app: Flask) -> None:

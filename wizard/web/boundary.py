@@ -21,9 +21,12 @@ def check_request() -> None:
     req = request._get_current_object()  # the proxy looked up once
     if text_problem(req.path):
         raise HostileInput()
-    # a GET or HEAD has no form to check (reading request.form would parse the body all the same)
-    posted = req.method not in ("GET", "HEAD") and req.mimetype != "application/json"
-    for source in (req.args, req.form) if posted else (req.args,):
+    # no query string, no arguments (most requests: nothing to parse); a GET or HEAD has no form to
+    # check (reading request.form would parse the body all the same)
+    sources = (req.args,) if req.environ.get("QUERY_STRING") else ()
+    if req.method not in ("GET", "HEAD") and req.mimetype != "application/json":
+        sources += (req.form,)
+    for source in sources:
         for key in source.keys():
             if form_problem(key, source.getlist(key)):
                 raise HostileInput()

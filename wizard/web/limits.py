@@ -19,13 +19,14 @@ answers it as a GraphQL error (RATE_LIMITED).
 Every limit is declared on its view (`limit_views`), whose wrapper checks it; there are no default,
 application or meta limits. Flask-Limiter's own request hooks (a check before every request, its
 X-RateLimit-* headers after it, a reset at its teardown) then have nothing to do for any other view,
-yet cost about a fifth of a request that does nothing: they run for the limited views only.
+yet cost about a fifth of a request that does nothing: the limited views run them (`_with_hooks`).
 """
 from __future__ import annotations
 
+import functools
 import time
 
-from flask import Flask, current_app, jsonify, make_response, request
+from flask import Flask, after_this_request, current_app, jsonify, make_response, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
@@ -36,7 +37,7 @@ from ..identity import request_principal
 CODE_ENTRY_ENDPOINTS = ("wizard.entry", "wizard.entry_external", "connect.dialog_for_instance",
                         "connect.dialog_create", "connect.dialog_edit")
 API_ENDPOINT = "api.graphql"
-LIMITED = "wizard_limited_endpoints"  # app.extensions: the endpoints whose views carry a limit
+HOOKS = "wizard_limiter_hooks"  # app.extensions: Flask-Limiter's request hooks, run by the limited views
 
 
 def api_key() -> str:
@@ -73,16 +74,16 @@ def _too_many(exc: RateLimitExceeded):
 
 
 def limit_views(app: Flask, limit, endpoints) -> None:
-    """Puts `limit` (a Flask-Limiter decorator) on the views of those endpoints the app has, and
-    runs Flask-Limiter's request hooks for them."""
-    limited = app.extensions.setdefault(LIMITED, set())
+    """Puts `limit` (a Flask-Limiter decorator) on the views of those endpoints the app has; each
+    such view runs Flask-Limiter's request hooks itself (`_with_hooks`)."""
+    hooks = app.extensions.get(HOOKS)
     for endpoint in endpoints:
         if endpoint in app.view_functions:
-            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
-            limited.add(endpoint)
+            view = limit(app.view_functions[endpoint])
+            app.view_functions[endpoint] = _with_hooks(view, *hooks) if hooks else view
 
 
-def _hooks_added(app: Flask, init) -> tuple[list, list, list]:
+def hooks_added(app: Flask, init) -> tuple[list, list, list]:
     """Calls `init()` and takes back off the app the request hooks it added: (before, after, teardown)."""
     lists = (app.before_request_funcs.setdefault(None, []), app.after_request_funcs.setdefault(None, []),
              app.teardown_request_funcs.setdefault(None, []))
@@ -94,32 +95,30 @@ def _hooks_added(app: Flask, init) -> tuple[list, list, list]:
     return added
 
 
-def _on_limited_views(app: Flask, before: list, after: list, teardown: list) -> None:
-    """Flask-Limiter's request hooks, run for the limited views (`limit_views`) only."""
-    limited = app.extensions.setdefault(LIMITED, set())
-    # (request._get_current_object(): the proxy looked up once, the hooks run on every request)
+def _with_hooks(view, before: list, after: list, _teardown: list):
+    """The limited view, running Flask-Limiter's request hooks around itself: its check before
+    (which raises RateLimitExceeded), its X-RateLimit-* headers on the answer (a 429 too:
+    `after_this_request` applies to the error handler's answer). Its teardown hook only resets
+    what it keeps on the request's context, which ends with the request: not needed. As app
+    hooks they would run on every request, for nothing on all the others (a fiftieth of a
+    request that does nothing). They now run after the blueprints' before-request hooks, which
+    refuse (404) or set up the page only."""
 
-    @app.before_request
-    def limiter_before():
-        """Before every request: Flask-Limiter's check, on a limited view."""
-        if request._get_current_object().endpoint in limited:
-            for hook in before:
-                hook()
-
-    @app.after_request
-    def limiter_after(response):
-        """After every request: Flask-Limiter's X-RateLimit-* headers, on a limited view's answer (a 429 too)."""
-        if request._get_current_object().endpoint in limited:
-            for hook in reversed(after):
-                response = hook(response)
+    def inject(response):
+        for hook in reversed(after):
+            response = hook(response)
         return response
 
-    @app.teardown_request
-    def limiter_teardown(exc=None):
-        """At every request's end: Flask-Limiter's reset, after a limited view."""
-        if request._get_current_object().endpoint in limited:
-            for hook in reversed(teardown):
-                hook(exc)
+    @functools.wraps(view)
+    def limited(*args, **kwargs):
+        after_this_request(inject)
+        for hook in before:
+            answer = hook()
+            if answer is not None:  # (as Flask treats a before-request hook's answer)
+                return answer
+        return view(*args, **kwargs)
+
+    return limited
 
 
 def register(app: Flask) -> None:
@@ -131,9 +130,9 @@ def register(app: Flask) -> None:
         cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
     limiter = Limiter(get_remote_address, headers_enabled=True, strategy="fixed-window", in_memory_fallback_enabled=True,
                       enabled=cfg.get("RATELIMIT_ENABLED", True), key_prefix=cfg.get("RATELIMIT_KEY_PREFIX", "wizard"))
-    hooks = _hooks_added(app, lambda: limiter.init_app(app))
+    hooks = hooks_added(app, lambda: limiter.init_app(app))
     if any(hooks):  # none when the limits are off
-        _on_limited_views(app, *hooks)
+        app.extensions[HOOKS] = hooks
     app.extensions["wizard_limiter"] = limiter
     codes = limiter.shared_limit(lambda: app.config["WIZARD_RATE_LIMIT_CODES"], scope="code-entry",
                                  key_func=get_remote_address)

@@ -110,8 +110,8 @@ def configure_json_logs() -> None:
             handler.addFilter(RedactingFilter())
 
 
-def register(app: Flask) -> None:
-    """Called by create_app (configure_web)."""
+def register(app: Flask):
+    """Called by create_app (configure_web); gives back the answer's step (`request_done`)."""
     if app.config.get("WIZARD_LOG_FORMAT") == "json":
         configure_json_logs()
     else:
@@ -126,15 +126,16 @@ def register(app: Flask) -> None:
     def _request_started():
         """Called early in each request: its id (in g, for the log records) and its start time."""
         req = request._get_current_object()
-        sent = req.environ.get("HTTP_X_REQUEST_ID", "")
-        g._get_current_object().request_id = sent if REQUEST_ID.match(sent) else secrets.token_hex(16)
+        sent = req.environ.get("HTTP_X_REQUEST_ID")
+        g._get_current_object().request_id = sent if sent and REQUEST_ID.match(sent) else secrets.token_hex(16)
         req.wizard_started = time.perf_counter()
 
-    @app.after_request
-    def _request_done(response):
-        """Called for each answer: the id goes back, the answer is counted, and one access line is logged."""
-        req = request._get_current_object()
-        response.headers["X-Request-ID"] = g._get_current_object().get("request_id", "")
+    def request_done(response, req, held, present):
+        """A step of the app's one after-request hook (wizard.answer_steps), for each answer: the id
+        goes back, the answer is counted, and one access line is logged."""
+        # added, unless the answer has one (set scans the headers)
+        (response.headers.set if "x-request-id" in present else response.headers.add)(
+            "X-Request-ID", held.get("request_id", ""))
         request_metrics.answered(req, response.status_code)
         if app.config.get("WIZARD_ACCESS_LOG"):
             started = getattr(req, "wizard_started", None)
@@ -166,3 +167,5 @@ def register(app: Flask) -> None:
         else:
             body = generate_latest(request_metrics.registry) + generate_latest(OWN)
         return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+    return request_done

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g, request, session
+from flask import current_app, g, session
 
 
 def csp_nonce() -> str:
     """The request's CSP nonce (made on first use)."""
-    state = g._get_current_object()  # g looked up once: each use of the proxy costs a look-up
-    nonce = state.get("csp_nonce")
+    return _nonce(vars(g._get_current_object()))  # g looked up once: each use of the proxy costs a look-up
+
+
+def _nonce(held: dict) -> str:
+    """The nonce kept in `held` (g's names), made on first use."""
+    nonce = held.get("csp_nonce")
     if nonce is None:
-        nonce = state.csp_nonce = secrets.token_urlsafe(16)
+        nonce = held["csp_nonce"] = secrets.token_urlsafe(16)
     return nonce
 
 
@@ -63,34 +67,31 @@ _PER_REQUEST = ("csp_nonce", "frame_ancestors", "frame_src", "cacheable", "data_
                 "csrf_token")
 
 
-def set_security_headers(response):
-    """Called for every answer (after_request). Reads g, the request and the session once each, and
-    asks the headers once which are there (werkzeug's `in` and `get` raise, and catch, an exception
-    for every header that is not)."""
-    state = g._get_current_object()
+def set_security_headers(response, req, held: dict, present: dict):
+    """A step of the app's one after-request hook (wizard.answer_steps), for every answer: `req`
+    the request, `held` g's names (a dict: g.get is a Python method), `present` the headers the
+    view's answer came with (werkzeug's `in`, `get` and `mimetype` each scan them, and raise and
+    catch an exception for a name that is not there). Every answer pays for it, so the session
+    and the query are read only when needed. A header the view set itself is replaced (CSP,
+    Cache-Control) or kept (Referrer-Policy, X-Content-Type-Options)."""
     headers = response.headers
-    present = {name.lower() for name, _ in headers}
-
-    def put(name: str, value: str) -> None:  # set: in place of the view's own, if it gave one
-        (headers.set if name.lower() in present else headers.add)(name, value)
-
-    html = response.mimetype == "text/html"
+    html = present.get("content-type", "").split(";")[0].strip() == "text/html"  # response.mimetype
     if html:
-        ancestors = state.get("frame_ancestors")
-        frame_src = state.get("frame_src")
-        put("Content-Security-Policy", (
-            _CSP_HEAD + csp_nonce() + _CSP_TAIL
-            + ("font-src 'self' data:; " if state.get("data_fonts") else "")
+        ancestors = held.get("frame_ancestors")
+        frame_src = held.get("frame_src")
+        (headers.set if "content-security-policy" in present else headers.add)("Content-Security-Policy", (
+            _CSP_HEAD + _nonce(held) + _CSP_TAIL
+            + ("font-src 'self' data:; " if held.get("data_fonts") else "")
             + ("frame-src 'self' " + " ".join(frame_src) + "; " if frame_src else "")
             + "frame-ancestors " + (" ".join(ancestors) if ancestors else "'none'")
         ))
-    if html or (getattr(session._get_current_object(), "sid", None) and not state.get("cacheable")):
+    if html or (getattr(session._get_current_object(), "sid", None) and not held.get("cacheable")):
         # Pages carry session references, CSRF tokens, codes or keys: never kept by a cache or
         # the browser's history (a shared computer's Back button must not show them).
-        put("Cache-Control", "no-store")
+        (headers.set if "cache-control" in present else headers.add)("Cache-Control", "no-store")
     if "referrer-policy" not in present:
-        args = request._get_current_object().args
-        secret_in_url = bool(args) and any(k in args for k in _SECRET_PARAMS)
+        # (no query string, no arguments: most requests have none, and need not parse them)
+        secret_in_url = bool(req.environ.get("QUERY_STRING")) and any(k in req.args for k in _SECRET_PARAMS)
         headers.add("Referrer-Policy", "no-referrer" if secret_in_url else "same-origin")
     if "x-content-type-options" not in present:
         headers.add("X-Content-Type-Options", "nosniff")
@@ -101,5 +102,6 @@ def reset_request_state():
     """Called before each request: per-request state never outlives its request (an app context
     kept open around several requests, as in tests, would otherwise carry it over)."""
     held = vars(g._get_current_object())
-    for name in _PER_REQUEST:
-        held.pop(name, None)
+    if not held.keys().isdisjoint(_PER_REQUEST):  # a request's own app context holds none of them
+        for name in _PER_REQUEST:
+            held.pop(name, None)
