@@ -34,6 +34,15 @@ def test_every_answer_carries_a_request_id(client):
     assert client.get("/healthz").headers["X-Request-ID"] != new
 
 
+def test_a_refused_post_carries_a_request_id_too(client):
+    """A POST refused for its CSRF token is answered like any other: with its request id."""
+    client.get("/demo")
+    refused = client.post("/demo/api/instances", json={"solutionId": "slack-alerts"},
+                          headers={"X-Request-ID": "proxy-id-67890"})
+    assert refused.status_code == 400
+    assert refused.headers["X-Request-ID"] == "proxy-id-67890"
+
+
 def test_json_log_lines_carry_the_request_id_and_stay_redacted(app):
     root = logging.getLogger()
     stream = io.StringIO()

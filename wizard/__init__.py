@@ -81,16 +81,17 @@ def configure_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             dbsafety.ping_when_idle(engine, app.config["WIZARD_DB_PING_AFTER"])
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # check_csrf instead, first of the request's hooks
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # check_csrf instead (configure_web)
     # Flask-WTF's own before-request hook does nothing with WTF_CSRF_CHECK_DEFAULT off: taken off
     limits.hooks_added(app, lambda: csrf.init_app(app))
-    app.before_request(check_csrf)
     i18n.init_app(app)
 
 
 def configure_web(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
     request_done = operations.register(app)  # request id first, then everything else; JSON logs, /metrics
+    # the CSRF check next, before any other hook acts on a POST (a refusal still has its request id)
+    app.before_request(check_csrf)
     app.before_request(reset_request_state)
     app.before_request(check_store)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
