@@ -3,6 +3,7 @@ and the progress, in one statement run through SQLAlchemy, so that every engine 
 APM, the statement counts) sees it as it sees any other: both cursor events, with a connection."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event
 from wizard_support import Wizard, simple_solution
 
@@ -55,6 +56,17 @@ def test_the_read_is_the_instance_of_the_session_only(client, core, user):
 
 
 # -- the request's connection, kept between requests (dbsafety.request_connection) -------------
+
+@pytest.fixture(autouse=True)
+def _none_kept(app):
+    """Each test starts with no connection kept: the app lives for the whole session, and an
+    earlier test file's requests (several clients, say) leave theirs kept."""
+    from wizard import dbsafety
+
+    kept = app.extensions.get(dbsafety._KEPT, [])
+    while kept:
+        kept.pop()[0].close()
+
 
 def _kept(app):
     from wizard import dbsafety
