@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from markupsafe import Markup, escape
+from wtforms.fields.choices import Choice, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import core as widgets
 
@@ -194,12 +195,37 @@ def _writer(field, render_kw: dict):
         head = f"<select {_params(kw)}>"
 
         def write_select(f) -> Markup:
-            choices = None if f.has_groups() else list(f._iter_choices_normalized())
+            choices = _choices(f)
+            if choices is None:
+                choices = None if f.has_groups() else list(f._iter_choices_normalized())
             if choices is None or any(c.render_kw for c in choices):  # the request's choices: WTForms writes them
                 return DefaultMeta.render_field(f.meta, f, render_kw)
             return Markup(f"{head}{''.join(_option(c) for c in choices)}</select>")
         return write_select
     return lambda f: DefaultMeta.render_field(f.meta, f, render_kw)
+
+
+_SINGLE = (SelectField, RadioField)
+
+
+def _choices(f) -> list[Choice] | None:
+    """What `f._iter_choices_normalized()` yields, worked out straight from the field's choices
+    when it is a SelectField, RadioField or SelectMultipleField (those classes exactly) and they
+    are a list of plain SelectChoice (no group, no render_kw: what the wizard's fields hold,
+    wizard.flow.forms.OptionMap): WTForms parses the list again for `has_groups` and for
+    `iter_choices`. The selected state by WTForms' rule: the coerced value equals the data (is in
+    it, for a multiple select). None for any other field or choice (the caller asks WTForms)."""
+    kind, choices = type(f), f.choices
+    if kind not in _SINGLE and kind is not SelectMultipleField or type(choices) not in (list, tuple):
+        return None
+    for c in choices:
+        if type(c) is not SelectChoice or c.optgroup is not None or c.render_kw:
+            return None
+    coerce, data = f.coerce, f.data
+    if kind is SelectMultipleField:
+        data = data or ()
+        return [Choice(c.value, c.label, coerce(c.value) in data, c.render_kw) for c in choices]
+    return [Choice(c.value, c.label, coerce(c.value) == data, c.render_kw) for c in choices]
 
 
 def choice_controls(field, described=()) -> list[tuple[str, Markup, str]]:
@@ -239,7 +265,9 @@ def _group_writer(field, described):
     made = [attrs(i) for i, _choice in enumerate(field._iter_choices_normalized())]
 
     def write(f) -> list[tuple[str, Markup, str]]:
-        choices = list(f._iter_choices_normalized())
+        choices = _choices(f)
+        if choices is None:
+            choices = list(f._iter_choices_normalized())
         if any(c.render_kw for c in choices):
             return _subfields(f, described)
         out = []
