@@ -206,3 +206,20 @@ def test_a_control_planned_once_writes_every_request_s_field_as_wtforms_does(app
                             assert all(w == expected for w in written), field.name
                         else:
                             assert written == [original(mine, attrs, monkeypatch)], (field.name, attrs, value)
+
+
+def test_a_kept_option_is_the_option_of_its_value_label_and_state(monkeypatch):
+    """Options are kept by (value, label, selected) (controls._options): another label, value or
+    state is written afresh, Markup and lazy texts never come from the kept ones, and the kept
+    ones stay bounded."""
+    from wtforms.fields.choices import Choice
+    monkeypatch.setattr(controls, "_options", {})
+    monkeypatch.setattr(controls, "MAX_OPTIONS", 3)
+    one = controls._option(Choice("a", "Alpha", False, {}))
+    assert one == '<option value="a">Alpha</option>'
+    assert controls._option(Choice("a", "Alpha", True, {})) == '<option selected value="a">Alpha</option>'
+    assert controls._option(Choice("a", 'Al "<b>"', False, {})) == '<option value="a">Al &#34;&lt;b&gt;&#34;</option>'
+    assert controls._option(Choice('"a"', "Alpha", False, {})) == '<option value="&#34;a&#34;">Alpha</option>'
+    assert len(controls._options) <= 3
+    assert controls._option(Choice("a", Markup("<i>A</i>"), False, {})) == '<option value="a"><i>A</i></option>'
+    assert controls._option(Choice("a", "Alpha", False, {})) == one

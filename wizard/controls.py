@@ -110,15 +110,35 @@ _INPUTS = (widgets.TextInput, widgets.PasswordInput, widgets.EmailInput, widgets
 
 
 def _option(choice) -> str:
-    """Select.render_option for a choice without render_kw."""
-    value = choice.value
+    """Select.render_option for a choice without render_kw. An option of plain text (its value and
+    label `str`, as a definition's options are) is written once per (value, label, selected) and
+    kept (`_options`, bounded): a page writes the same few options on every request."""
+    value, label = choice.value, choice.label or choice.value
+    if type(value) is not str or type(label) is not str:
+        return _write_option(value, label, choice.selected)
+    key = (value, label, bool(choice.selected))
+    html = _options.get(key)
+    if html is None:
+        if len(_options) >= MAX_OPTIONS:
+            _options.clear()
+        html = _options[key] = _write_option(value, label, choice.selected)
+    return html
+
+
+def _write_option(value, label, selected) -> str:
     if isinstance(value, bool):
         value = str(value)
-    label = escape(choice.label or choice.value)
+    label = escape(label)
     # escaped text has no quote left; escape() leaves Markup as it is, so its quotes are replaced
     value = escape(value).replace(_QUOTE, _QUOTE_ENTITY) if hasattr(value, "__html__") else escape(value)
-    return f'<option selected value="{value}">{label}</option>' if choice.selected \
+    return f'<option selected value="{value}">{label}</option>' if selected \
         else f'<option value="{value}">{label}</option>'
+
+
+# Options written (`_option`), by (value, label, selected): values only, so any other text is written
+# afresh; cleared when full (a process writes the options of the definitions it serves).
+_options: dict[tuple[str, str, bool], str] = {}
+MAX_OPTIONS = 4096
 
 
 # The page plan being made (wizard.flow.plan), if one is: a control's value, checked state and
