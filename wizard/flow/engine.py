@@ -264,18 +264,14 @@ class WizardEngine:
         A request asks this of every screen several times (the active list, the page, Next) with
         the same values: the answer for all screens is worked out once per values of the slots
         that conditions name (`_deciding`) and kept for the engine's life (one request)."""
-        return list(self._shown_all(self.config if config is None else config)[screen.number - 1])
-
-    def _shown_all(self, values: dict, key: tuple | None = None) -> list[list[dict]]:
-        """The shown slots of every screen (by position) for `values` (`key`: their `_values_key`,
-        when the caller has it), kept per that key; callers copy what they hand on."""
-        key = self._values_key(values) if key is None else key
+        values = self.config if config is None else config
+        key = self._values_key(values)
         if key is None:  # a value that cannot be a key (a mapping's rows): worked out each time
-            return self._shown_now(values)
+            return self._shown_now(values)[screen.number - 1]
         shown = self._shown.get(key)
         if shown is None:
             shown = _keep(self._shown, key, self._shown_now(values))
-        return shown
+        return list(shown[screen.number - 1])
 
     def _values_key(self, values: dict) -> tuple | None:
         """The values of the slots conditions name (`_deciding`), as a key; None when one cannot be."""
@@ -317,19 +313,14 @@ class WizardEngine:
     def active(self) -> list[Screen]:
         """The active screens, in order; worked out from the values, never stored in the progress.
         Kept for the engine's life (one request) per the values conditions read and the screens
-        opened to change (what `condition` depends on besides the engine's fixed options).
-        `condition` of each screen, with the shown slots of all of them read once (one key)."""
-        values = self.config
-        key = self._values_key(values)
+        opened to change (what `condition` depends on besides the engine's fixed options)."""
+        key = self._values_key(self.config)
         if key is None:
             return [s for s in self._screens if self.condition(s)]
-        memo_key = (key, tuple(self.store.editing))
-        found = self._active.get(memo_key)
+        key = (key, tuple(self.store.editing))
+        found = self._active.get(key)
         if found is None:
-            shown, show = self._shown_all(values, key), self.options.show
-            found = _keep(self._active, memo_key, [
-                s for s in self._screens
-                if (not show or s.number in show) and any(self.asks(s, slot) for slot in shown[s.number - 1])])
+            found = _keep(self._active, key, [s for s in self._screens if self.condition(s)])
         return list(found)
 
     @property
