@@ -1,15 +1,12 @@
 """Extensions live unbound here and are bound to the app in `create_app` (Flask tutorial style)."""
-import hashlib
 import hmac
-import os
 import threading
 
 from flask import current_app, g, request, session
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from flask_wtf.csrf import same_origin
-from itsdangerous import URLSafeTimedSerializer
+from flask_wtf.csrf import generate_csrf, same_origin
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -77,14 +74,12 @@ def csrf_token() -> str:
     app = current_app._get_current_object()
     config = app.config
     name = config["WTF_CSRF_FIELD_NAME"]
+    signing_key = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     secret = session.get(name)
-    if not isinstance(secret, str):
-        secret = session[name] = hashlib.sha1(os.urandom(64)).hexdigest()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, secret)
-    token = _known.get(key) if config["WTF_CSRF_TIME_LIMIT"] is None else None
+    token = _known.get((signing_key, secret)) if config["WTF_CSRF_TIME_LIMIT"] is None else None
     if token is None:
-        token = URLSafeTimedSerializer(key[0], salt="wtf-csrf-token").dumps(secret)
-        _keep(key, token, config)
+        token = generate_csrf()  # makes the session's secret when there is none yet
+        _keep((signing_key, session.get(name)), token, config)
     return token
 
 
