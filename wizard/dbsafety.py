@@ -144,7 +144,7 @@ def _give_back(app, **_kw):
     request when nothing is open on it (no transaction, no statement cut short), else it goes
     back to the pool, which resets it. A connection found dead sends the kept ones back too: the
     database went away under them as well (the pool invalidates them then)."""
-    conn = g.pop(_G_CONNECTION, None)
+    conn = vars(g._get_current_object()).pop(_G_CONNECTION, None)  # (g.pop through the proxy: ~4x the cost)
     if conn is None or conn.closed:
         return
     kept = app.extensions.setdefault(_KEPT, [])

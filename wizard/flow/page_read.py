@@ -94,7 +94,7 @@ def read(instance_id: str) -> Found | None:
 def forget(_exc=None) -> None:
     """Called at the end of every request: what the read found is never kept past its request
     (an app context kept open around several requests, as in tests, would carry it over)."""
-    g.pop(_G_KEY, None)
+    vars(g._get_current_object()).pop(_G_KEY, None)  # (g.pop through the proxy: ~4x the cost; every request)
 
 
 def install(app) -> None:
