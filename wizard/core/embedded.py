@@ -47,21 +47,19 @@ def _encrypt_values(definition: dict, values: dict) -> dict:
     return seal(values, _secret_ids(definition))
 
 
-def newest_version_for(instance, current=None) -> SolutionVersion | None:
+def newest_version_for(instance) -> SolutionVersion | None:
     """A user-specific version of this instance when one exists, else the solution's latest
-    (found in the instance's own statement: SolutionInstance.newest_version_id). `current` is
-    the running version when the caller has it."""
-    newest_id = instance.newest_version_id
-    if newest_id is None or newest_id == instance.version_id:
-        return (current or instance.version) if newest_id is not None else None
-    return db.session.get(SolutionVersion, newest_id)
+    (found in the instance's own statement: SolutionInstance.newest_version_id)."""
+    return _newest(instance.newest_version_id, instance.version_id, lambda: instance.version)
 
 
-def _newest_of_row(row, current: VersionRef):
-    """newest_version_for, of a plain row's mapping (which has no `version` to follow)."""
-    newest_id = row["newest_version_id"]
-    if newest_id is None or newest_id == current.id:
-        return current if newest_id is not None else None
+def _newest(newest_id, running_id, running) -> SolutionVersion | None:
+    """The newest version by its id: None when no version applies, the running one (`running()`,
+    asked only then) when it is that one, else read."""
+    if newest_id is None:
+        return None
+    if newest_id == running_id:
+        return running()
     return db.session.get(SolutionVersion, newest_id)
 
 
@@ -273,7 +271,7 @@ class EmbeddedCore(Core):
             return None, None
         version_id, created = row["version_id"], row["version_created"]
         current = VersionRef(version_id, number, definition_of(version_id, created), created)
-        return cls._data(row, current, _newest_of_row(row, current)), row["progress_data"]
+        return cls._data(row, current, _newest(row["newest_version_id"], version_id, lambda: current)), row["progress_data"]
 
     # -- values ------------------------------------------------------------------------------
 
