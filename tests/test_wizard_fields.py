@@ -371,6 +371,28 @@ def test_an_account_connected_in_the_popup_is_preselected(client, core, user, ap
     assert csrf_of(w.page)
 
 
+def test_an_account_connected_after_a_refused_next_is_chosen_too(client, core, user, app):
+    """Next without an account is refused and what the screen held becomes its draft; the user
+    then connects one in the popup: the page shows it chosen, not the draft's empty choice."""
+    w, inst = open_auth_wizard(client, core, user)
+    w.post({})
+    assert w.resp.status_code == 422
+    mine = accounts.create(user.id, "sandbox", "oauth2", {"t": 1}, name="Fresh")
+    from wizard.crypto import hash_secret
+    from wizard.models import BrowserSession
+
+    row = db.session.get(BrowserSession, hash_secret(w.base.split("/s/")[1]))
+    row.data = {**row.data, "wizard_connected": {"acct": mine.id}}  # what the popup's callback records
+    db.session.commit()
+    w.get(f"{w.base}/screen/1")
+    assert checked_values(w.page, "acct") == {mine.id}
+    assert "Please check this field" not in w.page
+    w.get(f"{w.base}/screen/1")  # a reload still shows it (the draft holds it now)
+    assert checked_values(w.page, "acct") == {mine.id}
+    w.post({"acct": mine.id})
+    assert w.path.endswith("/screen/2")
+
+
 @pytest.mark.parametrize("params", [
     {"name": "a", "id": "b", "type": "text", "value": ""},
     {"value": 'say "hi" & <go>', "class_": "x", "for_": "y", "data_show_if": "{}", "aria_describedby": "a b"},
