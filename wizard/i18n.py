@@ -150,7 +150,8 @@ def select_locale() -> str:
     bound = state.get(keys.WIZARD) or state.get(keys.AUTH_DIALOG) or {}  # keys.binding(), of either kind
     # the cookie only speaks for the popup's pages that have no wizard or dialog session
     cookie = None if bound else req.cookies.get(COOKIE)
-    args = req.args  # (a missing key's get() raises and catches inside)
+    # no query, no `lang` (most requests: nothing to parse); a missing key's get() raises and catches inside
+    args = req.args if req.environ.get("QUERY_STRING") else {}
     for tag in (args["lang"] if "lang" in args else None, state.get(keys.LANG),
                 (bound.get("options") or {}).get("lang"), cookie):
         lang = match(tag)
