@@ -122,7 +122,10 @@ def test_a_plan_holds_only_the_markers_it_issued():
     from markupsafe import Markup
     from wizard.flow import plan
     made = plan.make(lambda p: f"<p>{p.text(lambda c: c['x'])}</p>")
-    assert made.page({"x": "<i>"}) == "<p>&lt;i&gt;</p>"
+    assert made.page({"x": "<i>"}) == "<p>&lt;i&gt;</p>".encode()
+    # the page is UTF-8: the literal HTML encoded once, each fill on each request
+    dashed = plan.make(lambda p: f"<p>— {p.text(lambda c: c['x'])} ·</p>")
+    assert dashed.page({"x": "ü 日本 \U0001F600"}).decode() == "<p>— ü 日本 \U0001F600 ·</p>"
     forged = Markup("\ue000" + plan._TOKEN + ":0\ue001")  # e.g. in an ISV's title: never taken for a fill
     with pytest.raises(RuntimeError):
         plan.make(lambda p: f"<p>{p.text(lambda c: c['x'])}{forged}</p>")
@@ -130,7 +133,7 @@ def test_a_plan_holds_only_the_markers_it_issued():
         plan.make(lambda p: f"<p>{str(p.text(lambda c: c['x'])).upper()}</p>")
     # another process's marker (another token) is text like any other
     other = "\ue000" + "0" * len(plan._TOKEN) + ":0\ue001"
-    assert plan.make(lambda p: other).page({}) == other
+    assert plan.make(lambda p: other).page({}) == other.encode()
 
 
 def test_the_cache_stays_bounded_and_every_page_stays_right(client, core, user, app):

@@ -89,8 +89,8 @@ class ScreenPage:
 
     def render(self, *, errors: dict | None = None, info: str | None = None, focus: str | None = None, status: int = 200,
                problem: str | None = None, news: dict | None = None, page_kind: str = "screen"):
-        """The page: joined from its plan (made once, then kept in flow.cache: `plan_key`), or, for
-        a page not kept (the console's preview), rendered."""
+        """The page as UTF-8, and its status: joined from its plan (made once, then kept in
+        flow.cache: `plan_key`), or, for a page not kept (the console's preview), rendered."""
         context = self.context(errors=errors, info=info, focus=focus, problem=problem, news=news, page_kind=page_kind)
         key = plan_key(context)
         if key is None:
@@ -98,7 +98,7 @@ class ScreenPage:
             for item in context["items"]:
                 item["html"] = part_html(current_app.jinja_env, item, self.ctx, self.screen, words)
                 item["option_values"] = option_values(item)
-            return render_template("wizard/screen.html", **context), status
+            return render_template("wizard/screen.html", **context).encode(), status
         page_plan = cache.kept().get(key, lambda: plan.make(lambda planner: planned(context, planner)))
         return page_plan.page(context), status
 
