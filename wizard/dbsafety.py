@@ -110,10 +110,10 @@ def request_connection() -> Connection:
     back, and the next request switch it again, about a third of a GET's database work for
     nothing. A kept connection idle for WIZARD_DB_PING_AFTER is checked first, as the pool checks
     its own (`ping_when_idle`)."""
-    conn = g.get(_G_CONNECTION)
+    held = vars(g._get_current_object())  # g's names (g.get through the proxy: ~5x the cost)
+    conn = held.get(_G_CONNECTION)
     if conn is None or conn.closed:
-        conn = _take(current_app._get_current_object())
-        setattr(g, _G_CONNECTION, conn)
+        conn = held[_G_CONNECTION] = _take(current_app._get_current_object())
     return conn
 
 

@@ -48,7 +48,7 @@ def check_csrf() -> None:
         return
     if not req.endpoint or csrf._is_exempt():  # protect(apply_exemptions=True) checks nothing then
         return
-    state, secret = g._get_current_object(), session.get(config["WTF_CSRF_FIELD_NAME"])
+    state, secret = g._get_current_object(), session._get_current_object().get(config["WTF_CSRF_FIELD_NAME"])
     key = (config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, secret)
     sent = csrf._get_csrf_token()
     known = _known.get(key) if config["WTF_CSRF_TIME_LIMIT"] is None and isinstance(secret, str) else None
@@ -75,11 +75,12 @@ def csrf_token() -> str:
     config = app.config
     name = config["WTF_CSRF_FIELD_NAME"]
     signing_key = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
-    secret = session.get(name)
+    state = session._get_current_object()
+    secret = state.get(name)
     token = _known.get((signing_key, secret)) if config["WTF_CSRF_TIME_LIMIT"] is None else None
     if token is None:
         token = generate_csrf()  # makes the session's secret when there is none yet
-        _keep((signing_key, session.get(name)), token, config)
+        _keep((signing_key, state.get(name)), token, config)
     return token
 
 

@@ -142,11 +142,11 @@ def wtforms_translations():
 def select_locale() -> str:
     """The request's language: found once per request by `catalogue` (and by Flask-Babel, should
     anything ask it)."""
-    config = current_app.config
+    config = current_app._get_current_object().config  # each proxy looked up once
     default = config["WIZARD_DEFAULT_LANGUAGE"]
     if not has_request_context():
         return default
-    req, state = request._get_current_object(), session._get_current_object()  # each proxy looked up once
+    req, state = request._get_current_object(), session._get_current_object()
     bound = state.get(keys.WIZARD) or state.get(keys.AUTH_DIALOG) or {}  # keys.binding(), of either kind
     # the cookie only speaks for the popup's pages that have no wizard or dialog session
     cookie = None if bound else req.cookies.get(COOKIE)

@@ -17,11 +17,12 @@ from .remote import RemoteCore
 
 def get_core() -> Core:
     """The app's core, made once per app."""
-    url = current_app.config.get("WIZARD_CORE_URL")
-    cfg = current_app.config
+    app = current_app._get_current_object()  # the proxy looked up once (twice a page)
+    cfg = app.config
+    url = cfg.get("WIZARD_CORE_URL")
     return per_app("wizard_core", lambda: RemoteCore(url, cfg.get("WIZARD_CORE_TOKEN") or "",
                                                      timeout=float(cfg.get("WIZARD_CORE_TIMEOUT") or 10))
-                   if url else EmbeddedCore())
+                   if url else EmbeddedCore(), app=app)
 
 
 def embedded_core() -> EmbeddedCore:

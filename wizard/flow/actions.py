@@ -98,7 +98,8 @@ def shown_after_post(ctx, screen: Screen, *, raw: dict | None = None, errors: di
 def _submit(ctx, screen: Screen, *, forward: bool):
     # the posted form is read, never shown (every outcome redirects), and its token was checked
     # before the view (extensions.check_csrf): no fresh CSRF token is signed for it
-    page = screen_page(ctx, screen, formdata=request.form, csrf=False)
+    posted = request.form
+    page = screen_page(ctx, screen, formdata=posted, csrf=False)
     rendered = [s["externalId"] for s in ctx.engine.visible_slots(screen)]
     config, auth, conv_errors = forms.convert(page.form, page.slots, page.maps)
     result = ctx.engine.validate_screen(screen, config, auth, keep_secret=ctx.secrets_kept, rendered=rendered)
@@ -110,7 +111,7 @@ def _submit(ctx, screen: Screen, *, forward: bool):
             ctx.progress.rename(name)
         elif forward:
             result.errors[forms.NAME_FIELD] = refused
-    raw = forms.raw_from_formdata(request.form, screen.slots)
+    raw = forms.raw_from_formdata(posted, screen.slots)
     if result.errors and not forward:
         ctx.progress.left_with_errors(screen.number, raw)
         ctx.save()
@@ -172,14 +173,15 @@ def show_screen(ctx, screen: Screen, *, formdata=None, validate: bool = True, in
             ctx.progress.choose_account(slot_id, auth_id, screen=screen.number, field=forms.field_name(slot_id))
             ctx.save()
     errors = {}
-    told = session.pop(keys.INFO, None)
+    state = session._get_current_object()  # the proxy looked up once (session.pop through it: ~5x the cost)
+    told = state.pop(keys.INFO, None)
     if info is None and told and told.get("screen") == screen.number:
         info = from_json(told.get("text"))
-    sent_back = session.pop(keys.ERRORS, None)
+    sent_back = state.pop(keys.ERRORS, None)
     if sent_back and sent_back.get("screen") == screen.number:
         errors.update(from_json(sent_back.get("errors") or {}))
     problem, status = None, 200
-    after_post = session.pop(keys.SHOWN, None)  # what the POST before this GET had to say (shown_after_post)
+    after_post = state.pop(keys.SHOWN, None)  # what the POST before this GET had to say (shown_after_post)
     if after_post and after_post.get("screen") == screen.number:
         errors.update(from_json(after_post.get("errors") or {}))
         info = info or from_json(after_post.get("info"))

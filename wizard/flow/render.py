@@ -112,7 +112,7 @@ def announce_ready() -> bool:
     """Called once by a screen's or the review's page (the layout's `announce_ready()`): True on the
     first one shown after entry, which alone posts tray.configPopup.ready (docs/events.md: "the
     first screen is shown")."""
-    return bool(session.pop(keys.READY, False))
+    return bool(session._get_current_object().pop(keys.READY, False))  # (session.pop through the proxy: ~5x)
 
 
 # -- the page plan: the screen's page rendered once, filled in on each request ----------------------
@@ -132,7 +132,8 @@ def plan_key(context: dict) -> tuple | None:
     # the language by its tag (which says its direction too)
     return ("page", ctx.definition_key, i18n.catalogue().tag,
             (theme.product_name, theme.custom, theme.stylesheet_url, theme.logo_url),
-            request.script_root, tuple(allowed_origins()), current_app.config["WIZARD_VALIDATION_TIMEOUT_MS"],
+            request._get_current_object().script_root, tuple(allowed_origins()),
+            current_app._get_current_object().config["WIZARD_VALIDATION_TIMEOUT_MS"],
             context["page_kind"], context["screen"].number, ctx.mode, bool(ctx.options.custom_validation),
             context["announce_ready"](), context["step_count"],
             tuple((s["number"], s["done"], s["url"] is None) for s in context["steps"]),

@@ -30,14 +30,14 @@ def _nonce(held: dict) -> str:
 
 
 def allowed_origins() -> list[str]:
-    return list(current_app.config["WIZARD_ALLOWED_ORIGINS"])
+    return list(current_app._get_current_object().config["WIZARD_ALLOWED_ORIGINS"])
 
 
 def allow_framing(origins: list[str] | None = None) -> None:
     """Called by views whose page may be framed: by default by the allowed origins; in development
     by the server's own origin too."""
     ancestors = list(origins) if origins is not None else allowed_origins()
-    if current_app.config["WIZARD_ENV"] != "production":
+    if current_app._get_current_object().config["WIZARD_ENV"] != "production":
         ancestors = list(dict.fromkeys(ancestors + ["'self'"]))
     g.frame_ancestors = ancestors
 

@@ -45,7 +45,8 @@ class Unavailable(Exception):
 
 def url_for(definition: dict | None) -> str | None:
     """The solution's validationUrl, else the server's default, else None (no webhook)."""
-    return (definition or {}).get("validationUrl") or current_app.config.get("WIZARD_VALIDATION_WEBHOOK_URL")
+    return ((definition or {}).get("validationUrl")
+            or current_app._get_current_object().config.get("WIZARD_VALIDATION_WEBHOOK_URL"))  # (every Next)
 
 
 def ask(definition: dict, *, trigger: str, user_id: str, config: dict, auth: dict,
