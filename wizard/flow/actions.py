@@ -8,7 +8,7 @@ wizard context and the posted screen and answers with a response.
 """
 from __future__ import annotations
 
-from flask import redirect, request, session
+from flask import current_app, request, session
 from werkzeug.datastructures import MultiDict
 
 from ..i18n import localize
@@ -28,7 +28,9 @@ MORE_SETTINGS = T("More settings apply now. Check them, then continue.")
 
 
 def see_other(url: str):
-    return redirect(url, code=303)
+    """A 303 to `url`: every wizard POST ends with one (post/redirect/get). The app's own
+    redirect (what flask.redirect calls), its proxy looked up once."""
+    return current_app._get_current_object().redirect(url, 303)
 
 
 def handle(ctx, screen: Screen, value: str | None):
