@@ -128,7 +128,8 @@ class WizardContext:
 
     def save(self) -> None:
         """Write the progress (the engine's store) back."""
-        progress_store.save(self.progress, self.definition)
+        progress_store.save(self.progress, self.definition,
+                            secret_ids=self.engine.secret_ids if self.engine is not None else None)
 
     def url(self, endpoint: str, **kw) -> str:
         """url_for of a wizard route: a screen links its action, Cancel and each step, and url_for

@@ -24,7 +24,7 @@ from ..crypto import seal, unseal
 from ..dbsafety import WRITE_LOCK, hold_lock, writing
 from ..extensions import db
 from ..models import SolutionInstance, WizardProgress, utcnow
-from .forms import raw_without, secret_fields
+from .forms import field_name, raw_without
 
 FORMAT = 1
 # the first key of the Finish locks (PostgreSQL advisory locks: what the second key is a lock of)
@@ -144,17 +144,20 @@ _TABLE = WizardProgress.__table__
 _SAVE = update(_TABLE).where(_TABLE.c.instance_id == bindparam("iid"))  # the values are the parameters
 
 
-def save(progress: Progress, definition: dict, *, release: bool = False) -> None:
-    """Write the progress (committed: dbsafety.writing); `release` also drops the Finish claim."""
+def save(progress: Progress, definition: dict, *, release: bool = False, secret_ids=None) -> None:
+    """Write the progress (committed: dbsafety.writing); `release` also drops the Finish claim.
+    `secret_ids`: the definition's secret slots (slot_types.secret_ids), when the caller has them
+    (the engine keeps them with the definition's layout)."""
+    secret = slot_types.secret_ids(definition) if secret_ids is None else secret_ids
     data = {
         "format": FORMAT, "mode": progress.mode, "version": progress.version, "name": progress.name,
-        "config": seal(progress.config, slot_types.secret_ids(definition)), "auth": progress.auth,
+        "config": seal(progress.config, secret), "auth": progress.auth,
         "secrets_saved": sorted(set(progress.secrets_saved)), "raw": progress.raw, "drafts": progress.drafts,
         "done": sorted(set(progress.done)), "finished": progress.finished, "enabled": progress.enabled,
         "asked": progress.asked, "editing": sorted(set(progress.editing)), "news": progress.news,
         "upgraded_from": progress.upgraded_from,
         # the form fields never to keep in a draft, for keep_draft (which runs without the core)
-        "secret_fields": sorted(secret_fields(definition["config"])),
+        "secret_fields": sorted(field_name(slot_id) for slot_id in secret),
     }
     values = {"data": data, "updated": utcnow(), **({"finishing_since": None} if release else {})}
     # one UPDATE, no re-read (the row is replaced whole); the first save of an instance inserts
