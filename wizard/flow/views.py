@@ -100,13 +100,14 @@ def screen(iid: str, sid: str, n: int):
     current = ctx.engine.get(n)
     if current is None:  # not (or no longer) an active screen
         return _see_other(ctx.url("wizard.index"))
-    if request.method == "GET":
+    req = request._get_current_object()  # (each attribute of the proxy is a failed lookup first)
+    if req.method == "GET":
         return actions.show_screen(ctx, current)
     try:
-        ctx.engine.check_current(request.form.get("wizard_screen"), current)
+        ctx.engine.check_current(req.form.get("wizard_screen"), current)
     except BadScreen:
         raise refusal("other_screen", iid) from None
-    return actions.handle(ctx, current, request.form.get("wizard_action"))
+    return actions.handle(ctx, current, req.form.get("wizard_action"))
 
 
 @bp.get("/configure/<iid>/s/<sid>/screen/<int:n>/edit")
