@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import run_axe
-from journey import AUTH, FRAME, configure, connect_sandbox, events, heading, open_demo
+from journey import AUTH, FRAME, configure, connect_sandbox, events, heading, next_, open_demo
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,25 @@ def test_focus_and_an_announcement_go_to_the_account_just_connected(mode, page, 
     expect(wizard.locator(f'label[for="{label_for}"]')).to_have_text("Initech")
     run_axe(wizard if mode == "popup" else page.locator(FRAME).element_handle().content_frame(),
             "connect-after-second-account")
+
+
+def test_an_account_connected_after_a_refused_next_is_the_one_chosen(page, context, host, demo_solution):
+    """Next without an account is refused and the screen kept as typed; the account then connected
+    in the popup is chosen, and Next goes on with it."""
+    open_demo(page, host, "modal")
+    wizard = configure(page, context, "modal")
+    heading(wizard, "Connect")
+    next_(wizard)
+    expect(wizard.locator("#error-summary")).to_be_visible()
+    heading(wizard, "Connect")
+    connect_sandbox(wizard, context, workspace="Globex")
+    radio = wizard.locator(f'input[type="radio"][name="{AUTH}"]')
+    expect(radio).to_have_count(1)
+    heading(wizard, "Connect")
+    expect(radio).to_be_checked()
+    expect(wizard.locator("#error-summary")).to_have_count(0)
+    next_(wizard)
+    heading(wizard, "Where to post")
 
 
 def test_a_refused_permission_is_an_error_in_the_services_words(page, context, host, demo_solution):
