@@ -53,15 +53,22 @@ def settled(surface):
     expect(owner).to_have_css("height", f"{height}px")
 
 
-def connect_sandbox(surface, context, workspace: str | None = None):
-    """Connect a new Sandbox account through the OAuth popup: the consent page, Allow."""
+def connect_sandbox(surface, context, workspace: str | None = None, *, closes: bool = True):
+    """Connect a new Sandbox account through the OAuth popup: the consent page, Allow. `closes`:
+    the popup, having told the wizard, closes itself (300 ms later); until it has, the next
+    Connect would open its page in that same named window (window.open's "wizard-connect"), and
+    no new page would come (a slow machine: the wizard reloaded and was clicked within 300 ms)."""
     with context.expect_page() as info:
         surface.locator(f"#{AUTH}-connect").click()
     consent = info.value
     expect(consent.locator("h1")).to_contain_text("wants to access your Sandbox workspace")
     if workspace:
         consent.get_by_label("Workspace", exact=True).select_option(label=workspace)
-    consent.get_by_role("button", name="Allow").click()
+    if not closes:
+        consent.get_by_role("button", name="Allow").click()
+        return consent
+    with consent.expect_event("close"):
+        consent.get_by_role("button", name="Allow").click()
     return consent
 
 

@@ -189,7 +189,7 @@ def test_oauth_connect_when_the_consent_page_cuts_the_opener(page, context, host
         open_demo(page, host, "modal")
         wizard = configure(page, context, "modal")
         heading(wizard, "Connect")
-        consent = connect_sandbox(wizard, context)
+        consent = connect_sandbox(wizard, context, closes=False)  # it cannot tell the wizard: it stays
         expect(consent.locator("[data-no-opener]")).to_be_visible()  # "You can close this window"
         # No message can reach the wizard; it finds out by polling and reloads with the account.
         pick_account(wizard)
