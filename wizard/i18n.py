@@ -147,7 +147,7 @@ def select_locale() -> str:
     if not has_request_context():
         return default
     req, state = request._get_current_object(), session._get_current_object()
-    bound = state.get(keys.WIZARD) or state.get(keys.AUTH_DIALOG) or {}  # keys.binding(), of either kind
+    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
     # the cookie only speaks for the popup's pages that have no wizard or dialog session
     cookie = None if bound else req.cookies.get(COOKIE)
     # no query, no `lang` (most requests: nothing to parse); a missing key's get() raises and catches inside

@@ -121,15 +121,19 @@ class WizardContext:
     # -- helpers for views -------------------------------------------------------------------
 
     @property
+    def secret_ids(self):
+        """The definition's secret slots: the engine's layout keeps them."""
+        return self.engine.secret_ids if self.engine is not None else slot_types.secret_ids(self.definition)
+
+    @property
     def secrets_kept(self) -> set[str]:
         """Secret slots with a value: saved in the instance, or typed earlier in this wizard."""
-        secret_ids = self.engine.secret_ids if self.engine is not None else slot_types.secret_ids(self.definition)
+        secret_ids = self.secret_ids
         return set(self.progress.secrets_saved) | {k for k in self.progress.config if k in secret_ids}
 
     def save(self) -> None:
         """Write the progress (the engine's store) back."""
-        progress_store.save(self.progress, self.definition,
-                            secret_ids=self.engine.secret_ids if self.engine is not None else None)
+        progress_store.save(self.progress, self.definition, secret_ids=self.secret_ids)
 
     def url(self, endpoint: str, **kw) -> str:
         """url_for of a wizard route: a screen links its action, Cancel and each step, and url_for

@@ -43,7 +43,7 @@ def page_embedded_id() -> str | None:
     OAuth popup started with (`remember_for_popup`). The cookie only speaks for the popup's pages
     that have no wizard or dialog session: a plain wizard page of another ISV keeps its own look."""
     state, req = session._get_current_object(), request._get_current_object()  # each proxy looked up once
-    bound = state.get(keys.WIZARD) or state.get(keys.AUTH_DIALOG)  # keys.binding(), of either kind
+    bound = keys.binding() or keys.binding(keys.AUTH_DIALOG)
     return ((req.view_args or {}).get("embedded_id") or state.get(keys.THEME)
             or current_app.config.get("WIZARD_EMBEDDED_ID") or (None if bound else req.cookies.get(COOKIE)))
 
