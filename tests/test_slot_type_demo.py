@@ -68,28 +68,28 @@ def test_the_demo_type_goes_through_the_wizard(client, core, user, demo_type):
     # its check, through the engine
     w.post({"door": "Front", "code": "12"})
     assert w.resp.status_code == 422 and "Door code must be 4 to 8 digits" in w.page
-    w.post({"door": "Front", "code": "4711"})
+    w.post({"door": "Front", "code": "47110815"})
     assert w.path.endswith("/review")
     # the review masks it; the script's payload on the review leaves it out
-    assert "4711" not in w.page and "••••••" in w.page
+    assert "47110815" not in w.page and "••••••" in w.page
     payload = json.loads(re.search(r'data-review-values="([^"]*)"', w.page).group(1).replace("&#34;", '"'))
     assert "code" in payload["visibleValues"] and "code" not in payload["configValues"]
     # shown again: never prefilled
     w.get(f"{w.base}/screen/1")
-    assert "4711" not in w.page and "Saved. Leave empty to keep it." in w.page
+    assert "47110815" not in w.page and "Saved. Leave empty to keep it." in w.page
     w.finish()
     assert w.path.endswith("/done")
     # encrypted at rest, and never in instance.configured
-    assert core.get_instance(inst.id).config_values["code"] == "4711"
+    assert core.get_instance(inst.id).config_values["code"] == "47110815"
     event = db.session.query(WebhookEvent).filter_by(type="instance.configured").order_by(WebhookEvent.created.desc()).first()
     assert "code" not in event.payload["data"]["configValues"] and event.payload["data"]["secretsSet"] == ["code"]
-    assert "4711" not in json.dumps(event.payload)
+    assert "47110815" not in json.dumps(event.payload)
 
 
 def test_every_secret_leaving_the_server_is_asked_of_the_type(demo_type):
     """The validation webhook and the instance.* events send public_config: the type's `secret`."""
     definition = {"config": [{"externalId": "code", "type": "pin"}, {"externalId": "door", "type": "string"}]}
-    shown, secret_set = public_config(definition, {"code": "4711", "door": "Front"})
+    shown, secret_set = public_config(definition, {"code": "47110815", "door": "Front"})
     assert shown == {"door": "Front"} and secret_set == ["code"]
     assert slot_types.secret_ids(definition) == {"code"}
 
