@@ -306,24 +306,34 @@ def wrk_scripts(server: Server, data: Data, owner, sessions: int, workdir: Path)
     return scripts
 
 
+def without_disk_wait(db_url: str) -> str:
+    """The bench database, reached by connections whose commits do not wait for the disk
+    (PostgreSQL's synchronous_commit off): a Next POST served so shows, beside the real one, what
+    its durable progress UPDATE costs. For that comparison only: the app never sets it."""
+    return make_url(db_url).update_query_dict({"options": "-c synchronous_commit=off"}).render_as_string(
+        hide_password=False)
+
+
 def _get_script(path: Path, paths: list[str]) -> Path:
     path.write_text("local paths = {" + ",".join(json.dumps(p) for p in paths) + "}\nlocal i = 0\n"
                     "request = function() i = i % #paths + 1; return wrk.format('GET', paths[i]) end\n")
     return path
 
 
-def throughput(server: Server, bare: Server, scripts: dict[str, Path], seconds: int, rounds: int,
-               connections: int) -> dict:
+def throughput(server: Server, bare: Server, nowait: Server, scripts: dict[str, Path], seconds: int,
+               rounds: int, connections: int) -> dict:
     """The bare app (a separate one-route Flask app, the yardstick), the app's own do-nothing
-    route, screen GET, Next POST and the parts of a screen GET, interleaved in each round; medians
-    over rounds (each figure its own median)."""
-    runs = {"bare": [], "noop": [], **{name: [] for name in scripts}}
+    route, screen GET, Next POST and the parts of a screen GET, and the Next POST again on
+    `nowait` (the app whose commits do not wait for the disk: `without_disk_wait`), interleaved in
+    each round; medians over rounds (each figure its own median)."""
+    runs = {"bare": [], "noop": [], **{name: [] for name in scripts}, "next_nowait": []}
     pid = server.proc.pid
     for _ in range(rounds):
         runs["bare"].append(wrk(f"{bare.base}/bench/bare", seconds, connections, bare.proc.pid))
         runs["noop"].append(wrk(f"{server.base}/bench/bare", seconds, connections, pid))
         for name, script in scripts.items():
             runs[name].append(wrk(server.base, seconds, connections, pid, script))
+        runs["next_nowait"].append(wrk(nowait.base, seconds, connections, nowait.proc.pid, scripts["next"]))
     return {k: {"rps": statistics.median(r["rps"] for r in v), "p50": statistics.median(r["p50"] for r in v),
                 "cpu": {part: statistics.median(r["cpu"][part] for r in v) for part in ("app", "db", "load")}}
             for k, v in runs.items()}
@@ -388,10 +398,15 @@ def main() -> None:
             bare_port = free_port()
             bare_app = Server({**env, "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{bare_port}"}, bare_port,
                               args.workers, workdir / "gunicorn-bare.log", app="bareapp:app")
+            nowait_port = free_port()
+            nowait = Server({**env, "DATABASE_URL": without_disk_wait(db_url),
+                             "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{nowait_port}"}, nowait_port, args.workers,
+                            workdir / "gunicorn-nowait.log")
             try:
-                t = throughput(server, bare_app, scripts, args.seconds, args.rounds, args.connections)
+                t = throughput(server, bare_app, nowait, scripts, args.seconds, args.rounds, args.connections)
             finally:
                 bare_app.stop()
+                nowait.stop()
             bare = t["bare"]["rps"]
             rows += [
                 (f"bare app: a separate one-route Flask app (gunicorn -w {args.workers} sync, wrk -c{args.connections}, "
@@ -400,11 +415,16 @@ def main() -> None:
                  f"{t['noop']['rps']:,.0f} req/s = **{t['noop']['rps'] / bare:.3f}x** bare app, p50 {t['noop']['p50']:.1f} ms"),
                 ("wizard screen GET", f"{t['get']['rps']:,.0f} req/s = **{t['get']['rps'] / bare:.3f}x** bare app, p50 {t['get']['p50']:.1f} ms"),
                 ("Next POST (valid, 303)", f"{t['next']['rps']:,.0f} req/s = **{t['next']['rps'] / bare:.3f}x** bare app, p50 {t['next']['p50']:.1f} ms"),
+                ("Next POST, for comparison only: the same app, its progress UPDATE not waiting for the disk "
+                 "(synchronous_commit off on its connections; the app never runs so)",
+                 f"{t['next_nowait']['rps']:,.0f} req/s = {t['next_nowait']['rps'] / bare:.3f}x bare app, "
+                 f"p50 {t['next_nowait']['p50']:.1f} ms"),
             ]
             # CPU time per request, by process: on a machine the runs keep busy, throughput is
             # the inverse of the whole (app + database + load tool), so this says what to cut
             for name, label in (("bare", "bare app"), ("noop", "the app's do-nothing route"),
-                                ("get", "screen GET"), ("next", "Next POST")):
+                                ("get", "screen GET"), ("next", "Next POST"),
+                                ("next_nowait", "Next POST not waiting for the disk")):
                 c = t[name]["cpu"]
                 rows.append((f"CPU per request, {label}: app (gunicorn) + PostgreSQL + wrk",
                              f"{c['app']:,.0f} + {c['db']:,.0f} + {c['load']:,.0f} = {sum(c.values()):,.0f} µs"))
