@@ -398,15 +398,17 @@ def main() -> None:
             bare_port = free_port()
             bare_app = Server({**env, "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{bare_port}"}, bare_port,
                               args.workers, workdir / "gunicorn-bare.log", app="bareapp:app")
-            nowait_port = free_port()
-            nowait = Server({**env, "DATABASE_URL": without_disk_wait(db_url),
-                             "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{nowait_port}"}, nowait_port, args.workers,
-                            workdir / "gunicorn-nowait.log")
             try:
-                t = throughput(server, bare_app, nowait, scripts, args.seconds, args.rounds, args.connections)
+                nowait_port = free_port()
+                nowait = Server({**env, "DATABASE_URL": without_disk_wait(db_url),
+                                 "WIZARD_PUBLIC_URL": f"http://127.0.0.1:{nowait_port}"}, nowait_port, args.workers,
+                                workdir / "gunicorn-nowait.log")
+                try:
+                    t = throughput(server, bare_app, nowait, scripts, args.seconds, args.rounds, args.connections)
+                finally:
+                    nowait.stop()
             finally:
                 bare_app.stop()
-                nowait.stop()
             bare = t["bare"]["rps"]
             rows += [
                 (f"bare app: a separate one-route Flask app (gunicorn -w {args.workers} sync, wrk -c{args.connections}, "
