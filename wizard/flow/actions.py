@@ -172,7 +172,7 @@ def show_screen(ctx, screen: Screen, *, formdata=None, validate: bool = True, in
     since the last page is chosen."""
     for slot_id, auth_id in ctx.take_connected().items():
         if slot_id in screen.slot_ids and auth_id and not ctx.check_auth(slot_id, auth_id):
-            ctx.progress.choose_account(slot_id, auth_id, screen=screen.number, field=forms.field_name(slot_id))
+            ctx.progress.choose_account(slot_id, auth_id, screen=screen.number)
             ctx.save()
     errors = {}
     state = session._get_current_object()  # the proxy looked up once (session.pop through it: ~5x the cost)

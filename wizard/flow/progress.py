@@ -85,13 +85,13 @@ class Progress:
         """The screen needs the user again (Back with errors, or Finish found it no longer holds)."""
         self.done = [d for d in self.done if d != screen]
 
-    def choose_account(self, slot_id: str, auth_id: str, *, screen: int, field: str) -> None:
+    def choose_account(self, slot_id: str, auth_id: str, *, screen: int) -> None:
         """An account connected in the popup becomes the slot's choice, in the screen's draft too
         when it has one (a refused Next's): the page shows the draft, which would hide it."""
         self.auth[slot_id] = auth_id
         draft = self.drafts.get(str(screen))
         if draft is not None:
-            draft[field] = [auth_id]
+            draft[field_name(slot_id)] = [auth_id]
 
     def rename(self, name: str | None) -> None:
         self.name = (name or "").strip()[:300] or None
